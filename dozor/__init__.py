@@ -1,0 +1,1 @@
+"""Dozor: information system for National Preventive Mechanisms against torture."""

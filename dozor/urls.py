@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("places/", include("facilities.urls")),
+    path("people/", include("people.urls")),
+    path("api/", include("api.urls")),
+    path("", include("web.urls")),
+]
+
+handler403 = "web.views.permission_denied"
+handler404 = "web.views.page_not_found"

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FacilitiesConfig(AppConfig):
+    name = "facilities"
+    verbose_name = _("Registry of places")
+
+    def ready(self) -> None:
+        from facilities import pack
+
+        pack.register()

@@ -1,0 +1,61 @@
+"""What every page's shell needs: the NPM's name and the navigation the user may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import can
+from core.models import CountryPack
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url: str
+    section: str
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str | Promise
+    items: list[NavItem]
+
+
+def navigation(user: Any) -> list[NavGroup]:
+    groups: list[NavGroup] = []
+    registry: list[NavItem] = []
+    if can(user, "facilities.view"):
+        registry.append(NavItem(_("Places"), reverse("facilities:list"), "facilities"))
+        registry.append(NavItem(_("Map"), reverse("facilities:map"), "map"))
+    if registry:
+        groups.append(NavGroup(_("Registry"), registry))
+    people: list[NavItem] = []
+    if can(user, "people.view"):
+        people.append(NavItem(_("Persons"), reverse("people:person_list"), "persons"))
+        people.append(NavItem(_("Organisations"), reverse("people:organisation_list"), "organisations"))
+    if people:
+        groups.append(NavGroup(_("People"), people))
+    reference: list[NavItem] = []
+    if can(user, "reference.view"):
+        reference.append(NavItem(_("Regions"), reverse("web:regions"), "regions"))
+        reference.append(NavItem(_("Authorities"), reverse("web:authorities"), "authorities"))
+        reference.append(NavItem(_("Facility types"), reverse("web:facility_types"), "facility_types"))
+    if can(user, "audit.view"):
+        reference.append(NavItem(_("Audit log"), reverse("accounts:audit"), "audit"))
+    if reference:
+        groups.append(NavGroup(_("Administration"), reference))
+    return groups
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    pack = CountryPack.objects.order_by("id").first()
+    return {
+        "country_pack": pack,
+        "nav_groups": navigation(request.user),
+    }
