@@ -82,7 +82,9 @@ def visit_types_visible_to(user: Any) -> QuerySet[VisitType]:
 
 
 def population_categories_visible_to(user: Any) -> QuerySet[PopulationCategory]:
-    return PopulationCategory.objects.all() if can(user, "reference.view") else PopulationCategory.objects.none()
+    return (
+        PopulationCategory.objects.all() if can(user, "reference.view") else PopulationCategory.objects.none()
+    )
 
 
 def audit_events_visible_to(user: Any) -> QuerySet[AuditEvent]:

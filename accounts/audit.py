@@ -36,7 +36,9 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     keys = sorted(set(before) | set(after))
     return {
-        key: {"before": before.get(key), "after": after.get(key)} for key in keys if before.get(key) != after.get(key)
+        key: {"before": before.get(key), "after": after.get(key)}
+        for key in keys
+        if before.get(key) != after.get(key)
     }
 
 

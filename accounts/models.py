@@ -39,7 +39,10 @@ class User(AbstractUser):
         help_text=_("Optional: limits a monitor to one region."),
     )
     preferred_language = models.CharField(
-        _("preferred language"), max_length=5, blank=True, choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+        _("preferred language"),
+        max_length=5,
+        blank=True,
+        choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
     )
 
     class Meta:
@@ -88,4 +91,6 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type} {self.object_id}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type} {self.object_id}"
+        )

@@ -10,7 +10,9 @@ from accounts.access import audit_events_visible_to
 from accounts.models import AuditEvent
 
 
-def audit_search(user: Any, *, action: str = "", object_type: str = "", actor: str = "") -> QuerySet[AuditEvent]:
+def audit_search(
+    user: Any, *, action: str = "", object_type: str = "", actor: str = ""
+) -> QuerySet[AuditEvent]:
     qs = audit_events_visible_to(user).select_related("actor")
     if action:
         qs = qs.filter(action=action)

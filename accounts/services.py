@@ -14,6 +14,11 @@ def token_regenerate(*, user: User) -> Token:
     """Replace the user's API token (the old one stops working at once)."""
     Token.objects.filter(user=user).delete()
     token = Token.objects.create(user=user)
-    audit_record(actor=user, action=AuditEvent.Action.UPDATE, obj=user, object_repr=user.username,
-                 changes={"api_token": {"before": "***", "after": "regenerated"}})
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.UPDATE,
+        obj=user,
+        object_repr=user.username,
+        changes={"api_token": {"before": "***", "after": "regenerated"}},
+    )
     return token

@@ -30,7 +30,9 @@ def _on_logout(sender: Any, request: HttpRequest | None, user: User | None, **kw
 
 
 @receiver(signals.user_login_failed)
-def _on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def _on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     username = str(credentials.get("username", ""))[:150]
     audit_record(
         actor=None,

@@ -13,7 +13,7 @@ from people.models import Organisation, Person
 
 
 class FacilityFilterSet(filters.FilterSet):
-    """Parses the parameters, then hands them to ``facility_search`` so the API filters exactly like the pages."""
+    """Parses the parameters and hands them to ``facility_search``: the API filters like the pages."""
 
     q = filters.CharFilter(label="Words to find in the code, names or settlement (any case, any language).")
     region = filters.CharFilter(label="Region code.")

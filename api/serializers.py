@@ -38,14 +38,21 @@ class RegionOut(ReferenceOut):
     centre_kk = serializers.CharField(read_only=True)
     centre_ru = serializers.CharField(read_only=True)
     centre_en = serializers.CharField(read_only=True)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True
+    )
 
 
 class AuthorityOut(ReferenceOut):
     kind = serializers.CharField(read_only=True)
     short = serializers.CharField(read_only=True)
-    parent = serializers.CharField(source="parent.code", read_only=True, allow_null=True, help_text="Parent's code.")
+    # The metaclass moves declared fields off the class, so the name "parent" is safe at runtime.
+    parent = serializers.CharField(  # type: ignore[assignment]
+        source="parent.code", read_only=True, allow_null=True, help_text="Parent's code."
+    )
     path = serializers.CharField(read_only=True, help_text='Codes from the root, e.g. "/MVD/KUIS/".')
 
 
@@ -133,10 +140,16 @@ class FacilityIn(serializers.Serializer):
     )
     settlement = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=400, required=False, allow_blank=True, default="")
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True, default=None)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True, default=None)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, default=None
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, default=None
+    )
     capacity = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
-    status = serializers.ChoiceField(choices=Facility.Status.choices, required=False, default=Facility.Status.ACTIVE)
+    status = serializers.ChoiceField(
+        choices=Facility.Status.choices, required=False, default=Facility.Status.ACTIVE
+    )
     opened_on = serializers.DateField(required=False, allow_null=True, default=None)
     closed_on = serializers.DateField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -153,7 +166,9 @@ class OccupancyOut(serializers.Serializer):
     capacity = serializers.IntegerField(read_only=True)
     population = serializers.IntegerField(read_only=True)
     is_overcrowded = serializers.BooleanField(read_only=True)
-    source = serializers.ChoiceField(choices=Occupancy.Source.choices, read_only=True)
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # declared field, not Field.source
+        choices=Occupancy.Source.choices, read_only=True
+    )
     note = serializers.CharField(read_only=True)
 
 
@@ -163,7 +178,9 @@ class OccupancyIn(serializers.Serializer):
     date = serializers.DateField()
     capacity = serializers.IntegerField(min_value=0)
     population = serializers.IntegerField(min_value=0)
-    source = serializers.ChoiceField(choices=Occupancy.Source.choices, required=False, default=Occupancy.Source.OFFICIAL)
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # declared field, not Field.source
+        choices=Occupancy.Source.choices, required=False, default=Occupancy.Source.OFFICIAL
+    )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 

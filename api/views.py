@@ -12,8 +12,16 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view
+from django.templatetags.static import static
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -43,7 +51,12 @@ from api.serializers import (
     VisitTypeOut,
 )
 from core.models import Authority, PopulationCategory, Region, VisitType
-from facilities.access import facilities_visible_to, facility_for_user, facility_types_visible_to, occupancy_visible_to
+from facilities.access import (
+    facilities_visible_to,
+    facility_for_user,
+    facility_types_visible_to,
+    occupancy_visible_to,
+)
 from facilities.models import Facility, FacilityType, Occupancy
 from facilities.services import facility_create, facility_update, occupancy_record
 from people.access import can_see_private, organisations_visible_to, persons_visible_to
@@ -79,10 +92,6 @@ class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
 
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
-    visible_to: Callable[[Any], QuerySet[Any]]
-
-    def get_queryset(self) -> QuerySet[Any]:
-        return type(self).visible_to(self.request.user)
 
 
 @extend_schema_view(list=extend_schema(summary="Regions"), retrieve=extend_schema(summary="A region"))
@@ -90,7 +99,9 @@ class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
 class RegionViewSet(ReferenceViewSet):
     queryset = Region.objects.none()
     serializer_class = RegionOut
-    visible_to = regions_visible_to
+
+    def get_queryset(self) -> QuerySet[Region]:
+        return regions_visible_to(self.request.user)
 
 
 @extend_schema_view(
@@ -106,7 +117,9 @@ class AuthorityViewSet(ReferenceViewSet):
         return authorities_visible_to(self.request.user).select_related("parent")
 
 
-@extend_schema_view(list=extend_schema(summary="Facility types"), retrieve=extend_schema(summary="A facility type"))
+@extend_schema_view(
+    list=extend_schema(summary="Facility types"), retrieve=extend_schema(summary="A facility type")
+)
 @extend_schema(tags=["reference"])
 class FacilityTypeViewSet(ReferenceViewSet):
     queryset = FacilityType.objects.none()
@@ -121,13 +134,16 @@ class FacilityTypeViewSet(ReferenceViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Population categories"), retrieve=extend_schema(summary="A population category")
+    list=extend_schema(summary="Population categories"),
+    retrieve=extend_schema(summary="A population category"),
 )
 @extend_schema(tags=["reference"])
 class PopulationCategoryViewSet(ReferenceViewSet):
     queryset = PopulationCategory.objects.none()
     serializer_class = ReferenceOut
-    visible_to = population_categories_visible_to
+
+    def get_queryset(self) -> QuerySet[PopulationCategory]:
+        return population_categories_visible_to(self.request.user)
 
 
 @extend_schema_view(list=extend_schema(summary="Visit types"), retrieve=extend_schema(summary="A visit type"))
@@ -135,7 +151,9 @@ class PopulationCategoryViewSet(ReferenceViewSet):
 class VisitTypeViewSet(ReferenceViewSet):
     queryset = VisitType.objects.none()
     serializer_class = VisitTypeOut
-    visible_to = visit_types_visible_to
+
+    def get_queryset(self) -> QuerySet[VisitType]:
+        return visit_types_visible_to(self.request.user)
 
 
 # ---------------------------------------------------------------- facilities
@@ -188,7 +206,9 @@ class FacilityViewSet(
         serializer = FacilityIn(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         values, categories = self._values(serializer.validated_data)
-        facility = service_call(facility_create, actor=request.user, values=values, population_categories=categories)
+        facility = service_call(
+            facility_create, actor=request.user, values=values, population_categories=categories
+        )
         return self._output(facility, status.HTTP_201_CREATED)
 
     def _update(self, request: Request, *, partial: bool) -> Response:
@@ -197,7 +217,11 @@ class FacilityViewSet(
         serializer.is_valid(raise_exception=True)
         values, categories = self._values(serializer.validated_data)
         facility = service_call(
-            facility_update, actor=request.user, facility=facility, values=values, population_categories=categories
+            facility_update,
+            actor=request.user,
+            facility=facility,
+            values=values,
+            population_categories=categories,
         )
         return self._output(facility)
 
@@ -240,7 +264,9 @@ class FacilityViewSet(
         if request.method == "POST":
             serializer = OccupancyIn(data=request.data)
             serializer.is_valid(raise_exception=True)
-            record = service_call(occupancy_record, actor=request.user, facility=facility, **serializer.validated_data)
+            record = service_call(
+                occupancy_record, actor=request.user, facility=facility, **serializer.validated_data
+            )
             return Response(OccupancyOut(record).data, status=status.HTTP_201_CREATED)
         records = occupancy_visible_to(request.user).filter(facility=facility).select_related("facility")
         page = self.paginate_queryset(records)
@@ -309,3 +335,25 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("organisation", "region")
             .prefetch_related("expertise", "languages")
         )
+
+
+# ---------------------------------------------------------------- schema and docs
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document. Public: it describes shapes, never data, and integrators need it first."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[type[BaseAuthentication]] = []
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI from drf-spectacular-sidecar: every asset is local (deployments may be offline)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[type[BaseAuthentication]] = []
+
+    @staticmethod
+    def _swagger_ui_favicon() -> str:
+        # drf-spectacular's default favicon is on a CDN unless SWAGGER_UI_FAVICON_HREF is "SIDECAR".
+        return static("drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png")

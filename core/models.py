@@ -18,12 +18,12 @@ class TranslatedNameModel(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return pick(self, "name")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CodedReference(TranslatedNameModel):
@@ -104,7 +104,12 @@ class Authority(CodedReference):
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     short_kk = models.CharField(max_length=80, blank=True)
     short_ru = models.CharField(max_length=80, blank=True)

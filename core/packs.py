@@ -53,7 +53,7 @@ class PackSection:
     key: str
     filename: str
     order: int
-    validate: Callable[[list[Item], PackContext, "Checker"], None]
+    validate: Callable[[list[Item], PackContext, Checker], None]
     load: Callable[[list[Item], PackContext], SectionResult]
 
 
@@ -102,7 +102,9 @@ class Checker:
                 self.error(index, item.get("code"), _("missing field '%(field)s'") % {"field": name})
             return
         if not isinstance(value, str) or not value.strip():
-            self.error(index, item.get("code"), _("field '%(field)s' must be non-empty text") % {"field": name})
+            self.error(
+                index, item.get("code"), _("field '%(field)s' must be non-empty text") % {"field": name}
+            )
 
     def translated(self, index: int, item: Item, name: str, *, required: bool = True) -> None:
         value = item.get(name)
@@ -112,7 +114,9 @@ class Checker:
             return
         if not isinstance(value, dict):
             self.error(
-                index, item.get("code"), _("field '%(field)s' must give kk, ru and en texts") % {"field": name}
+                index,
+                item.get("code"),
+                _("field '%(field)s' must give kk, ru and en texts") % {"field": name},
             )
             return
         for lang in LANGUAGE_CODES:
@@ -124,7 +128,9 @@ class Checker:
                     _("field '%(field)s' has no %(lang)s text") % {"field": name, "lang": lang},
                 )
 
-    def number(self, index: int, item: Item, name: str, low: float, high: float, *, integer: bool = False) -> None:
+    def number(
+        self, index: int, item: Item, name: str, low: float, high: float, *, integer: bool = False
+    ) -> None:
         value = item.get(name)
         if value is None:
             self.error(index, item.get("code"), _("missing field '%(field)s'") % {"field": name})
@@ -147,7 +153,8 @@ class Checker:
             self.error(
                 index,
                 item.get("code"),
-                _("field '%(field)s' must be one of %(allowed)s") % {"field": name, "allowed": ", ".join(allowed)},
+                _("field '%(field)s' must be one of %(allowed)s")
+                % {"field": name, "allowed": ", ".join(allowed)},
             )
 
     def reference(self, index: int, item: Item, name: str, known: set[str], *, required: bool = True) -> None:
@@ -160,7 +167,9 @@ class Checker:
         for one in values:
             if one not in known:
                 self.error(
-                    index, item.get("code"), _("unknown code '%(code)s' in '%(field)s'") % {"code": one, "field": name}
+                    index,
+                    item.get("code"),
+                    _("unknown code '%(code)s' in '%(field)s'") % {"code": one, "field": name},
                 )
 
     def codes(self, items: list[Item]) -> set[str]:
@@ -182,7 +191,9 @@ def translated_fields(item: Item, name: str, target: str | None = None) -> dict[
     return {f"{target or name}_{lang}": str(value.get(lang, "")).strip() for lang in LANGUAGE_CODES}
 
 
-def upsert_by_code(model: type[models.Model], code: str, values: dict[str, Any], result: SectionResult) -> Any:
+def upsert_by_code(
+    model: type[models.Model], code: str, values: dict[str, Any], result: SectionResult
+) -> Any:
     """Create or update the row with ``code``; save only the fields that changed."""
     obj = model._default_manager.filter(code=code).first()
     if obj is None:
@@ -271,7 +282,9 @@ class PackLoadReport:
         created = sum(r.created for r in self.results.values())
         updated = sum(r.updated for r in self.results.values())
         unchanged = sum(r.unchanged for r in self.results.values())
-        return _("pack %(code)s %(version)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
+        return _(
+            "pack %(code)s %(version)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged"
+        ) % {
             "code": self.code,
             "version": self.version,
             "created": created,
@@ -290,8 +303,12 @@ def pack_load(*, code: str, directory: Path | None = None, dry_run: bool = False
 
     pack = pack_read(directory or pack_dir(code))
     if pack.meta.get("code") != code:
-        raise PackError([_("pack.yaml: the pack code is '%(found)s', expected '%(code)s'") % {
-            "found": pack.meta.get("code"), "code": code}])
+        raise PackError(
+            [
+                _("pack.yaml: the pack code is '%(found)s', expected '%(code)s'")
+                % {"found": pack.meta.get("code"), "code": code}
+            ]
+        )
     context = PackContext(meta=pack.meta)
     results: dict[str, SectionResult] = {}
     try:
@@ -307,7 +324,9 @@ def pack_load(*, code: str, directory: Path | None = None, dry_run: bool = False
             }
             existing = CountryPack.objects.filter(code=code).first()
             if existing is None or any(getattr(existing, k) != v for k, v in values.items()):
-                CountryPack.objects.update_or_create(code=code, defaults={**values, "loaded_at": timezone.now()})
+                CountryPack.objects.update_or_create(
+                    code=code, defaults={**values, "loaded_at": timezone.now()}
+                )
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -328,7 +347,9 @@ def _load_languages(items: list[Item], context: PackContext) -> SectionResult:
 
     result = SectionResult()
     for order, item in enumerate(items):
-        upsert_by_code(Language, item["code"], {"sort_order": order, **translated_fields(item, "name")}, result)
+        upsert_by_code(
+            Language, item["code"], {"sort_order": order, **translated_fields(item, "name")}, result
+        )
     return result
 
 
@@ -369,8 +390,11 @@ def _validate_authorities(items: list[Item], context: PackContext, check: Checke
         check.choice(index, item, "kind", ["ministry", "committee", "department", "agency"])
         parent = item.get("parent")
         if parent is not None and parent not in seen:
-            check.error(index, item.get("code"), _("the parent '%(code)s' must be listed before its children") % {
-                "code": parent})
+            check.error(
+                index,
+                item.get("code"),
+                _("the parent '%(code)s' must be listed before its children") % {"code": parent},
+            )
         if isinstance(item.get("code"), str):
             seen.add(item["code"])
 
@@ -400,7 +424,9 @@ def validate_named(items: list[Item], context: PackContext, check: Checker) -> N
         check.translated(index, item, "name")
 
 
-def loader_named(model_path: str, extra: tuple[str, ...] = ()) -> Callable[[list[Item], PackContext], SectionResult]:
+def loader_named(
+    model_path: str, extra: tuple[str, ...] = ()
+) -> Callable[[list[Item], PackContext], SectionResult]:
     def load(items: list[Item], context: PackContext) -> SectionResult:
         from django.apps import apps
 
@@ -425,7 +451,9 @@ def _validate_visit_types(items: list[Item], context: PackContext, check: Checke
 def register_core_sections() -> None:
     register_section(PackSection("languages", "languages.yaml", 10, _validate_languages, _load_languages))
     register_section(PackSection("regions", "regions.yaml", 20, _validate_regions, _load_regions))
-    register_section(PackSection("authorities", "authorities.yaml", 30, _validate_authorities, _load_authorities))
+    register_section(
+        PackSection("authorities", "authorities.yaml", 30, _validate_authorities, _load_authorities)
+    )
     register_section(
         PackSection(
             "population_categories",

@@ -9,8 +9,21 @@ from __future__ import annotations
 import os
 import sys
 
-OWN_APPS = ("core", "accounts", "facilities", "people", "standards", "methodology", "training", "planning",
-            "visits", "recommendations", "publishing", "api", "web")
+OWN_APPS = (
+    "core",
+    "accounts",
+    "facilities",
+    "people",
+    "standards",
+    "methodology",
+    "training",
+    "planning",
+    "visits",
+    "recommendations",
+    "publishing",
+    "api",
+    "web",
+)
 
 
 def _print_help() -> None:

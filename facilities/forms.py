@@ -21,12 +21,19 @@ class FacilityFilterForm(forms.Form):
 
     def __init__(self, *args: Any, authorities: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All regions"))] + [(r.code, r.name) for r in Region.objects.all()]
         authority_qs = authorities if authorities is not None else Authority.objects.all()
-        self.fields["authority"].choices = [("", _("All authorities"))] + [
-            (a.code, ("— " * (a.path.count("/") - 2)) + a.name) for a in authority_qs.order_by("path")
-        ]
-        self.fields["type"].choices = [("", _("All types"))] + [(t.code, t.name) for t in FacilityType.objects.all()]
+        self._choices("region", [("", _("All regions"))] + [(r.code, r.name) for r in Region.objects.all()])
+        self._choices(
+            "authority",
+            [("", _("All authorities"))]
+            + [(a.code, ("— " * (a.path.count("/") - 2)) + a.name) for a in authority_qs.order_by("path")],
+        )
+        self._choices("type", [("", _("All types"))] + [(t.code, t.name) for t in FacilityType.objects.all()])
+
+    def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
 
 class FacilityForm(forms.ModelForm):
@@ -67,17 +74,20 @@ class FacilityForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["authority"].queryset = Authority.objects.order_by("path")
-        self.fields["authority"].required = False
-        self.fields["authority"].help_text = _("Leave empty to use the type's default authority.")
-        self.fields["capacity"].min_value = 0
+        authority = self.fields["authority"]
+        assert isinstance(authority, forms.ModelChoiceField)
+        authority.queryset = Authority.objects.order_by("path")
+        authority.required = False
+        authority.help_text = _("Leave empty to use the type's default authority.")
 
     def clean_code(self) -> str:
         code = str(self.cleaned_data["code"]).strip()
         from facilities.io import CODE_RE
 
         if not CODE_RE.match(code):
-            raise forms.ValidationError(_("The code may use only Latin letters, digits and . _ / - (at most 40)."))
+            raise forms.ValidationError(
+                _("The code may use only Latin letters, digits and . _ / - (at most 40).")
+            )
         return code
 
     def clean(self) -> dict[str, Any]:

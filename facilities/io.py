@@ -93,7 +93,7 @@ def read_table(data: bytes, filename: str) -> list[dict[str, Any]]:
     for values in rows:
         if all(v is None or str(v).strip() == "" for v in values):
             continue
-        if len(values) > len(header) and any(str(v or "").strip() for v in values[len(header):]):
+        if len(values) > len(header) and any(str(v or "").strip() for v in values[len(header) :]):
             raise ImportFileError(_("A row has more cells than the header has columns."))
         result.append({h: (values[i] if i < len(values) else None) for i, h in enumerate(header) if h})
     if not result:
@@ -110,7 +110,9 @@ def _read_csv(data: bytes) -> tuple[list[Any], list[list[Any]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(_("The CSV file is not UTF-8 text. Save it as 'CSV UTF-8' and try again.")) from exc
+        raise ImportFileError(
+            _("The CSV file is not UTF-8 text. Save it as 'CSV UTF-8' and try again.")
+        ) from exc
     if "\x00" in text:
         raise ImportFileError(_("The CSV file contains binary data."))
     first_line = text.split("\n", 1)[0]
@@ -178,7 +180,9 @@ def validate_rows(raw_rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
         row_no = offset + 2  # row 1 is the header
         row_errors: list[RowError] = []
 
-        def bad(column: str, message: str, row_no: int = row_no, row_errors: list[RowError] = row_errors) -> None:
+        def bad(
+            column: str, message: str, row_no: int = row_no, row_errors: list[RowError] = row_errors
+        ) -> None:
             row_errors.append(RowError(row_no, column, message))
 
         code = _text(raw.get("code"))
@@ -187,7 +191,11 @@ def validate_rows(raw_rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
         elif not CODE_RE.match(code):
             bad("code", _("The code may use only Latin letters, digits and . _ / - (at most 40)."))
         elif code in seen_codes:
-            bad("code", _("The code %(code)s is already used in row %(row)s.") % {"code": code, "row": seen_codes[code]})
+            bad(
+                "code",
+                _("The code %(code)s is already used in row %(row)s.")
+                % {"code": code, "row": seen_codes[code]},
+            )
         else:
             seen_codes[code] = row_no
         names = {f"name_{lang}": _text(raw.get(f"name_{lang}")) for lang in ("kk", "ru", "en")}
@@ -201,8 +209,10 @@ def validate_rows(raw_rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
         if facility_type is None:
             bad("type", _("Unknown facility type code '%(code)s'.") % {"code": type_code})
         authority_code = _text(raw.get("authority"))
-        authority = authorities.get(authority_code) if authority_code else (
-            facility_type.authority if facility_type else None
+        authority = (
+            authorities.get(authority_code)
+            if authority_code
+            else (facility_type.authority if facility_type else None)
         )
         if authority_code and authority is None:
             bad("authority", _("Unknown authority code '%(code)s'.") % {"code": authority_code})
@@ -242,7 +252,10 @@ def validate_rows(raw_rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
         for category_code in category_codes:
             category = categories.get(category_code.strip())
             if category is None:
-                bad("population_categories", _("Unknown population category '%(code)s'.") % {"code": category_code})
+                bad(
+                    "population_categories",
+                    _("Unknown population category '%(code)s'.") % {"code": category_code},
+                )
             else:
                 chosen.append(category)
         status = _text(raw.get("status")).lower() or Facility.Status.ACTIVE
@@ -255,9 +268,11 @@ def validate_rows(raw_rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
             except ValueError:
                 bad(key, _("'%(value)s' is not a date (use YYYY-MM-DD).") % {"value": _text(raw.get(key))})
                 dates[key] = None
-        if status == Facility.Status.CLOSED and dates["closed_on"] is None and "closed_on" not in {
-            e.column for e in row_errors
-        }:
+        if (
+            status == Facility.Status.CLOSED
+            and dates["closed_on"] is None
+            and "closed_on" not in {e.column for e in row_errors}
+        ):
             bad("closed_on", _("A closed place needs the date it closed."))
         if status == Facility.Status.ACTIVE and dates["closed_on"] is not None:
             bad("closed_on", _("An active place cannot have a closing date."))

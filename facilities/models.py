@@ -34,11 +34,18 @@ class Facility(models.Model):
     name_kk = models.CharField(_("name (Kazakh)"), max_length=300, blank=True)
     name_ru = models.CharField(_("name (Russian)"), max_length=300, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
-    type = models.ForeignKey(FacilityType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="facilities")
-    authority = models.ForeignKey(
-        "core.Authority", verbose_name=_("operating authority"), on_delete=models.PROTECT, related_name="facilities"
+    type = models.ForeignKey(
+        FacilityType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="facilities"
     )
-    region = models.ForeignKey("core.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="facilities")
+    authority = models.ForeignKey(
+        "core.Authority",
+        verbose_name=_("operating authority"),
+        on_delete=models.PROTECT,
+        related_name="facilities",
+    )
+    region = models.ForeignKey(
+        "core.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="facilities"
+    )
     settlement = models.CharField(_("settlement"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=400, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -49,7 +56,10 @@ class Facility(models.Model):
     )
     population_date = models.DateField(_("population as of"), null=True, blank=True)
     population_categories = models.ManyToManyField(
-        "core.PopulationCategory", verbose_name=_("population categories"), blank=True, related_name="facilities"
+        "core.PopulationCategory",
+        verbose_name=_("population categories"),
+        blank=True,
+        related_name="facilities",
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
@@ -68,7 +78,8 @@ class Facility(models.Model):
         verbose_name_plural = _("facilities")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="active", closed_on__isnull=True) | Q(status="closed", closed_on__isnull=False),
+                condition=Q(status="active", closed_on__isnull=True)
+                | Q(status="closed", closed_on__isnull=False),
                 name="facility_closed_has_date",
             ),
         ]
@@ -104,7 +115,9 @@ class Occupancy(models.Model):
         VISIT = "visit", _("Counted during a visit")
         IMPORT = "import", _("Imported")
 
-    facility = models.ForeignKey(Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="occupancy")
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="occupancy"
+    )
     date = models.DateField(_("date"))
     capacity = models.PositiveIntegerField(_("capacity"))
     population = models.PositiveIntegerField(_("population"))

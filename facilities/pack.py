@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from core.packs import Checker, Item, PackContext, PackSection, SectionResult, register_section, translated_fields, upsert_by_code
+from core.packs import (
+    Checker,
+    Item,
+    PackContext,
+    PackSection,
+    SectionResult,
+    register_section,
+    translated_fields,
+    upsert_by_code,
+)
 
 
 def _validate(items: list[Item], context: PackContext, check: Checker) -> None:

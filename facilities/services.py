@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import require
@@ -141,7 +142,7 @@ def occupancy_record(
         errors["capacity"] = [_("Capacity cannot be negative.")]
     if population is None or population < 0:
         errors["population"] = [_("Population cannot be negative.")]
-    if date > datetime.date.today() + datetime.timedelta(days=1):
+    if date > timezone.localdate() + datetime.timedelta(days=1):
         errors["date"] = [_("The date cannot be in the future.")]
     if facility.opened_on and date < facility.opened_on:
         errors["date"] = [_("The place was not open on that date.")]
@@ -150,11 +151,19 @@ def occupancy_record(
     record, created = Occupancy.objects.update_or_create(
         facility=facility,
         date=date,
-        defaults={"capacity": capacity, "population": population, "source": source, "note": note,
-                  "recorded_by": actor},
+        defaults={
+            "capacity": capacity,
+            "population": population,
+            "source": source,
+            "note": note,
+            "recorded_by": actor,
+        },
     )
     latest = facility.occupancy.order_by("-date", "-id").first()
-    if latest is not None and (facility.population, facility.population_date) != (latest.population, latest.date):
+    if latest is not None and (facility.population, facility.population_date) != (
+        latest.population,
+        latest.date,
+    ):
         facility.population = latest.population
         facility.population_date = latest.date
         facility.save(update_fields=["population", "population_date", "updated_at"])

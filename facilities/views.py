@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -57,7 +58,9 @@ def _apply_form_errors(form: Any, exc: ValidationError) -> None:
 def facility_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "facilities.view")
     form, filters = _filters(request)
-    page = Paginator(selectors.facility_search(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.facility_search(request.user, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "form": form,
         "page": page,
@@ -66,7 +69,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
         "query_string": request.GET.urlencode(),
         "section": "facilities",
     }
-    template = "facilities/_results.html" if request.htmx else "facilities/list.html"
+    template = "facilities/_results.html" if getattr(request, "htmx", False) else "facilities/list.html"
     return render(request, template, context)
 
 
@@ -83,7 +86,9 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "chart": _occupancy_chart(history),
             "can_edit": can(request.user, "facilities.edit"),
-            "occupancy_form": OccupancyForm(initial={"date": datetime.date.today(), "capacity": facility.capacity}),
+            "occupancy_form": OccupancyForm(
+                initial={"date": timezone.localdate(), "capacity": facility.capacity}
+            ),
             "section": "facilities",
         },
     )
@@ -114,8 +119,15 @@ def _occupancy_chart(history: list[Any]) -> dict[str, Any] | None:
                 "over": r.population > r.capacity,
             }
         )
-    return {"bars": bars, "width": 40 + len(rows) * (2 * bar_w + gap), "height": height + 40, "top": top,
-            "base_y": 10 + height, "label_y": height + 24, "bar_w": bar_w}
+    return {
+        "bars": bars,
+        "width": 40 + len(rows) * (2 * bar_w + gap),
+        "height": height + 40,
+        "top": top,
+        "base_y": 10 + height,
+        "label_y": height + 24,
+        "bar_w": bar_w,
+    }
 
 
 @login_required
@@ -158,7 +170,9 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("facilities:detail", pk=facility.pk)
-    return render(request, "facilities/form.html", {"form": form, "facility": facility, "section": "facilities"})
+    return render(
+        request, "facilities/form.html", {"form": form, "facility": facility, "section": "facilities"}
+    )
 
 
 @login_required
@@ -200,15 +214,19 @@ def facility_export(request: HttpRequest, fmt: str) -> HttpResponse:
     user = require(request.user, "facilities.export")
     _form, filters = _filters(request)
     facilities = selectors.facilities_for_export(user, filters)
-    stamp = datetime.date.today().isoformat()
+    stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
         content = io.export_xlsx(facilities)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         content = io.export_csv(facilities)
         content_type = "text/csv; charset=utf-8"
-    audit_record(actor=user, action=AuditEvent.Action.EXPORT, object_type="facilities.facility",
-                 object_repr=f"{fmt} {request.GET.urlencode()}"[:300])
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.EXPORT,
+        object_type="facilities.facility",
+        object_repr=f"{fmt} {request.GET.urlencode()}"[:300],
+    )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="dozor-places-{stamp}.{fmt}"'
     return response
@@ -219,9 +237,15 @@ def facility_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def facility_import(request: HttpRequest) -> HttpResponse:
     user = require(request.user, "facilities.import")
     form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "section": "facilities", "columns": io.COLUMNS,
-                               "max_bytes": settings.DOZOR_MAX_IMPORT_BYTES}
+    context: dict[str, Any] = {
+        "form": form,
+        "section": "facilities",
+        "columns": io.COLUMNS,
+        "max_bytes": settings.DOZOR_MAX_IMPORT_BYTES,
+    }
     status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -247,9 +271,15 @@ def facility_import(request: HttpRequest) -> HttpResponse:
                 result = services.facilities_import(actor=user, rows=rows, filename=upload.name or "")
                 messages.success(
                     request,
-                    _("Imported %(rows)s rows: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.")
-                    % {"rows": len(rows), "created": result.created, "updated": result.updated,
-                       "unchanged": result.unchanged},
+                    _(
+                        "Imported %(rows)s rows: %(created)s new, %(updated)s changed, %(unchanged)s unchanged."
+                    )
+                    % {
+                        "rows": len(rows),
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                    },
                 )
                 return redirect("facilities:list")
     return render(request, "facilities/import.html", context, status=status)
@@ -270,11 +300,21 @@ def facility_map(request: HttpRequest) -> HttpResponse:
         for facility in selectors.facilities_for_map(request.user, filters):
             assert facility.longitude is not None and facility.latitude is not None
             x, y = shapes.projection.point(float(facility.longitude), float(facility.latitude))
-            kind = "closed" if facility.status == Facility.Status.CLOSED else ("over" if facility.is_overcrowded else "")
+            kind = (
+                "closed"
+                if facility.status == Facility.Status.CLOSED
+                else ("over" if facility.is_overcrowded else "")
+            )
             places.append({"x": x, "y": y, "facility": facility, "kind": kind})
     return render(
         request,
         "facilities/map.html",
-        {"form": form, "map": shapes, "regions": regions, "places": places, "section": "map",
-         "query_string": request.GET.urlencode()},
+        {
+            "form": form,
+            "map": shapes,
+            "regions": regions,
+            "places": places,
+            "section": "map",
+            "query_string": request.GET.urlencode(),
+        },
     )

@@ -49,7 +49,11 @@ def participations_visible_to(user: Any) -> QuerySet[Participation]:
 
 
 def conflicts_visible_to(user: Any) -> QuerySet[ConflictOfInterest]:
-    return ConflictOfInterest.objects.all() if can(user, "people.view_private") else ConflictOfInterest.objects.none()
+    return (
+        ConflictOfInterest.objects.all()
+        if can(user, "people.view_private")
+        else ConflictOfInterest.objects.none()
+    )
 
 
 def can_see_private(user: Any) -> bool:

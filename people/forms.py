@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import authorities_visible_to, regions_visible_to
-from core.models import Language
+from core.models import Authority, Language, Region
 from facilities.access import facilities_visible_to
+from facilities.models import Facility
 from people.models import EligibilityRule, Expertise, Organisation, Participation, Person
 
 
@@ -100,9 +101,11 @@ class ParticipationForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         choices=Participation.Status.choices,
-        help_text=_("A person can be made active only when their eligibility declaration is complete and clear."),
+        help_text=_(
+            "A person can be made active only when their eligibility declaration is complete and clear."
+        ),
     )
-    region = forms.ModelChoiceField(label=_("Regional group"), queryset=None, required=False)
+    region = forms.ModelChoiceField(label=_("Regional group"), queryset=Region.objects.none(), required=False)
     decision_ref = forms.CharField(label=_("Decision reference"), max_length=120, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
@@ -130,7 +133,9 @@ class EligibilityForm(forms.Form):
 
     declared_on = forms.DateField(label=_("Declared on"), widget=DateInput())
 
-    def __init__(self, *args: Any, rules: list[EligibilityRule], answers: dict[int, bool], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, rules: list[EligibilityRule], answers: dict[int, bool], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.rules = rules
         declared_on = self.fields.pop("declared_on")
@@ -156,13 +161,13 @@ class EligibilityForm(forms.Form):
 class ConflictForm(forms.Form):
     authority = forms.ModelChoiceField(
         label=_("Authority"),
-        queryset=None,
+        queryset=Authority.objects.none(),
         required=False,
         help_text=_("The person must not visit any place of this authority."),
     )
     facility = forms.ModelChoiceField(
         label=_("Facility"),
-        queryset=None,
+        queryset=Facility.objects.none(),
         required=False,
         help_text=_("Or: the one place the person must not visit."),
     )
@@ -188,7 +193,9 @@ class PersonFilterForm(forms.Form):
     region = forms.ChoiceField(label=_("Region"), required=False)
     expertise = forms.ChoiceField(label=_("Expertise"), required=False)
     organisation_kind = forms.ChoiceField(
-        label=_("Organisation kind"), required=False, choices=_choices(_("All kinds"), Organisation.Kind.choices)
+        label=_("Organisation kind"),
+        required=False,
+        choices=_choices(_("All kinds"), Organisation.Kind.choices),
     )
     status = forms.ChoiceField(
         label=_("Participation"),

@@ -54,7 +54,12 @@ class Organisation(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     region = models.ForeignKey(
-        "core.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     authority = models.ForeignKey(
         "core.Authority",
@@ -98,20 +103,37 @@ class Person(models.Model):
     first_name = models.CharField(_("first name"), max_length=120)
     patronymic = models.CharField(_("patronymic"), max_length=120, blank=True)
     gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
-    languages = models.ManyToManyField("core.Language", verbose_name=_("languages"), blank=True, related_name="+")
-    expertise = models.ManyToManyField(Expertise, verbose_name=_("expertise"), blank=True, related_name="persons")
+    languages = models.ManyToManyField(
+        "core.Language", verbose_name=_("languages"), blank=True, related_name="+"
+    )
+    expertise = models.ManyToManyField(
+        Expertise, verbose_name=_("expertise"), blank=True, related_name="persons"
+    )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.SET_NULL,
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="persons",
     )
     position = models.CharField(_("position"), max_length=200, blank=True)
     region = models.ForeignKey(
-        "core.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     user = models.OneToOneField(
-        "accounts.User", verbose_name=_("user account"), null=True, blank=True, on_delete=models.SET_NULL,
+        "accounts.User",
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="person",
     )
     notes = models.TextField(_("notes"), blank=True)
@@ -147,12 +169,18 @@ class Participation(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         ENDED = "ended", _("Ended")
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="participations")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="participations"
+    )
     term_start = models.DateField(_("term starts"))
     term_end = models.DateField(_("term ends"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.CANDIDATE)
     region = models.ForeignKey(
-        "core.Region", verbose_name=_("regional group"), null=True, blank=True, on_delete=models.PROTECT,
+        "core.Region",
+        verbose_name=_("regional group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     decision_ref = models.CharField(_("decision reference"), max_length=120, blank=True)
@@ -180,7 +208,9 @@ class EligibilityDeclaration(models.Model):
     rule = models.ForeignKey(EligibilityRule, on_delete=models.PROTECT, related_name="declarations")
     answer = models.BooleanField(_("answer"))
     declared_on = models.DateField(_("declared on"))
-    recorded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("eligibility declaration")
@@ -194,13 +224,23 @@ class EligibilityDeclaration(models.Model):
 class ConflictOfInterest(models.Model):
     """A person must not visit an authority's places or a facility (family, former employment...)."""
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="conflicts")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="conflicts"
+    )
     authority = models.ForeignKey(
-        "core.Authority", verbose_name=_("authority"), null=True, blank=True, on_delete=models.PROTECT,
+        "core.Authority",
+        verbose_name=_("authority"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     facility = models.ForeignKey(
-        "facilities.Facility", verbose_name=_("facility"), null=True, blank=True, on_delete=models.CASCADE,
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="conflicts",
     )
     reason = models.CharField(_("reason"), max_length=300)

@@ -40,7 +40,9 @@ def _load_rules(items: list[Item], context: PackContext) -> SectionResult:
         upsert_by_code(EligibilityRule, item["code"], values, result)
         codes.append(item["code"])
     # A rule dropped from the pack stays in the database (declarations refer to it) but stops applying.
-    result.updated += EligibilityRule.objects.exclude(code__in=codes).filter(is_active=True).update(is_active=False)
+    result.updated += (
+        EligibilityRule.objects.exclude(code__in=codes).filter(is_active=True).update(is_active=False)
+    )
     return result
 
 

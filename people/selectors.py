@@ -86,7 +86,9 @@ def person_search(
     return qs.order_by("last_name", "first_name", "id")
 
 
-def organisation_search(user: Any, *, q: str = "", kind: str = "", region: str = "") -> QuerySet[Organisation]:
+def organisation_search(
+    user: Any, *, q: str = "", kind: str = "", region: str = ""
+) -> QuerySet[Organisation]:
     qs = (
         organisations_visible_to(user)
         .select_related("region", "authority")

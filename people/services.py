@@ -14,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.access import require
 from accounts.audit import audit_record, diff, snapshot
@@ -32,7 +33,17 @@ from people.models import (
     Person,
 )
 
-ORGANISATION_FIELDS = ["name_kk", "name_ru", "name_en", "kind", "region", "authority", "website", "email", "phone"]
+ORGANISATION_FIELDS = [
+    "name_kk",
+    "name_ru",
+    "name_en",
+    "kind",
+    "region",
+    "authority",
+    "website",
+    "email",
+    "phone",
+]
 PERSON_FIELDS = [
     "last_name",
     "first_name",
@@ -97,12 +108,19 @@ def organisation_create(*, actor: User, values: Mapping[str, Any]) -> Organisati
     organisation.search_text = organisation.build_search_text()
     _check_organisation(organisation)
     organisation.save()
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=organisation, changes=diff({}, snapshot(organisation)))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=organisation,
+        changes=diff({}, snapshot(organisation)),
+    )
     return organisation
 
 
 @transaction.atomic
-def organisation_update(*, actor: User, organisation: Organisation, values: Mapping[str, Any]) -> Organisation:
+def organisation_update(
+    *, actor: User, organisation: Organisation, values: Mapping[str, Any]
+) -> Organisation:
     require(actor, "people.edit")
     before = snapshot(organisation)
     changed = _assign(organisation, values, ORGANISATION_FIELDS)
@@ -163,7 +181,9 @@ def person_create(
     person.languages.set(languages or [])
     person.expertise.set(expertise or [])
     after = _person_snapshot(person)
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=person, changes=_without_timestamps(diff({}, after)))
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=person, changes=_without_timestamps(diff({}, after))
+    )
     return person
 
 
@@ -228,7 +248,9 @@ def _check_participation(participation: Participation, *, activating: bool) -> N
 
 
 def _check_no_overlapping_active_term(participation: Participation) -> None:
-    others = Participation.objects.filter(person_id=participation.person_id, status=Participation.Status.ACTIVE)
+    others = Participation.objects.filter(
+        person_id=participation.person_id, status=Participation.Status.ACTIVE
+    )
     if participation.pk:
         others = others.exclude(pk=participation.pk)
     others = others.filter(models.Q(term_end__isnull=True) | models.Q(term_end__gte=participation.term_start))
@@ -244,17 +266,18 @@ def _check_eligible(person: Person) -> None:
     result = evaluate_eligibility(person)
     if result.status == "excluded":
         reasons = ", ".join(rule.name for rule in result.excluded_by)
-        raise ValidationError(
-            {"status": [_("This person cannot be made active: excluded by the rules (%(reasons)s).") % {
-                "reasons": reasons
-            }]}
-        )
-    if result.status == "incomplete":
-        raise ValidationError(
-            {"status": [_(
-                "This person cannot be made active: %(count)d eligibility questions are not answered yet."
-            ) % {"count": len(result.missing)}]}
-        )
+        message = _("This person cannot be made active: excluded by the rules (%(reasons)s).") % {
+            "reasons": reasons
+        }
+    elif result.status == "incomplete":
+        message = ngettext(
+            "This person cannot be made active: %(count)d eligibility question is not answered yet.",
+            "This person cannot be made active: %(count)d eligibility questions are not answered yet.",
+            len(result.missing),
+        ) % {"count": len(result.missing)}
+    else:
+        return
+    raise ValidationError({"status": [message]})
 
 
 @transaction.atomic
@@ -281,7 +304,12 @@ def participation_create(
     )
     _check_participation(participation, activating=status == Participation.Status.ACTIVE)
     participation.save()
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=participation, changes=diff({}, snapshot(participation)))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=participation,
+        changes=diff({}, snapshot(participation)),
+    )
     return participation
 
 
@@ -337,7 +365,8 @@ def eligibility_declare(
     unanswered = [rule for rule in rules if not isinstance(answers.get(rule), bool)]
     if unanswered:
         errors.setdefault(NON_FIELD_ERRORS, []).append(
-            _("Answer every question (unanswered: %(rules)s).") % {"rules": ", ".join(r.name for r in unanswered)}
+            _("Answer every question (unanswered: %(rules)s).")
+            % {"rules": ", ".join(r.name for r in unanswered)}
         )
     _raise_if(errors)
 
@@ -349,7 +378,10 @@ def eligibility_declare(
         answer = answers[rule]
         declaration = existing.get(rule.pk)
         if declaration is not None:
-            before[rule.code] = {"answer": declaration.answer, "declared_on": declaration.declared_on.isoformat()}
+            before[rule.code] = {
+                "answer": declaration.answer,
+                "declared_on": declaration.declared_on.isoformat(),
+            }
             if (declaration.answer, declaration.declared_on) != (answer, declared_on):
                 declaration.answer = answer
                 declaration.declared_on = declared_on
@@ -394,7 +426,9 @@ def conflict_create(
             _("Choose the authority or the facility the person must not visit.")
         )
     if authority is not None and facility is not None:
-        errors.setdefault(NON_FIELD_ERRORS, []).append(_("Choose either an authority or a facility, not both."))
+        errors.setdefault(NON_FIELD_ERRORS, []).append(
+            _("Choose either an authority or a facility, not both.")
+        )
     if facility is not None and not facilities_visible_to(actor).filter(pk=facility.pk).exists():
         errors.setdefault("facility", []).append(_("Choose a facility from the list."))
     if not reason:
@@ -407,7 +441,9 @@ def conflict_create(
     )
     conflict.full_clean()
     conflict.save()
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=conflict, changes=diff({}, snapshot(conflict)))
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=conflict, changes=diff({}, snapshot(conflict))
+    )
     return conflict
 
 
@@ -419,12 +455,16 @@ def conflict_end(*, actor: User, conflict: ConflictOfInterest, ended_on: datetim
     if conflict.ended_on is not None:
         errors.setdefault("ended_on", []).append(_("This conflict of interest has already ended."))
     elif ended_on is None:
-        errors.setdefault("ended_on", []).append(_("Give the date from which the conflict no longer applies."))
+        errors.setdefault("ended_on", []).append(
+            _("Give the date from which the conflict no longer applies.")
+        )
     elif ended_on < conflict.declared_on:
         errors.setdefault("ended_on", []).append(_("The end date cannot be before the date it was declared."))
     _raise_if(errors)
     before = snapshot(conflict)
     conflict.ended_on = ended_on
     conflict.save(update_fields=["ended_on"])
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=conflict, changes=diff(before, snapshot(conflict)))
+    audit_record(
+        actor=actor, action=AuditEvent.Action.UPDATE, obj=conflict, changes=diff(before, snapshot(conflict))
+    )
     return conflict

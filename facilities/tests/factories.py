@@ -33,7 +33,7 @@ class FacilityFactory(factory.django.DjangoModelFactory):
     status = Facility.Status.ACTIVE
 
     @factory.post_generation
-    def search(obj: Facility, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def search(obj: Facility, create: bool, extracted: Any, **kwargs: Any) -> None:
         obj.search_text = obj.build_search_text()
         if create:
             obj.save(update_fields=["search_text"])

@@ -26,7 +26,7 @@ def test_it_finds_and_edits_a_place_in_kazakh(page, live_server):  # noqa: F811
     browser_page.goto(live_server.url + "/accounts/login/")
     browser_page.fill("#id_username", "alice")
     browser_page.fill("#id_password", "correct-horse-battery-staple")
-    browser_page.click("button[type=submit]")
+    browser_page.click("main button[type=submit]")
     browser_page.wait_for_url(live_server.url + "/")
 
     browser_page.click("[data-testid=lang-kk]")

@@ -17,10 +17,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["load", "check"], help="load: validate and write; check: validate only")
+        parser.add_argument(
+            "action", choices=["load", "check"], help="load: validate and write; check: validate only"
+        )
         parser.add_argument("code", help="pack code, e.g. kz (a folder under packs/)")
         parser.add_argument("--path", help="read the pack from this folder instead of packs/<code>")
-        parser.add_argument("--dry-run", action="store_true", help="validate and report changes, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate and report changes, write nothing"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from pathlib import Path
@@ -30,15 +34,21 @@ class Command(BaseCommand):
             if options["action"] == "check":
                 pack = pack_read(directory)
                 total = sum(len(items) for items in pack.data.values())
-                self.stdout.write(f"pack {options['code']} is valid: {total} entries in {len(pack.data)} files")
+                self.stdout.write(
+                    f"pack {options['code']} is valid: {total} entries in {len(pack.data)} files"
+                )
                 return
             report = pack_load(code=options["code"], directory=directory, dry_run=options["dry_run"])
         except PackError as exc:
             for error in exc.errors:
                 self.stderr.write(error)
-            raise CommandError(f"the pack is invalid ({len(exc.errors)} problems); nothing was written") from exc
+            raise CommandError(
+                f"the pack is invalid ({len(exc.errors)} problems); nothing was written"
+            ) from exc
         for key, result in report.results.items():
             if options["verbosity"] > 1:
-                self.stdout.write(f"  {key}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+                self.stdout.write(
+                    f"  {key}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+                )
         suffix = " (dry run: nothing written)" if report.dry_run else ""
         self.stdout.write(report.summary + suffix)
