@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup setup-dev messages lint typecheck layers pytest bench clean
+.PHONY: run test setup setup-dev messages messages-update lint typecheck layers pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Dozor needs Python 3.11 or newer"'
@@ -29,6 +29,10 @@ setup-dev: $(VENV)/.dev messages
 # Compiled catalogues (.mo) are built from locale/*.po with polib: no system gettext needed.
 messages: $(VENV)/.base
 	$(BIN)/python scripts/compile_messages.py
+
+# Regenerate locale/{ru,kk}/LC_MESSAGES/django.po from the code (needs GNU gettext).
+messages-update: $(VENV)/.base
+	$(BIN)/dozor makemessages -l ru -l kk --no-obsolete --no-location --ignore "test-artifacts/*" --ignore "*/tests/*" --ignore ".venv/*" --ignore "var/*"
 
 run: setup
 	$(BIN)/dozor migrate --no-input

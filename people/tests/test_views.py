@@ -127,7 +127,7 @@ def test_it_lists_persons_in_a_bounded_number_of_queries(
 ):
     _make_persons(count)
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         response = as_coordinator.get(reverse("people:person_list"))
 
     assert response.context["page"].paginator.count == count
@@ -139,7 +139,7 @@ def test_it_lists_organisations_in_a_bounded_number_of_queries(
 ):
     _make_persons(count)  # one organisation per person
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         response = as_coordinator.get(reverse("people:organisation_list"))
 
     assert response.context["page"].paginator.count == count
