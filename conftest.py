@@ -116,3 +116,9 @@ def as_trainer(trainer: User) -> Client:
 @pytest.fixture
 def anonymous() -> Client:
     return Client()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser journeys run last: their live server needs a transactional database, which is
+    flushed afterwards (taking the session's country pack with it)."""
+    items.sort(key=lambda item: 1 if item.get_closest_marker("browser") else 0)

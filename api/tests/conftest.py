@@ -9,7 +9,7 @@ PERSONAS = ["coordinator", "monitor", "liaison", "other_liaison", "trainer", "an
 
 
 @pytest.fixture
-def client_as(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def client_as(request: pytest.FixtureRequest, db: None):  # type: ignore[no-untyped-def]
     """``client_as("liaison")`` -> a signed-in test client; ``client_as("anonymous")`` -> no session."""
 
     def make(persona: str) -> Client:

@@ -55,10 +55,5 @@ def test_it_serves_the_docs_page_with_no_external_urls(anonymous, db):
     assert "'unsafe-inline'" in response.headers["Content-Security-Policy"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drf_spectacular_sidecar is not in INSTALLED_APPS (dozor/settings.py), so the Swagger UI files "
-    "are not collected; remove this mark once it is added.",
-)
 def test_it_finds_the_local_swagger_ui_files():
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")

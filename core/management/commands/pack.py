@@ -51,4 +51,4 @@ class Command(BaseCommand):
                     f"  {key}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
                 )
         suffix = " (dry run: nothing written)" if report.dry_run else ""
-        self.stdout.write(report.summary + suffix)
+        self.stdout.write(str(report.summary) + suffix)
