@@ -43,7 +43,10 @@ def main() -> int:
     user, _ = User.objects.get_or_create(username="bench", defaults={"role": Role.COORDINATOR})
     client = Client()
     client.force_login(user)
-    rows = [("migrate + pack load", f"{pack_seconds:.2f} s", ""), (f"generate --scale {scale}", f"{generate_seconds:.1f} s", "")]
+    rows = [
+        ("migrate + pack load", f"{pack_seconds:.2f} s", ""),
+        (f"generate --scale {scale}", f"{generate_seconds:.1f} s", ""),
+    ]
     for label, url in (
         ("places list, page 1", "/places/"),
         ("places list, search 'sizo'", "/places/?q=sizo"),
@@ -62,10 +65,18 @@ def main() -> int:
                 response = client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 200, (url, response.status_code)
-        rows.append((label, f"{statistics.median(times):.0f} ms median", f"{len(ctx.captured_queries)} queries"))
+        rows.append(
+            (label, f"{statistics.median(times):.0f} ms median", f"{len(ctx.captured_queries)} queries")
+        )
     started = time.perf_counter()
     response = client.get("/places/export.xlsx")
-    rows.append(("export all places to XLSX", f"{(time.perf_counter() - started):.1f} s", f"{len(response.content) // 1024} KiB"))
+    rows.append(
+        (
+            "export all places to XLSX",
+            f"{(time.perf_counter() - started):.1f} s",
+            f"{len(response.content) // 1024} KiB",
+        )
+    )
     print(f"\nDozor benchmark ({connection.vendor}, scale {scale})")
     for label, value, extra in rows:
         print(f"  {label:<36} {value:>18}  {extra}")

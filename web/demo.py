@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Kazakh text is intended here, not look-alike Latin letters
 """The demo data set: a small, clearly labelled synthetic NPM to explore Dozor with (``dozor demo``).
 
 Everything here is invented: facility names start with "Demo:" / "Демо:" and end "(fictional)" /

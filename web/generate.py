@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Kazakh text is intended here, not look-alike Latin letters
 """Large synthetic data sets for benchmarks (``dozor generate --scale kz10|osce``).
 
 kz10 is roughly ten times Kazakhstan's NPM (3,600 places, 600 persons); osce is fifty times that

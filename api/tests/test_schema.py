@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.contrib.staticfiles import finders
 from drf_spectacular.validation import validate_schema
 

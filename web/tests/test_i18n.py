@@ -44,16 +44,36 @@ def test_catalogues_are_not_stale(tmp_path):
     if shutil.which("xgettext") is None:
         pytest.skip("GNU gettext is not installed (CI installs it; see README)")
     work = tmp_path / "src"
-    ignore = shutil.ignore_patterns(".venv", "var", "test-artifacts", ".git", "*.mo", "__pycache__", "node_modules")
+    ignore = shutil.ignore_patterns(
+        ".venv", "var", "test-artifacts", ".git", "*.mo", "__pycache__", "node_modules"
+    )
     shutil.copytree(ROOT, work, ignore=ignore)
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "ru", "-l", "kk", "--no-obsolete", "--no-location",
-         "--ignore", "test-artifacts/*", "--ignore", "*/tests/*"],
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "ru",
+            "-l",
+            "kk",
+            "--no-obsolete",
+            "--no-location",
+            "--ignore",
+            "test-artifacts/*",
+            "--ignore",
+            "*/tests/*",
+        ],
         cwd=work,
         check=True,
         capture_output=True,
-        env={"DJANGO_SETTINGS_MODULE": "dozor.settings", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(work),
-             "DOZOR_VAR_DIR": str(tmp_path / "var")},
+        env={
+            "DJANGO_SETTINGS_MODULE": "dozor.settings",
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(work),
+            "DOZOR_VAR_DIR": str(tmp_path / "var"),
+        },
     )
     for lang in LANGS:
         fresh = {e.msgid for e in polib.pofile(str(work / "locale" / lang / "LC_MESSAGES" / "django.po"))}
