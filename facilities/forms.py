@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Authority, PopulationCategory, Region
-from facilities.models import Facility, FacilityType, Occupancy
+from facilities.models import FACILITY_FIELDS, Facility, FacilityType, Occupancy
 
 
 class FacilityFilterForm(forms.Form):
@@ -46,25 +46,7 @@ class FacilityForm(forms.ModelForm):
 
     class Meta:
         model = Facility
-        fields = [
-            "code",
-            "name_kk",
-            "name_ru",
-            "name_en",
-            "type",
-            "authority",
-            "region",
-            "settlement",
-            "address",
-            "latitude",
-            "longitude",
-            "capacity",
-            "population_categories",
-            "status",
-            "opened_on",
-            "closed_on",
-            "notes",
-        ]
+        fields = FACILITY_FIELDS
         widgets = {
             "opened_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "closed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

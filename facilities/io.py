@@ -23,27 +23,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from core.models import Authority, PopulationCategory, Region
-from facilities.models import Facility, FacilityType
+from facilities.models import FACILITY_FIELDS, Facility, FacilityType
 
-COLUMNS = [
-    "code",
-    "name_kk",
-    "name_ru",
-    "name_en",
-    "type",
-    "authority",
-    "region",
-    "settlement",
-    "address",
-    "latitude",
-    "longitude",
-    "capacity",
-    "population_categories",
-    "status",
-    "opened_on",
-    "closed_on",
-    "notes",
-]
+COLUMNS = FACILITY_FIELDS
 REQUIRED_COLUMNS = {"code", "type", "region"}
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024

@@ -9,6 +9,27 @@ from django.utils.translation import gettext_lazy as _
 from core.i18n import pick
 from core.models import CodedReference
 
+# The fields a user edits, in the order of forms, CSV/XLSX columns and the audit trail.
+FACILITY_FIELDS = [
+    "code",
+    "name_kk",
+    "name_ru",
+    "name_en",
+    "type",
+    "authority",
+    "region",
+    "settlement",
+    "address",
+    "latitude",
+    "longitude",
+    "capacity",
+    "population_categories",
+    "status",
+    "opened_on",
+    "closed_on",
+    "notes",
+]
+
 
 class FacilityType(CodedReference):
     authority = models.ForeignKey(

@@ -16,26 +16,9 @@ from accounts.access import require
 from accounts.audit import audit_record, diff, snapshot
 from accounts.models import AuditEvent, User
 from core.models import PopulationCategory
-from facilities.models import Facility, Occupancy
+from facilities.models import FACILITY_FIELDS, Facility, Occupancy
 
-EDITABLE_FIELDS = [
-    "code",
-    "name_kk",
-    "name_ru",
-    "name_en",
-    "type",
-    "authority",
-    "region",
-    "settlement",
-    "address",
-    "latitude",
-    "longitude",
-    "capacity",
-    "status",
-    "opened_on",
-    "closed_on",
-    "notes",
-]
+EDITABLE_FIELDS = [name for name in FACILITY_FIELDS if name != "population_categories"]
 
 
 def _check_facility(facility: Facility) -> None:
