@@ -22,6 +22,9 @@ def facilities_visible_to(user: Any) -> QuerySet[Facility]:
     if staff.role == Role.LIAISON:
         assert staff.authority is not None
         return Facility.objects.filter(authority__path__startswith=staff.authority.path)
+    if staff.region_id is not None:
+        # A regional scope (e.g. a monitor of one regional group) narrows the registry to that region.
+        return Facility.objects.filter(region_id=staff.region_id)
     return Facility.objects.all()
 
 

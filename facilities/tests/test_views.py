@@ -225,3 +225,17 @@ def test_it_draws_the_map_with_region_boundaries(as_coordinator):
     assert content.count('class="map-region"') == 20
     assert "Mapped place" in content and "<circle" in content
     assert "http://" not in content.split("<svg", 1)[1].split("</svg>")[0].replace("http://www.w3.org", "")
+
+
+def test_a_regional_scope_narrows_the_registry(monitor, client):
+    from core.models import Region
+
+    monitor.region = Region.objects.get(code="AST")
+    monitor.save(update_fields=["region"])
+    inside = FacilityFactory(name_en="Astana place", region=Region.objects.get(code="AST"))
+    outside = FacilityFactory(name_en="Karaganda place")
+    client.force_login(monitor)
+    html = client.get(reverse("facilities:list")).content.decode()
+    assert "Astana place" in html and "Karaganda place" not in html
+    assert client.get(reverse("facilities:detail", args=[inside.pk])).status_code == 200
+    assert client.get(reverse("facilities:detail", args=[outside.pk])).status_code == 404
