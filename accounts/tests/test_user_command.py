@@ -31,7 +31,7 @@ def test_it_creates_a_liaison_with_an_authority():
     [
         (["--role", "liaison"], "needs an authority"),
         (["--role", "monitor", "--authority", "KUIS"], "Only authority liaisons"),
-        (["--role", "monitor", "--region", "XXX"], "Unknown region code"),
+        (["--role", "monitor", "--region", "NOREGION"], "Unknown region code"),
         (["--role", "monitor", "--password", "123"], "too short"),
     ],
 )

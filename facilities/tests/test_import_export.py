@@ -62,7 +62,7 @@ def test_it_updates_existing_codes(as_coordinator):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (HEADER + "IMP-1,,Имя,,SIZO,,XXX,10,,active,\n", "Unknown region code"),
+        (HEADER + "IMP-1,,Имя,,SIZO,,NOREGION,10,,active,\n", "Unknown region code"),
         (HEADER + "IMP-1,,Имя,,SIZO,,KGD,-3,,active,\n", "Capacity cannot be negative"),
         (HEADER + "IMP-1,,Имя,,SIZO,,KGD,ten,,active,\n", "is not a whole number"),
         (HEADER + "IMP-1,,Имя,,NOPE,,KGD,1,,active,\n", "Unknown facility type code"),
