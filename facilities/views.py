@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import authorities_visible_to, can, require
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
+from core.forms import add_service_errors
 from core.models import Region
 from facilities import io, selectors, services
 from facilities.access import facility_for_user, require_facility_edit
@@ -45,14 +46,6 @@ def _filters(request: HttpRequest) -> tuple[FacilityFilterForm, selectors.Facili
     else:
         filters = selectors.FacilityFilters()
     return form, filters
-
-
-def _apply_form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -145,7 +138,7 @@ def facility_create(request: HttpRequest) -> HttpResponse:
                 population_categories=list(form.cleaned_data["population_categories"]),
             )
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The place was added to the registry."))
             return redirect("facilities:detail", pk=facility.pk)
@@ -167,7 +160,7 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 population_categories=list(form.cleaned_data["population_categories"]),
             )
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("facilities:detail", pk=facility.pk)
@@ -189,7 +182,7 @@ def occupancy_add(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The occupancy record was saved."))
             return redirect("facilities:detail", pk=facility.pk)

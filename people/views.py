@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import can, require
+from core.forms import add_service_errors
 from people import services
 from people.access import (
     conflict_for_user,
@@ -35,7 +36,6 @@ from people.forms import (
     ParticipationForm,
     PersonFilterForm,
     PersonForm,
-    add_service_errors,
 )
 from people.selectors import (
     declaration_rows,
