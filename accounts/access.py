@@ -31,6 +31,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "people.view_private": frozenset({Role.COORDINATOR}),
     "people.edit": frozenset({Role.COORDINATOR}),
     "audit.view": frozenset({Role.COORDINATOR}),
+    "standards.view": ALL_STAFF,
+    "methodology.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR, Role.TRAINER}),
+    "methodology.edit": frozenset({Role.COORDINATOR}),
+    "visits.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),
+    "visits.manage": frozenset({Role.COORDINATOR}),
 }
 
 

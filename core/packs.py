@@ -55,6 +55,7 @@ class PackSection:
     order: int
     validate: Callable[[list[Item], PackContext, Checker], None]
     load: Callable[[list[Item], PackContext], SectionResult]
+    list_key: str = ""  # the list's name inside the file, when it differs from ``key``
 
 
 _SECTIONS: dict[str, PackSection] = {}
@@ -260,7 +261,7 @@ def pack_read(directory: Path) -> LoadedPack:
             continue
         digest.update(path.read_bytes())
         checker = Checker(section.filename)
-        items = checker.items(raw, section.key)
+        items = checker.items(raw, section.list_key or section.key)
         context.codes[section.key] = checker.codes(items)
         section.validate(items, context, checker)
         errors.extend(checker.errors)

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "accounts",
     "facilities",
     "people",
+    "standards",
+    "methodology",
+    "visits",
     "api",
     "web",
 ]

@@ -11,7 +11,6 @@ import csv
 import datetime
 import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -22,13 +21,14 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from core.files import MAX_UNCOMPRESSED, ArchiveTooLarge, UploadError, open_zip
 from core.models import Authority, PopulationCategory, Region
 from facilities.models import FACILITY_FIELDS, Facility, FacilityType
 
 COLUMNS = FACILITY_FIELDS
 REQUIRED_COLUMNS = {"code", "type", "region"}
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
-MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED = MAX_UNCOMPRESSED
 
 
 class ImportFileError(Exception):
@@ -111,9 +111,12 @@ def _read_csv(data: bytes) -> tuple[list[Any], list[list[Any]]]:
 
 def _read_xlsx(data: bytes) -> tuple[list[Any], list[list[Any]]]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
-                raise ImportFileError(_("The XLSX file expands to more than is allowed."))
+        open_zip(data, max_uncompressed=MAX_XLSX_UNCOMPRESSED).close()
+    except ArchiveTooLarge as exc:
+        raise ImportFileError(_("The XLSX file expands to more than is allowed.")) from exc
+    except UploadError as exc:
+        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from exc
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ImportFileError:
         raise

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MethodologyConfig(AppConfig):
+    name = "methodology"
+    verbose_name = _("Monitoring methodology")
+
+    def ready(self) -> None:
+        from methodology import pack
+
+        pack.register()
