@@ -116,6 +116,7 @@ SURVEY_COLUMNS = [
     "constraint",
     *_lang_columns("constraint_message"),
     "calculation",
+    "parameters",
 ]
 CHOICE_COLUMNS = ["list_name", "name", *_lang_columns("label")]
 
@@ -143,6 +144,7 @@ def export_version(version: TemplateVersion) -> bytes:
         constraint: str = "",
         message: list[str] | None = None,
         calculation: str = "",
+        parameters: str = "",
     ) -> None:
         survey.append(
             [
@@ -155,6 +157,7 @@ def export_version(version: TemplateVersion) -> bytes:
                 constraint,
                 *(message or blank_texts),
                 calculation,
+                parameters,
             ]
         )
 
@@ -183,6 +186,8 @@ def export_version(version: TemplateVersion) -> bytes:
                 relevant=q["relevant"],
                 constraint=q["constraint"],
                 message=_texts(q["constraint_message"]) if q["constraint"] else None,
+                # Photos are resized on the phone: smaller uploads from places with poor networks.
+                parameters="max-pixels=1600" if q["type"] == QuestionType.PHOTO else "",
             )
         row(f"end_{kind}", section["code"])
     if uses_yes_no:
@@ -227,7 +232,7 @@ def to_xform(data: bytes) -> tuple[str, list[str]]:
     from pyxform.xls2xform import convert
 
     warnings: list[str] = []
-    result = convert(xlsform=io.BytesIO(data), warnings=warnings, file_type="xlsx")
+    result = convert(xlsform=io.BytesIO(data), warnings=warnings, file_type=".xlsx")
     return result.xform, warnings
 
 
