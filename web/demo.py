@@ -394,6 +394,7 @@ class DemoReport:
     declarations: int = 0
     conflicts: int = 0
     users: int = 0
+    visits: int = 0
     created: int = 0
     updated: int = 0
     deleted: int = 0
@@ -404,7 +405,7 @@ class DemoReport:
             f"demo data: {self.facilities} facilities ({self.occupancy} occupancy records), "
             f"{self.organisations} organisations, {self.persons} persons "
             f"({self.participations} participations, {self.declarations} declarations, "
-            f"{self.conflicts} conflicts), {self.users} demo logins; "
+            f"{self.conflicts} conflicts), {self.users} demo logins, {self.visits} visits; "
             f"{self.created} rows created, {self.updated} updated, {self.deleted} deleted"
         )
 
@@ -456,6 +457,9 @@ def demo_delete() -> int:
     deleted += Organisation.objects.filter(is_demo=True, name_en__in=[o[4] for o in ORGANISATIONS]).delete()[
         0
     ]
+    from visits.models import Visit
+
+    deleted += Visit.objects.filter(facility__code__startswith=DEMO_PREFIX).delete()[0]
     deleted += Facility.objects.filter(code__startswith=DEMO_PREFIX).delete()[0]
     deleted += _demo_users().delete()[0]
     return deleted
@@ -872,5 +876,44 @@ def demo_load(*, reset: bool = False) -> DemoReport:
         ConflictOfInterest, ConflictOfInterest.objects.filter(person_id__in=person_ids), conflicts, report
     )
 
-    report.users = len(_sync_users(ref, ordered[0], report))
+    users = _sync_users(ref, ordered[0], report)
+    report.users = len(users)
+    report.visits = _sync_visits(facilities, codes, users, today)
     return report
+
+
+def _sync_visits(
+    facilities: dict[str, Facility], codes: list[str], users: list[User], today: datetime.date
+) -> int:
+    """Two demo visits with the demo monitor on the team: one last month, one next week."""
+    from core.models import VisitType
+    from visits.models import Visit
+    from visits.services import visit_create
+
+    by_name = {user.username: user for user in users}
+    coordinator, monitor = by_name.get("coordinator"), by_name.get("monitor")
+    visit_type = VisitType.objects.filter(code="periodic").first() or VisitType.objects.first()
+    if coordinator is None or monitor is None or visit_type is None:
+        return 0
+    count = 0
+    for prefix, days in ((f"{DEMO_PREFIX}SIZO-", -30), (f"{DEMO_PREFIX}IVS-", 7)):
+        facility = next(
+            (
+                facilities[c]
+                for c in codes
+                if c.startswith(prefix) and facilities[c].status == Facility.Status.ACTIVE
+            ),
+            None,
+        )
+        if facility is None:
+            continue
+        if not Visit.objects.filter(facility=facility, created_by=coordinator).exists():
+            visit_create(
+                actor=coordinator,
+                facility=facility,
+                visit_type=visit_type,
+                started_on=today + datetime.timedelta(days=days),
+                team=[monitor],
+            )
+        count += 1
+    return count

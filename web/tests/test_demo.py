@@ -121,3 +121,18 @@ def test_it_prints_the_logins_only(settings):
     assert settings.DOZOR_DEMO_PASSWORD in output
     assert "http://127.0.0.1:8000/" in output
     assert not Facility.objects.exists()
+
+
+def test_it_plans_demo_visits_with_the_demo_monitor_on_the_team():
+    from visits.models import Visit
+
+    run()
+    visits = Visit.objects.filter(facility__code__startswith="DEMO-")
+    assert visits.count() == 2
+    for visit in visits:
+        assert visit.team.filter(user__username="monitor").exists()
+        assert visit.template_version is not None and visit.template_version.status == "published"
+    run()
+    assert Visit.objects.filter(facility__code__startswith="DEMO-").count() == 2
+    call_command("demo", "--reset", stdout=StringIO())
+    assert Visit.objects.filter(facility__code__startswith="DEMO-").count() == 2
