@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import views, views_methodology
 
 app_name = "api"
 
@@ -17,6 +17,15 @@ router.register("facilities", views.FacilityViewSet, basename="facility")
 router.register("occupancy", views.OccupancyViewSet, basename="occupancy")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("persons", views.PersonViewSet, basename="person")
+router.register("themes", views_methodology.ThemeViewSet, basename="theme")
+router.register("instruments", views_methodology.InstrumentViewSet, basename="instrument")
+router.register("provisions", views_methodology.ProvisionViewSet, basename="provision")
+router.register(
+    "checklist-templates", views_methodology.ChecklistTemplateViewSet, basename="checklist-template"
+)
+router.register("template-versions", views_methodology.TemplateVersionViewSet, basename="template-version")
+router.register("xlsform-import", views_methodology.XLSFormImportViewSet, basename="xlsform-import")
+router.register("visits", views_methodology.VisitViewSet, basename="visit")
 
 urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),

@@ -5,6 +5,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("places/", include("facilities.urls")),
     path("people/", include("people.urls")),
+    path("standards/", include("standards.urls")),
+    path("methodology/", include("methodology.urls")),
+    path("visits/", include("visits.urls")),
     path("api/", include("api.urls")),
     path("", include("web.urls")),
 ]

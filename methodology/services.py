@@ -168,7 +168,8 @@ def question_add(
 ) -> Question:
     require(actor, "methodology.edit")
     _require_draft(_lock(section.version))
-    order = (section.questions.aggregate(n=Max("order"))["n"] or -1) + 1
+    last = section.questions.aggregate(n=Max("order"))["n"]
+    order = 0 if last is None else last + 1
     question = Question(section=section, order=order, name=name.strip(), **_question_values(values))
     question.save()  # saved first so that "earlier questions" is computed from its position
     _check_question(question)
@@ -270,7 +271,8 @@ def section_add(
         raise ValidationError({"code": [_("This version already has a section with this code.")]})
     if not any(titles.get(lang) for lang in LANGUAGE_CODES):
         raise ValidationError({"title_ru": [_("Give the title in at least one language.")]})
-    order = (version.sections.aggregate(n=Max("order"))["n"] or -1) + 1
+    last = version.sections.aggregate(n=Max("order"))["n"]
+    order = 0 if last is None else last + 1
     section = Section.objects.create(
         version=version,
         order=order,

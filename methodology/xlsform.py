@@ -297,8 +297,8 @@ def _multilang(row: dict[str, Any], prefix: str, default: str) -> dict[str, str]
 
 def parse_xlsform(data: bytes) -> ParsedForm:
     """Read an XLSForm into a spec; unknown types refuse the file, unsupported ones are reported."""
-    check_size(data, settings.DOZOR_MAX_IMPORT_BYTES)
     try:
+        check_size(data, settings.DOZOR_MAX_IMPORT_BYTES)
         open_zip(data).close()
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except UploadError as exc:

@@ -41,6 +41,18 @@ def navigation(user: Any) -> list[NavGroup]:
         people.append(NavItem(_("Organisations"), reverse("people:organisation_list"), "organisations"))
     if people:
         groups.append(NavGroup(_("People"), people))
+    methodology: list[NavItem] = []
+    if can(user, "standards.view"):
+        methodology.append(NavItem(_("Standards"), reverse("standards:instrument_list"), "standards"))
+    if can(user, "methodology.view"):
+        methodology.append(NavItem(_("Checklists"), reverse("methodology:template_list"), "checklists"))
+    if methodology:
+        groups.append(NavGroup(_("Methodology"), methodology))
+    visits: list[NavItem] = []
+    if can(user, "visits.view"):
+        visits.append(NavItem(_("Visits"), reverse("visits:list"), "visits"))
+    if visits:
+        groups.append(NavGroup(_("Visits"), visits))
     reference: list[NavItem] = []
     if can(user, "reference.view"):
         reference.append(NavItem(_("Regions"), reverse("web:regions"), "regions"))

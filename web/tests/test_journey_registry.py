@@ -6,12 +6,12 @@ import pytest
 
 from accounts.models import Role, User
 from facilities.tests.factories import FacilityFactory
-from web.tests.browser import browser, page, screenshot  # noqa: F401  (fixtures)
+from web.tests.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_finds_and_edits_a_place_in_kazakh(page, live_server):  # noqa: F811
+def test_it_finds_and_edits_a_place_in_kazakh(page, live_server):
     browser_page, console = page
     User.objects.create_user(username="alice", password="correct-horse-battery-staple", role=Role.COORDINATOR)
     FacilityFactory(

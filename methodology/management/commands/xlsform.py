@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
+from core.files import UploadError
 from methodology.models import TemplateVersion
 from methodology.xlsform import XLSFormError, export_version, import_xlsform, parse_xlsform
 
@@ -90,6 +91,8 @@ class Command(BaseCommand):
                 version = import_xlsform(actor=user, data=data)
                 report = version.import_report
                 summary = f"{path.name}: created draft {version}"
+        except UploadError as exc:
+            raise CommandError(f"{path.name}: {exc}; nothing was written") from exc
         except XLSFormError as exc:
             for error in exc.errors:
                 self.stderr.write(error)
