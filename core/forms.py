@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -15,3 +18,17 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         target = name if name in form.fields else None
         for error in errors:
             form.add_error(target, error)
+
+
+T = TypeVar("T")
+
+
+def submit_form(form: forms.BaseForm, action: Callable[[], T]) -> T | None:
+    """Run the service if the form parses; its ValidationError goes back onto the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return action()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None

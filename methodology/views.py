@@ -5,8 +5,7 @@ Thin adapters: parse, check access through ``methodology.access``, call one serv
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -22,25 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import can, require
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
-from core.forms import add_service_errors
+from core.forms import submit_form
 from methodology import selectors, services, xlsform
 from methodology.access import question_for_user, template_for_user, version_for_user
 from methodology.forms import QuestionForm, SectionForm, TranslateForm, XLSFormImportForm
 from methodology.models import Question, Section, TemplateVersion
 
-T = TypeVar("T")
 SECTION = "checklists"
-
-
-def _submit(form: forms.BaseForm, action: Callable[[], T]) -> T | None:
-    """Run the service if the form parses; its ValidationError goes back onto the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return action()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
 
 
 def _refuse_published(request: HttpRequest, version: TemplateVersion) -> HttpResponse | None:
@@ -199,7 +186,7 @@ def section_add(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = SectionForm(request.POST or None)
     if request.method == "POST":
-        section = _submit(
+        section = submit_form(
             form,
             lambda: services.section_add(
                 actor=request.user,  # type: ignore[arg-type]
@@ -225,7 +212,7 @@ def question_add(request: HttpRequest, pk: int, section_pk: int) -> HttpResponse
     section = _section_of(version, section_pk)
     form = QuestionForm(request.POST or None)
     if request.method == "POST":
-        question = _submit(
+        question = submit_form(
             form,
             lambda: services.question_add(
                 actor=request.user,  # type: ignore[arg-type]
@@ -261,7 +248,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = QuestionForm(request.POST or None, question=question)
     if request.method == "POST":
-        saved = _submit(
+        saved = submit_form(
             form,
             lambda: services.question_update(
                 actor=request.user,  # type: ignore[arg-type]
@@ -294,7 +281,7 @@ def question_translate(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = TranslateForm(request.POST or None, question=question)
     if request.method == "POST":
-        saved = _submit(
+        saved = submit_form(
             form,
             lambda: services.question_update(
                 actor=request.user,  # type: ignore[arg-type]

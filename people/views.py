@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -18,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import can, require
-from core.forms import add_service_errors
+from core.forms import submit_form
 from people import services
 from people.access import (
     conflict_for_user,
@@ -45,19 +43,7 @@ from people.selectors import (
     person_search,
 )
 
-T = TypeVar("T")
 PAGE_SIZE = 50
-
-
-def _submit(form: forms.BaseForm, action: Callable[[], T]) -> T | None:
-    """Run the service if the form parses; its ValidationError goes back onto the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return action()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
 
 
 def _form_page(
@@ -103,7 +89,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     actor = require(request.user, "people.edit")
     form = PersonForm(request.POST or None, user=actor)
     if request.method == "POST":
-        person = _submit(
+        person = submit_form(
             form,
             lambda: services.person_create(
                 actor=actor,
@@ -124,7 +110,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = require(request.user, "people.edit")
     form = PersonForm(request.POST or None, instance=person, user=actor)
     if request.method == "POST":
-        saved = _submit(
+        saved = submit_form(
             form,
             lambda: services.person_update(
                 actor=actor,
@@ -151,7 +137,7 @@ def participation_add(request: HttpRequest, pk: int) -> HttpResponse:
     actor = require(request.user, "people.edit")
     form = ParticipationForm(request.POST or None, user=actor, initial={"term_start": timezone.localdate()})
     if request.method == "POST":
-        participation = _submit(
+        participation = submit_form(
             form, lambda: services.participation_create(actor=actor, person=person, **form.cleaned_data)
         )
         if participation is not None:
@@ -169,7 +155,7 @@ def participation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, user=actor, initial=ParticipationForm.initial_for(participation)
     )
     if request.method == "POST":
-        saved = _submit(
+        saved = submit_form(
             form,
             lambda: services.participation_update(
                 actor=actor, participation=participation, values=form.cleaned_data
@@ -200,7 +186,7 @@ def eligibility(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         actor = require(request.user, "people.edit")
-        saved = _submit(
+        saved = submit_form(
             form,
             lambda: services.eligibility_declare(
                 actor=actor,
@@ -230,7 +216,7 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
     actor = require(request.user, "people.edit")
     form = ConflictForm(request.POST or None, user=actor, initial={"declared_on": timezone.localdate()})
     if request.method == "POST":
-        conflict = _submit(
+        conflict = submit_form(
             form, lambda: services.conflict_create(actor=actor, person=person, **form.cleaned_data)
         )
         if conflict is not None:
@@ -246,7 +232,7 @@ def conflict_end(request: HttpRequest, pk: int) -> HttpResponse:
     conflict = conflict_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
     form = ConflictEndForm(request.POST)
-    ended = _submit(
+    ended = submit_form(
         form,
         lambda: services.conflict_end(actor=actor, conflict=conflict, ended_on=form.cleaned_data["ended_on"]),
     )
@@ -296,7 +282,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     actor = require(request.user, "people.edit")
     form = OrganisationForm(request.POST or None, user=actor)
     if request.method == "POST":
-        organisation = _submit(
+        organisation = submit_form(
             form, lambda: services.organisation_create(actor=actor, values=form.cleaned_data)
         )
         if organisation is not None:
@@ -313,7 +299,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = require(request.user, "people.edit")
     form = OrganisationForm(request.POST or None, instance=organisation, user=actor)
     if request.method == "POST":
-        saved = _submit(
+        saved = submit_form(
             form,
             lambda: services.organisation_update(
                 actor=actor, organisation=organisation, values=form.cleaned_data
