@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from django.db.models import Max
-from django.utils.translation import gettext as _
 
 from core.packs import (
     Checker,
@@ -93,7 +92,6 @@ def _load_templates(items: list[Item], context: PackContext) -> SectionResult:
             number=number,
             status=TemplateVersion.Status.PUBLISHED,
             source=TemplateVersion.Source.PACK,
-            note=_("Loaded from the country pack"),
         )
         version.fingerprint = fingerprint
         version.save(update_fields=["fingerprint"])

@@ -493,7 +493,6 @@ def import_xlsform(*, actor: Any, data: bytes) -> TemplateVersion:
         status=TemplateVersion.Status.DRAFT,
         source=TemplateVersion.Source.XLSFORM,
         actor=actor,
-        note=_("Imported from an XLSForm"),
         import_report=parsed.report,
     )
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=version, changes={"report": parsed.report})
