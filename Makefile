@@ -52,7 +52,7 @@ layers: $(VENV)/.dev
 	$(BIN)/lint-imports
 
 pytest: setup-dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: setup-dev lint typecheck layers pytest
 
