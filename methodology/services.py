@@ -30,7 +30,9 @@ def _require_draft(version: TemplateVersion) -> None:
 
 def _lock(version: TemplateVersion) -> TemplateVersion:
     """Re-read the version under a row lock so that two editors cannot publish/edit at once."""
-    return TemplateVersion.objects.select_for_update(of=("self",)).select_related("template").get(pk=version.pk)
+    return (
+        TemplateVersion.objects.select_for_update(of=("self",)).select_related("template").get(pk=version.pk)
+    )
 
 
 @transaction.atomic

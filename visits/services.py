@@ -140,7 +140,11 @@ def _require_record(actor: User, visit: Visit) -> Visit:
     that two imports into one visit run one after the other."""
     if not can_record(actor, visit):
         raise PermissionDenied
-    return Visit.objects.select_for_update(of=("self",)).select_related("template_version__template").get(pk=visit.pk)
+    return (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("template_version__template")
+        .get(pk=visit.pk)
+    )
 
 
 def _no_version() -> Problem:
