@@ -36,6 +36,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "methodology.edit": frozenset({Role.COORDINATOR}),
     "visits.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),
     "visits.manage": frozenset({Role.COORDINATOR}),
+    "training.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR, Role.TRAINER}),
+    "training.manage": frozenset({Role.COORDINATOR, Role.TRAINER}),
 }
 
 

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from api import views, views_methodology
+from api import views, views_methodology, views_training
 
 app_name = "api"
 
@@ -26,6 +26,10 @@ router.register(
 router.register("template-versions", views_methodology.TemplateVersionViewSet, basename="template-version")
 router.register("xlsform-import", views_methodology.XLSFormImportViewSet, basename="xlsform-import")
 router.register("visits", views_methodology.VisitViewSet, basename="visit")
+router.register("training-programmes", views_training.ProgrammeViewSet, basename="training-programme")
+router.register("training-events", views_training.EventViewSet, basename="training-event")
+router.register("certificates", views_training.CertificateViewSet, basename="certificate")
+router.register("competencies", views_training.CompetencyViewSet, basename="competency")
 
 urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "people",
     "standards",
     "methodology",
+    "training",
     "visits",
     "api",
     "web",

@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from training.urls import verify_patterns
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
@@ -8,6 +10,8 @@ urlpatterns = [
     path("standards/", include("standards.urls")),
     path("methodology/", include("methodology.urls")),
     path("visits/", include("visits.urls")),
+    path("training/", include("training.urls")),
+    path("verify/", include(verify_patterns)),
     path("api/", include("api.urls")),
     path("", include("web.urls")),
 ]

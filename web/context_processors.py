@@ -53,6 +53,13 @@ def navigation(user: Any) -> list[NavGroup]:
         visits.append(NavItem(_("Visits"), reverse("visits:list"), "visits"))
     if visits:
         groups.append(NavGroup(_("Visits"), visits))
+    training: list[NavItem] = []
+    if can(user, "training.view"):
+        training.append(NavItem(_("Programmes"), reverse("training:programme_list"), "training"))
+        training.append(NavItem(_("Calendar"), reverse("training:calendar"), "training_calendar"))
+        training.append(NavItem(_("Training needs"), reverse("training:needs"), "training_needs"))
+    if training:
+        groups.append(NavGroup(_("Training"), training))
     reference: list[NavItem] = []
     if can(user, "reference.view"):
         reference.append(NavItem(_("Regions"), reverse("web:regions"), "regions"))

@@ -452,7 +452,9 @@ def _demo_users() -> models.QuerySet[User]:
 @transaction.atomic
 def demo_delete() -> int:
     """Delete the demo data set (DEMO- facilities, demo persons and organisations, demo logins)."""
-    deleted = 0
+    from web.demo_training import demo_training_delete
+
+    deleted = demo_training_delete()  # first: enrolments and certificates protect demo persons
     deleted += Person.objects.filter(is_demo=True, email__endswith="@" + DEMO_EMAIL_DOMAIN).delete()[0]
     deleted += Organisation.objects.filter(is_demo=True, name_en__in=[o[4] for o in ORGANISATIONS]).delete()[
         0
@@ -879,6 +881,9 @@ def demo_load(*, reset: bool = False) -> DemoReport:
     users = _sync_users(ref, ordered[0], report)
     report.users = len(users)
     report.visits = _sync_visits(facilities, codes, users, today)
+    from web.demo_training import demo_training_load
+
+    demo_training_load()
     return report
 
 
