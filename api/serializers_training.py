@@ -171,3 +171,86 @@ class HolderOut(serializers.Serializer):
     full_name = serializers.CharField(read_only=True)
     organisation = OrganisationBrief(read_only=True, allow_null=True)
     is_demo = serializers.BooleanField(read_only=True)
+
+
+# ---------------------------------------------------------------- knowledge tests and evaluations
+
+
+class TestChoiceIO(serializers.Serializer):
+    name = serializers.CharField(max_length=40)
+    label_kk = serializers.CharField(required=False, allow_blank=True, default="")
+    label_ru = serializers.CharField(required=False, allow_blank=True, default="")
+    label_en = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TestQuestionOut(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    order = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(read_only=True, help_text="Text in the language of the request.")
+    text_kk = serializers.CharField(read_only=True)
+    text_ru = serializers.CharField(read_only=True)
+    text_en = serializers.CharField(read_only=True)
+    choices = TestChoiceIO(many=True, read_only=True)
+    correct = serializers.SerializerMethodField(
+        help_text="The correct choice name; only for trainers and coordinators (null otherwise)."
+    )
+    points = serializers.IntegerField(read_only=True)
+    session_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    def get_correct(self, question: Any) -> str | None:
+        return question.correct if self.context.get("show_correct") else None
+
+
+class TestOut(serializers.Serializer):
+    kind = serializers.CharField(read_only=True, help_text="pre_test or post_test.")
+    answered = serializers.IntegerField(read_only=True, help_text="Answer sheets submitted.")
+    questions = TestQuestionOut(many=True, read_only=True)
+
+
+class TestQuestionIn(serializers.Serializer):
+    text_kk = serializers.CharField(required=False, allow_blank=True, default="")
+    text_ru = serializers.CharField(required=False, allow_blank=True, default="")
+    text_en = serializers.CharField(required=False, allow_blank=True, default="")
+    choices = TestChoiceIO(many=True)
+    correct = serializers.CharField(max_length=40, help_text="The name of the correct choice.")
+    points = serializers.IntegerField(min_value=1, default=1)
+    session_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="A session of this event (per-topic gain)."
+    )
+
+
+class TestIn(serializers.Serializer):
+    questions = TestQuestionIn(many=True, help_text="Replaces every question of the test, in order.")
+
+
+class AnswerSheetIn(serializers.Serializer):
+    enrolment_id = serializers.IntegerField(min_value=1, help_text="An enrolment of this event.")
+    answers = serializers.DictField(
+        child=serializers.CharField(max_length=40), help_text="Question id -> choice name."
+    )
+
+
+class TestResultOut(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    enrolment_id = serializers.IntegerField(read_only=True)
+    kind = serializers.CharField(source="assessment.kind", read_only=True)
+    answers = serializers.DictField(child=serializers.CharField(), read_only=True)
+    score = serializers.IntegerField(read_only=True)
+    max_score = serializers.IntegerField(read_only=True)
+    percent = serializers.FloatField(read_only=True)
+
+
+class EvaluationIn(serializers.Serializer):
+    overall = serializers.IntegerField(help_text="1-5.")
+    relevance = serializers.IntegerField(help_text="1-5.")
+    trainers = serializers.IntegerField(help_text="1-5.")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EvaluationAveragesOut(serializers.Serializer):
+    """Averages only: evaluations are anonymous, so no single evaluation is ever returned."""
+
+    count = serializers.IntegerField(read_only=True)
+    overall = serializers.FloatField(read_only=True, allow_null=True)
+    relevance = serializers.FloatField(read_only=True, allow_null=True)
+    trainers = serializers.FloatField(read_only=True, allow_null=True)

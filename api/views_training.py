@@ -20,11 +20,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.access import can
 from api.serializers_training import (
+    AnswerSheetIn,
     AttendanceIn,
     AttendanceOut,
     CertificateVerifyOut,
@@ -32,11 +34,16 @@ from api.serializers_training import (
     CompetencyOut,
     EnrolmentIn,
     EnrolmentOut,
+    EvaluationAveragesOut,
+    EvaluationIn,
     EventDetailOut,
     EventOut,
     HolderOut,
     HoldersQuery,
     ProgrammeOut,
+    TestIn,
+    TestOut,
+    TestResultOut,
 )
 from api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, service_call
 from people.access import persons_visible_to
@@ -47,9 +54,30 @@ from training.access import (
     events_visible_to,
     programmes_visible_to,
 )
-from training.models import Attendance, Certificate, Competency, Enrolment, Event, Programme, Session
+from training.models import (
+    Assessment,
+    Attendance,
+    Certificate,
+    Competency,
+    Enrolment,
+    Event,
+    Programme,
+    Session,
+)
 from training.selectors import certificate_verify, competency_holders, upcoming_events
-from training.services import attendance_mark, enrolment_register
+from training.services import (
+    assessment_set_questions,
+    assessment_submit,
+    attendance_mark,
+    enrolment_register,
+    evaluation_submit,
+)
+from training.stats import evaluation_averages
+
+TEST_KINDS = {"pre": Assessment.Kind.PRE_TEST, "post": Assessment.Kind.POST_TEST}
+KIND_PARAMETER = OpenApiParameter(
+    "kind", str, OpenApiParameter.PATH, description="pre (or pre_test) or post (or post_test)."
+)
 
 NOT_TRAINING_MANAGER = OpenApiResponse(
     description="Signed in but not allowed to run training (coordinators and trainers are)."
@@ -63,6 +91,24 @@ def _sessions() -> Prefetch[Any]:
         .prefetch_related("provisions")
         .order_by("starts_at", "order", "id"),
     )
+
+
+def _test_kind(kind: str) -> str:
+    value = TEST_KINDS.get(kind, kind)
+    if value not in Assessment.Kind.values:
+        raise NotFound
+    return str(value)
+
+
+def _test_data(user: Any, event: Event, kind: str) -> dict[str, Any]:
+    test = Assessment.objects.filter(event=event, kind=kind).first()
+    row = {
+        "kind": kind,
+        "answered": test.results.count() if test else 0,
+        "questions": list(test.questions.all()) if test else [],
+    }
+    # The correct answers are for those who run the training, not for participants taking the test.
+    return TestOut(row, context={"show_correct": can(user, "training.manage")}).data
 
 
 def _enrolments_of(user: Any, event: Event) -> QuerySet[Enrolment]:
@@ -212,6 +258,128 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
             service_call(attendance_mark, actor=request.user, session=session, marks=data["marks"])
         marks = Attendance.objects.filter(session__event=event).order_by("session_id", "enrolment_id")
         return Response(AttendanceOut(marks, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The questions of an event's pre- or post-test",
+        description="correct is given only to trainers and coordinators.",
+        parameters=[KIND_PARAMETER],
+        filters=False,
+        responses={200: TestOut, 404: NOT_FOUND},
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Replace the questions of an event's pre- or post-test",
+        description="Refused (400) once the test has been answered.",
+        parameters=[KIND_PARAMETER],
+        request=TestIn,
+        filters=False,
+        responses={200: TestOut, 400: VALIDATION_ERROR, 403: NOT_TRAINING_MANAGER, 404: NOT_FOUND},
+    )
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        url_path=r"tests/(?P<kind>[a-z_]+)",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def tests(self, request: Request, pk: str, kind: str) -> Response:
+        kind = _test_kind(kind)
+        if request.method == "GET":
+            event = event_for_user(request.user, pk)
+            return Response(_test_data(request.user, event, kind))
+        event = event_for_user(request.user, pk, write=True)
+        serializer = TestIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        sessions = {s.pk: s for s in event.sessions.all()}
+        questions = []
+        for index, item in enumerate(serializer.validated_data["questions"], start=1):
+            session_id = item.pop("session_id", None)
+            if session_id is not None and session_id not in sessions:
+                raise ValidationError({"questions": [f"Question {index}: no such session in this event."]})
+            questions.append({**item, "session": sessions.get(session_id) if session_id else None})
+        service_call(
+            assessment_set_questions, actor=request.user, event=event, kind=kind, questions=questions
+        )
+        return Response(_test_data(request.user, event, kind))
+
+    @extend_schema(
+        summary="Submit an answer sheet for an event's pre- or post-test",
+        description="Scored at once; a participant answers each test once. Trainers and coordinators "
+        "submit for anyone, a participant only for themselves.",
+        parameters=[KIND_PARAMETER],
+        request=AnswerSheetIn,
+        filters=False,
+        responses={201: TestResultOut, 400: VALIDATION_ERROR, 403: NOT_TRAINING_MANAGER, 404: NOT_FOUND},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"tests/(?P<kind>[a-z_]+)/results",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def test_results(self, request: Request, pk: str, kind: str) -> Response:
+        kind = _test_kind(kind)
+        event = event_for_user(request.user, pk)
+        serializer = AnswerSheetIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        test = Assessment.objects.filter(event=event, kind=kind).first()
+        if test is None:
+            raise ValidationError({"kind": ["The test has no questions yet."]})
+        enrolment = enrolments_visible_to(request.user).filter(pk=data["enrolment_id"]).first()
+        if enrolment is None:
+            raise ValidationError({"enrolment_id": ["No such enrolment."]})
+        result = service_call(
+            assessment_submit,
+            actor=request.user,
+            assessment=test,
+            enrolment=enrolment,
+            answers=data["answers"],
+        )
+        return Response(TestResultOut(result).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Evaluation averages of an event",
+        description="Evaluations are anonymous: only their number and average ratings are given.",
+        filters=False,
+        responses={200: EvaluationAveragesOut, 404: NOT_FOUND},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record a paper evaluation of an event",
+        description="Ratings 1-5 and a comment, with no link to who gave them. Returns the averages.",
+        request=EvaluationIn,
+        filters=False,
+        responses={
+            201: EvaluationAveragesOut,
+            400: VALIDATION_ERROR,
+            403: NOT_TRAINING_MANAGER,
+            404: NOT_FOUND,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="evaluations",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def evaluations(self, request: Request, pk: str) -> Response:
+        if request.method == "GET":
+            event = event_for_user(request.user, pk)
+            return Response(EvaluationAveragesOut(evaluation_averages(event)).data)
+        event = event_for_user(request.user, pk, write=True)
+        serializer = EvaluationIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service_call(
+            evaluation_submit, actor=request.user, event=event, enrolment=None, **serializer.validated_data
+        )
+        return Response(
+            EvaluationAveragesOut(evaluation_averages(event)).data, status=status.HTTP_201_CREATED
+        )
 
 
 # ---------------------------------------------------------------- certificates

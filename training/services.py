@@ -30,6 +30,7 @@ from accounts.access import active_user, can, require
 from accounts.audit import audit_record, diff, snapshot
 from accounts.models import AuditEvent, User
 from people.models import Organisation, Person
+from standards.models import Provision
 from training.models import (
     Assessment,
     AssessmentQuestion,
@@ -303,35 +304,71 @@ def _check_session(session: Session, event: Event) -> None:
     session.full_clean(exclude=["provisions"])
 
 
+def _resolve_provisions(provisions: Iterable[Provision | str]) -> list[Provision]:
+    """Provisions given as objects or codes, in order, without repeats; unknown codes are refused."""
+    items = list(provisions)
+    codes = [p.code if isinstance(p, Provision) else str(p).strip() for p in items]
+    found = {p.code: p for p in Provision.objects.filter(code__in=codes)}
+    unknown = [c for c in dict.fromkeys(codes) if c not in found]
+    if unknown:
+        raise _fail("provisions", _("Unknown provision codes: %(codes)s.") % {"codes": ", ".join(unknown)})
+    return [found[c] for c in dict.fromkeys(codes)]
+
+
+def _provision_codes(session: Session) -> list[str]:
+    return sorted(p.code for p in session.provisions.all())
+
+
 @transaction.atomic
-def session_add(*, actor: User, event: Event, values: dict[str, Any]) -> Session:
+def session_add(
+    *,
+    actor: User,
+    event: Event,
+    values: dict[str, Any],
+    provisions: Iterable[Provision | str] = (),
+) -> Session:
     require(actor, "training.manage")
     if event.status == Event.Status.CANCELLED:
         raise _fail("event", _("A cancelled event cannot get new sessions."))
     session = Session(event=event, **{k: v for k, v in values.items() if k in SESSION_FIELDS})
     _check_session(session, event)
+    linked = _resolve_provisions(provisions)
     session.save()
+    session.provisions.set(linked)
     audit_record(
-        actor=actor, action=AuditEvent.Action.CREATE, obj=session, changes=diff({}, snapshot(session))
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=session,
+        changes=diff({}, snapshot(session) | {"provisions": _provision_codes(session)}),
     )
     return session
 
 
 @transaction.atomic
-def session_update(*, actor: User, session: Session, values: dict[str, Any]) -> Session:
+def session_update(
+    *,
+    actor: User,
+    session: Session,
+    values: dict[str, Any],
+    provisions: Iterable[Provision | str] | None = None,
+) -> Session:
+    """Change a session; ``provisions`` (codes or objects) replaces its standards when given."""
     require(actor, "training.manage")
     if session.cancelled:
         raise _fail("cancelled", _("A cancelled session cannot be changed."))
-    before = snapshot(session)
+    before = snapshot(session) | {"provisions": _provision_codes(session)}
     changed = [k for k, v in values.items() if k in SESSION_FIELDS and getattr(session, k) != v]
     for name in changed:
         setattr(session, name, values[name])
     _check_session(session, session.event)
+    linked = _resolve_provisions(provisions) if provisions is not None else None
     if changed:
         session.save(update_fields=changed)
-        audit_record(
-            actor=actor, action=AuditEvent.Action.UPDATE, obj=session, changes=diff(before, snapshot(session))
-        )
+    if linked is not None:
+        session.provisions.set(linked)
+    changes = diff(before, snapshot(session) | {"provisions": _provision_codes(session)})
+    if changes:
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=session, changes=changes)
     return session
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +31,7 @@ from training import documents, selectors, services, stats
 from training.access import (
     certificates_visible_to,
     enrolment_for_user,
+    enrolments_visible_to,
     event_for_user,
     material_for_user,
     programme_for_user,
@@ -39,20 +40,27 @@ from training.access import (
 )
 from training.forms import (
     ATTENDANCE_CHOICES,
+    KIND_SLUGS,
+    AnswerSheetForm,
+    BaseTestQuestionFormSet,
+    EvaluationForm,
     EventForm,
     MaterialForm,
     ProgrammeForm,
     RegistrationForm,
     RevokeForm,
     SessionForm,
+    TestQuestionFormSet,
     VerifyForm,
     parse_attendance,
+    question_initial,
 )
 from training.models import (
     Assessment,
     Certificate,
     Enrolment,
     Evaluation,
+    EvaluationToken,
     Event,
     Material,
     Programme,
@@ -359,6 +367,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "revoke_form": RevokeForm(),
             "can_manage": can_manage,
+            "can_self_evaluate": _can_self_evaluate(request, event),
+            "kind_slugs": KIND_SLUGS,
             "is_open": event.status != Event.Status.CANCELLED,
             "section": SECTION,
         },
@@ -376,7 +386,8 @@ def session_add(request: HttpRequest, pk: int) -> HttpResponse:
             lambda: services.session_add(
                 actor=request.user,  # type: ignore[arg-type]
                 event=event,
-                values=form.cleaned_data,
+                values=form.values(),
+                provisions=form.cleaned_data["provisions"],
             ),
         )
         if session is not None:
@@ -414,6 +425,193 @@ def material_download(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(material.file.open("rb"), as_attachment=True, filename=name)
     response["Content-Type"] = material.content_type or "application/octet-stream"
     return response
+
+
+# Knowledge tests -------------------------------------------------------------------------------
+
+
+def _assessment_kind(kind: str) -> str:
+    value = KIND_SLUGS.get(kind, kind)
+    if value not in Assessment.Kind.values:
+        raise Http404
+    return str(value)
+
+
+def _kind_label(kind: str) -> str:
+    return str(dict(Assessment.Kind.choices)[kind])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Edit the questions of the event's pre- or post-test (all at once; blank rows are ignored)."""
+    event = event_for_user(request.user, pk, write=True)
+    kind = _assessment_kind(kind)
+    assessment = Assessment.objects.filter(event=event, kind=kind).first()
+    existing = list(assessment.questions.all()) if assessment else []
+    answered = assessment is not None and assessment.results.exists()
+    formset = cast(
+        BaseTestQuestionFormSet,
+        TestQuestionFormSet(
+            request.POST or None,
+            initial=[question_initial(q) for q in existing],
+            form_kwargs={
+                "sessions": event.sessions.filter(cancelled=False).order_by("starts_at", "order", "id")
+            },
+        ),
+    )
+    formset.previous = [q.choices for q in existing]
+    errors: list[str] = []
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.assessment_set_questions(
+                actor=request.user,  # type: ignore[arg-type]
+                event=event,
+                kind=kind,
+                questions=formset.questions(),
+            )
+        except ValidationError as exc:
+            errors = list(exc.messages)
+        else:
+            messages.success(request, _("The test questions were saved."))
+            return redirect(reverse("training:event", args=[event.pk]) + "#results")
+    failed = request.method == "POST" and (bool(errors) or not formset.is_valid())
+    return render(
+        request,
+        "training/assessment_form.html",
+        {
+            "event": event,
+            "formset": formset,
+            "errors": errors,
+            "answered": answered,
+            "kind_label": _kind_label(kind),
+            "section": SECTION,
+        },
+        status=400 if failed else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_answer(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Type in one participant's paper answer sheet; the score is shown once saved."""
+    event = event_for_user(request.user, pk, write=True)
+    kind = _assessment_kind(kind)
+    slug = next(s for s, k in KIND_SLUGS.items() if k == kind)
+    assessment = Assessment.objects.filter(event=event, kind=kind).first()
+    questions = list(assessment.questions.all()) if assessment else []
+    if assessment is None or not questions:
+        messages.info(request, _("The test has no questions yet: add them first."))
+        return redirect("training:assessment_edit", pk=event.pk, kind=slug)
+    taken = set(assessment.results.values_list("enrolment_id", flat=True))
+    participants = [
+        e
+        for e in event.enrolments.filter(status=Enrolment.Status.REGISTERED)
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name", "id")
+        if e.pk not in taken
+    ]
+    form = AnswerSheetForm(
+        request.POST or None,
+        enrolments=enrolments_visible_to(request.user).select_related("person"),
+        participants=participants,
+        questions=questions,
+    )
+    if request.method == "POST":
+        result = submit_form(
+            form,
+            lambda: services.assessment_submit(
+                actor=request.user,  # type: ignore[arg-type]
+                assessment=assessment,
+                enrolment=form.cleaned_data["enrolment"],
+                answers=form.answers(),
+            ),
+        )
+        if result is not None:
+            messages.success(
+                request,
+                _("%(name)s scored %(score)d of %(max)d (%(percent).0f%%).")
+                % {
+                    "name": result.enrolment.person.full_name,
+                    "score": result.score,
+                    "max": result.max_score,
+                    "percent": result.percent,
+                },
+            )
+            return redirect("training:assessment_answer", pk=event.pk, kind=slug)
+    return _form_page(
+        request, "training/answer_sheet.html", form, event=event, kind_label=_kind_label(kind), kind=slug
+    )
+
+
+# Evaluations -----------------------------------------------------------------------------------
+
+
+def _own_enrolment(request: HttpRequest, event: Event) -> Enrolment | None:
+    if not request.user.is_authenticated:
+        return None
+    return (
+        Enrolment.objects.filter(event=event, person__user=request.user, status=Enrolment.Status.REGISTERED)
+        .select_related("person")
+        .first()
+    )
+
+
+def _can_self_evaluate(request: HttpRequest, event: Event) -> bool:
+    if event.status == Event.Status.CANCELLED:
+        return False
+    enrolment = _own_enrolment(request, event)
+    return enrolment is not None and not EvaluationToken.objects.filter(enrolment=enrolment).exists()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """Type in a paper evaluation form: ratings and a comment, never who filled it in."""
+    event = event_for_user(request.user, pk, write=True)
+    form = EvaluationForm(request.POST or None)
+    if request.method == "POST":
+        evaluation = submit_form(
+            form,
+            lambda: services.evaluation_submit(
+                actor=request.user,  # type: ignore[arg-type]
+                event=event,
+                enrolment=None,
+                **form.cleaned_data,
+            ),
+        )
+        if evaluation is not None:
+            messages.success(request, _("The evaluation was recorded."))
+            return redirect("training:evaluation_paper", pk=event.pk)
+    return _form_page(request, "training/evaluation_form.html", form, event=event, own=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_self(request: HttpRequest, pk: int) -> HttpResponse:
+    """A participant evaluates the event they attended, once; what they say is not linked to them."""
+    event = event_for_user(request.user, pk)
+    enrolment = _own_enrolment(request, event)
+    if enrolment is None:
+        raise PermissionDenied
+    if EvaluationToken.objects.filter(enrolment=enrolment).exists():
+        messages.info(request, _("You have already evaluated this event; an evaluation is given only once."))
+        return redirect(reverse("training:event", args=[event.pk]) + "#evaluations")
+    form = EvaluationForm(request.POST or None)
+    if request.method == "POST":
+        evaluation = submit_form(
+            form,
+            lambda: services.evaluation_submit(
+                actor=request.user,  # type: ignore[arg-type]
+                event=event,
+                enrolment=enrolment,
+                **form.cleaned_data,
+            ),
+        )
+        if evaluation is not None:
+            messages.success(request, _("Thank you: your evaluation was recorded anonymously."))
+            return redirect(reverse("training:event", args=[event.pk]) + "#evaluations")
+    return _form_page(request, "training/evaluation_form.html", form, event=event, own=True)
 
 
 # Enrolments and attendance ---------------------------------------------------------------------

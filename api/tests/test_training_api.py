@@ -13,11 +13,15 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from people.models import Organisation, Person
 from training.models import (
+    Assessment,
+    AssessmentQuestion,
+    AssessmentResult,
     Attendance,
     Certificate,
     Competency,
     CompetencyGrant,
     Enrolment,
+    Evaluation,
     Event,
     Programme,
     Session,
@@ -462,3 +466,122 @@ def test_it_lists_holders_in_a_bounded_number_of_queries(
 
 def test_unknown_competency_is_404(as_coordinator, world):
     assert as_coordinator.get("/api/v1/competencies/nope/holders/").status_code == 404
+
+
+# ---------------------------------------------------------------- knowledge tests and evaluations
+
+QUESTIONS = {
+    "questions": [
+        {
+            "text_en": "Who may visit places of detention unannounced?",
+            "choices": [{"name": "a", "label_en": "The NPM"}, {"name": "b", "label_en": "Nobody"}],
+            "correct": "a",
+            "points": 2,
+        }
+    ]
+}
+
+
+def put_test(client: Any, world: World, kind: str = "post") -> Any:
+    return client.put(
+        f"/api/v1/training-events/{world.event.pk}/tests/{kind}/", QUESTIONS, content_type="application/json"
+    )
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_it_lets_only_managers_set_test_questions(client_as, world, persona):
+    response = put_test(client_as(persona), world)
+    assert response.status_code == expected_write(persona, 200)
+    if response.status_code == 200:
+        body = response.json()
+        assert body["kind"] == "post_test" and body["questions"][0]["correct"] == "a"
+    else:
+        assert not Assessment.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_it_shows_test_questions_to_readers_without_the_answers(client_as, world, persona):
+    put_test(client_as("coordinator"), world)
+    response = client_as(persona).get(f"/api/v1/training-events/{world.event.pk}/tests/post_test/")
+    expected = 401 if persona == "anonymous" else 200 if persona in READERS else 404
+    assert response.status_code == expected
+    if expected == 200:
+        question = response.json()["questions"][0]
+        assert question["choices"][0]["label_en"] == "The NPM"
+        assert question["correct"] == ("a" if persona in MANAGERS else None)
+
+
+def test_it_answers_404_for_an_unknown_test_kind(as_coordinator, world):
+    assert as_coordinator.get(f"/api/v1/training-events/{world.event.pk}/tests/mid/").status_code == 404
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_it_scores_an_answer_sheet_for_managers(client_as, world, persona):
+    put_test(client_as("coordinator"), world)
+    enrolment = enrol(world, world.persons[1])
+    question = AssessmentQuestion.objects.get()
+    response = client_as(persona).post(
+        f"/api/v1/training-events/{world.event.pk}/tests/post/results/",
+        {"enrolment_id": enrolment.pk, "answers": {str(question.pk): "a"}},
+        content_type="application/json",
+    )
+    assert response.status_code == expected_write(persona, 201)
+    if response.status_code == 201:
+        body = response.json()
+        assert (body["score"], body["max_score"], body["percent"]) == (2, 2, 100.0)
+    else:
+        assert not AssessmentResult.objects.exists()
+
+
+def test_it_refuses_an_answer_sheet_of_another_events_enrolment(as_trainer, world):
+    put_test(as_trainer, world)
+    question = AssessmentQuestion.objects.get()
+    before = AuditEvent.objects.count()
+    response = as_trainer.post(
+        f"/api/v1/training-events/{world.event.pk}/tests/post/results/",
+        {"enrolment_id": world.certificate.enrolment_id, "answers": {str(question.pk): "a"}},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["enrolment"] == ["The answer sheet belongs to a participant of another event."]
+    assert not AssessmentResult.objects.exists() and AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_it_records_paper_evaluations_for_managers(client_as, world, persona):
+    response = client_as(persona).post(
+        f"/api/v1/training-events/{world.event.pk}/evaluations/",
+        {"overall": 4, "relevance": 5, "trainers": 3, "comment": "Useful"},
+        content_type="application/json",
+    )
+    assert response.status_code == expected_write(persona, 201)
+    assert Evaluation.objects.count() == (1 if response.status_code == 201 else 0)
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_it_gives_only_evaluation_averages(client_as, world, persona, coordinator):
+    from training.services import evaluation_submit
+
+    enrolment = enrol(world, world.persons[1])
+    evaluation_submit(
+        actor=coordinator, event=world.event, enrolment=enrolment, overall=5, relevance=4, trainers=3
+    )
+    evaluation_submit(
+        actor=coordinator, event=world.event, enrolment=None, overall=3, relevance=4, trainers=5
+    )
+    response = client_as(persona).get(f"/api/v1/training-events/{world.event.pk}/evaluations/")
+    expected = 401 if persona == "anonymous" else 200 if persona in READERS else 404
+    assert response.status_code == expected
+    if expected == 200:
+        assert response.json() == {"count": 2, "overall": 4.0, "relevance": 4.0, "trainers": 4.0}
+        assert "Testov1" not in response.content.decode()
+
+
+def test_it_refuses_a_paper_evaluation_with_a_bad_rating(as_coordinator, world):
+    response = as_coordinator.post(
+        f"/api/v1/training-events/{world.event.pk}/evaluations/",
+        {"overall": 6, "relevance": 5, "trainers": 3},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and response.json()["overall"] == ["Give a rating from 1 to 5."]
+    assert not Evaluation.objects.exists()

@@ -434,3 +434,19 @@ def test_it_needs_a_role_to_manage_training(db) -> None:  # type: ignore[no-unty
     council = make_user("cora", Role.COUNCIL)
     with pytest.raises(PermissionDenied):
         services.session_cancel(actor=council, session=SessionFactory())
+
+
+def test_it_links_sessions_to_standards_by_code_or_object(coordinator):
+    from standards.models import Provision
+
+    first, second = list(Provision.objects.order_by("code")[:2])
+    event = EventFactory()
+    values = {"topic_en": "Safeguards", "starts_at": at(2, 14)}
+    session = services.session_add(actor=coordinator, event=event, values=values, provisions=[first.code])
+    assert list(session.provisions.all()) == [first]
+    services.session_update(actor=coordinator, session=session, values={}, provisions=[second])
+    assert list(session.provisions.all()) == [second]
+    with pytest.raises(ValidationError) as exc:
+        services.session_update(actor=coordinator, session=session, values={}, provisions=["NO-SUCH-CODE"])
+    assert exc.value.message_dict["provisions"] == ["Unknown provision codes: NO-SUCH-CODE."]
+    assert list(session.provisions.all()) == [second]

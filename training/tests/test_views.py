@@ -446,3 +446,171 @@ def test_it_sends_a_typed_code_to_its_verification_page(anonymous, held):
     assert response.status_code == 302
     assert anonymous.get(response["Location"]).status_code == 200
     assert "certificate-valid" in anonymous.get(response["Location"]).content.decode()
+
+
+# Standards, knowledge tests and evaluations ----------------------------------------------------
+
+
+def quiz_pages(h: dict[str, Any]) -> list[str]:
+    event = h["event"].pk
+    return [
+        reverse("training:assessment_edit", args=[event, "pre"]),
+        reverse("training:assessment_edit", args=[event, "post"]),
+        reverse("training:assessment_answer", args=[event, "post"]),
+        reverse("training:evaluation_paper", args=[event]),
+    ]
+
+
+def question_post(prefix_total: int = 2, **first: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "form-TOTAL_FORMS": str(prefix_total),
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+    }
+    data.update({f"form-0-{k}": v for k, v in first.items()})
+    return data
+
+
+def make_test(client, event, kind: str = "post"):
+    from training.models import Assessment
+
+    response = client.post(
+        reverse("training:assessment_edit", args=[event.pk, kind]),
+        question_post(
+            text_en="Within how many hours must a detainee see a doctor?",
+            choices="a = 24\nb = 72",
+            correct="a",
+            points="2",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()
+    return Assessment.objects.get(event=event, kind=f"{kind}_test")
+
+
+@pytest.mark.parametrize("persona", MANAGERS)
+def test_it_opens_the_test_and_evaluation_pages_for_managers(request, persona, held):
+    client = request.getfixturevalue(persona)
+    make_test(request.getfixturevalue("as_coordinator"), held["event"])
+    for url in quiz_pages(held):
+        assert client.get(url).status_code == 200, url
+    page = client.get(reverse("training:event", args=[held["event"].pk])).content.decode()
+    for testid in ("edit-pre-test", "answer-post-test", "paper-evaluation"):
+        assert f'data-testid="{testid}"' in page
+
+
+@pytest.mark.parametrize("persona", READERS)
+def test_it_refuses_the_test_and_evaluation_pages_to_readers(request, persona, held):
+    client = request.getfixturevalue(persona)
+    for url in quiz_pages(held):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {"overall": "5", "relevance": "5", "trainers": "5"}).status_code == 403
+    assert client.post(reverse("training:evaluation_self", args=[held["event"].pk])).status_code == 403
+    assert not Evaluation.objects.exists()
+
+
+def test_it_hides_the_test_and_evaluation_pages_from_liaisons(as_liaison, held):
+    for url in [*quiz_pages(held), reverse("training:evaluation_self", args=[held["event"].pk])]:
+        assert as_liaison.get(url).status_code in (403, 404), url
+        assert as_liaison.post(url).status_code in (403, 404), url
+
+
+def test_it_sends_anonymous_visitors_from_the_test_pages_to_sign_in(anonymous, held):
+    for url in [*quiz_pages(held), reverse("training:evaluation_self", args=[held["event"].pk])]:
+        assert_login_redirect(anonymous.get(url))
+        assert_login_redirect(anonymous.post(url))
+
+
+def test_it_edits_test_questions_and_scores_an_answer_sheet(as_trainer, held):
+    test = make_test(as_trainer, held["event"])
+    question = test.questions.get()
+    assert question.choices[0] == {"name": "a", "label_kk": "", "label_ru": "", "label_en": "24"}
+    assert question.correct == "a" and question.points == 2
+    url = reverse("training:assessment_answer", args=[held["event"].pk, "post"])
+    response = as_trainer.post(url, {"enrolment": held["good"].pk, f"q{question.pk}": "a"}, follow=True)
+    assert "scored 2 of 2 (100%)" in response.content.decode()
+    assert test.results.get().enrolment == held["good"]
+
+
+def test_it_requires_the_question_in_the_current_language(as_coordinator, held):
+    response = as_coordinator.post(
+        reverse("training:assessment_edit", args=[held["event"].pk, "pre"]),
+        question_post(text_ru="Вопрос", choices="a = Да\nb = Нет", correct="a"),
+    )
+    assert response.status_code == 400
+    assert "Give the question in English." in response.content.decode()
+
+
+def test_it_refuses_an_answer_sheet_for_another_events_enrolment(as_coordinator, held):
+    test = make_test(as_coordinator, held["event"])
+    question = test.questions.get()
+    stranger = EnrolmentFactory(event=EventFactory())
+    response = as_coordinator.post(
+        reverse("training:assessment_answer", args=[held["event"].pk, "post"]),
+        {"enrolment": stranger.pk, f"q{question.pk}": "a"},
+    )
+    assert response.status_code == 400
+    assert "The answer sheet belongs to a participant of another event." in response.content.decode()
+    assert not test.results.exists()
+
+
+def test_it_records_a_paper_evaluation_without_a_participant(as_coordinator, held):
+    url = reverse("training:evaluation_paper", args=[held["event"].pk])
+    page = as_coordinator.get(url).content.decode()
+    assert 'name="enrolment"' not in page and "Goodova" not in page
+    response = as_coordinator.post(
+        url, {"overall": "4", "relevance": "5", "trainers": "3", "comment": "Useful"}
+    )
+    assert response.status_code == 302
+    evaluation = Evaluation.objects.get()
+    assert (evaluation.overall, evaluation.relevance, evaluation.trainers) == (4, 5, 3)
+    page = as_coordinator.get(reverse("training:event", args=[held["event"].pk])).content.decode()
+    assert "Useful" in page
+
+
+def test_it_lets_an_enrolled_monitor_evaluate_once(as_monitor, monitor, held):
+    from training.models import EvaluationToken
+
+    enrolment = EnrolmentFactory(event=held["event"], person=PersonFactory(user=monitor))
+    event_url = reverse("training:event", args=[held["event"].pk])
+    assert 'data-testid="self-evaluation"' in as_monitor.get(event_url).content.decode()
+    url = reverse("training:evaluation_self", args=[held["event"].pk])
+    response = as_monitor.post(url, {"overall": "5", "relevance": "4", "trainers": "5"})
+    assert response.status_code == 302
+    assert Evaluation.objects.count() == 1 and EvaluationToken.objects.get().enrolment == enrolment
+    response = as_monitor.post(url, {"overall": "1", "relevance": "1", "trainers": "1"}, follow=True)
+    assert "You have already evaluated this event" in response.content.decode()
+    assert Evaluation.objects.count() == 1
+    page = as_monitor.get(event_url).content.decode()
+    assert 'data-testid="self-evaluation"' not in page
+
+
+def test_it_never_shows_who_evaluated(as_coordinator, monitor, as_monitor, held):
+    person = PersonFactory(user=monitor, last_name="Evaluatorova")
+    EnrolmentFactory(event=held["event"], person=person)
+    as_monitor.post(
+        reverse("training:evaluation_self", args=[held["event"].pk]),
+        {"overall": "2", "relevance": "2", "trainers": "2", "comment": "Too long"},
+    )
+    page = as_coordinator.get(reverse("training:event", args=[held["event"].pk])).content.decode()
+    evaluations = page[page.index('id="evaluations"') :]
+    evaluations = evaluations[: evaluations.index("</section>")]
+    assert "Too long" in evaluations and "Evaluatorova" not in evaluations
+
+
+def test_it_links_standards_to_a_session(as_coordinator, held):
+    from standards.models import Provision
+
+    provision = Provision.objects.order_by("code").first()
+    assert provision is not None
+    url = reverse("training:session_add", args=[held["event"].pk])
+    values = {"topic_en": "Safeguards", "starts_at": "2025-09-03T14:00", "duration_minutes": "90"}
+    response = as_coordinator.post(url, {**values, "provisions": f"{provision.code}, NO-SUCH-CODE"})
+    assert response.status_code == 400
+    assert "Unknown provision codes: NO-SUCH-CODE." in response.content.decode()
+    response = as_coordinator.post(url, {**values, "provisions": provision.code})
+    assert response.status_code == 302
+    session = held["event"].sessions.get(topic_en="Safeguards")
+    assert list(session.provisions.all()) == [provision]
+    page = as_coordinator.get(reverse("training:event", args=[held["event"].pk])).content.decode()
+    assert reverse("standards:provision_detail", args=[provision.code]) in page
