@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.i18n import LANGUAGE_CODES
 from methodology.forms import LANGUAGE_LABELS, current_language, languages_current_first, parse_choice_lines
-from people.models import Person
+from people.models import Organisation, Person
 from standards.models import Provision
 from training.models import Assessment, AssessmentQuestion, Attendance, Enrolment, Event, Programme, Session
 
@@ -166,6 +166,27 @@ class RegistrationForm(forms.Form):
         field = self.fields["person"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = persons.select_related("organisation")
+
+
+class NewParticipantForm(forms.Form):
+    """A participant not yet on the roster: only what a registration sheet holds."""
+
+    last_name = forms.CharField(label=_("Last name"), max_length=120)
+    first_name = forms.CharField(label=_("First name"), max_length=120)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=120, required=False)
+    gender = forms.ChoiceField(
+        label=_("Gender"), choices=Person.Gender.choices, initial=Person.Gender.UNDISCLOSED
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, organisations: QuerySet[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "new")
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organisations
 
 
 class RevokeForm(forms.Form):

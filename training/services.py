@@ -505,6 +505,62 @@ def enrolment_register(
 
 
 @transaction.atomic
+def participant_register_new(
+    *,
+    actor: User,
+    event: Event,
+    last_name: str,
+    first_name: str,
+    patronymic: str = "",
+    gender: str = Person.Gender.UNDISCLOSED,
+    organisation: Organisation | None = None,
+) -> Enrolment:
+    """Add a person who is not yet on the roster (e.g. a ministry official at a seminar) and
+    register them. Trainers may do this without the right to edit the roster: the new record
+    holds only what a registration sheet holds. A namesake already on the roster is refused,
+    so that the trainer picks the existing person instead of creating a duplicate."""
+    require(actor, "training.manage")
+    last_name, first_name, patronymic = last_name.strip(), first_name.strip(), patronymic.strip()
+    errors: dict[str, list[str]] = {}
+    if not last_name:
+        errors["last_name"] = [_("Give the last name.")]
+    if not first_name:
+        errors["first_name"] = [_("Give the first name.")]
+    if gender not in Person.Gender.values:
+        errors["gender"] = [_("Choose a gender from the list.")]
+    if errors:
+        raise ValidationError(errors)
+    # Compared case-folded in Python: SQLite's iexact folds only ASCII, not Cyrillic or Kazakh letters.
+    wanted = (last_name.casefold(), first_name.casefold(), patronymic.casefold())
+    namesake = next(
+        (
+            p
+            for p in Person.objects.filter(search_text__contains=last_name.casefold())
+            if (p.last_name.casefold(), p.first_name.casefold(), p.patronymic.casefold()) == wanted
+        ),
+        None,
+    )
+    if namesake is not None:
+        raise _fail(
+            "last_name",
+            _("%(name)s is already on the roster: choose them from the list instead.")
+            % {"name": namesake.full_name},
+        )
+    person = Person(
+        last_name=last_name,
+        first_name=first_name,
+        patronymic=patronymic,
+        gender=gender,
+        organisation=organisation,
+    )
+    person.search_text = person.build_search_text()
+    person.full_clean(exclude=["user"])
+    person.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=person, changes=snapshot(person))
+    return enrolment_register(actor=actor, event=event, person=person, organisation=organisation)
+
+
+@transaction.atomic
 def enrolment_cancel(*, actor: User, enrolment: Enrolment) -> list[Enrolment]:
     """Cancel an enrolment; a freed place goes to the first person on the waiting list.
     Returns the enrolments promoted."""

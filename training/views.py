@@ -46,6 +46,7 @@ from training.forms import (
     EvaluationForm,
     EventForm,
     MaterialForm,
+    NewParticipantForm,
     ProgrammeForm,
     RegistrationForm,
     RevokeForm,
@@ -620,9 +621,27 @@ def evaluation_self(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def enrolment_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register someone from the roster, or (second form) a participant not yet on it."""
     event = event_for_user(request.user, pk, write=True)
-    form = RegistrationForm(request.POST or None, persons=persons_visible_to(request.user))
-    if request.method == "POST":
+    adding_new = request.method == "POST" and "new-last_name" in request.POST
+    form = RegistrationForm(
+        request.POST if request.method == "POST" and not adding_new else None,
+        persons=persons_visible_to(request.user),
+    )
+    new_form = NewParticipantForm(
+        request.POST if adding_new else None, organisations=organisations_visible_to(request.user)
+    )
+    enrolment = None
+    if request.method == "POST" and adding_new:
+        enrolment = submit_form(
+            new_form,
+            lambda: services.participant_register_new(
+                actor=request.user,  # type: ignore[arg-type]
+                event=event,
+                **new_form.cleaned_data,
+            ),
+        )
+    elif request.method == "POST":
         enrolment = submit_form(
             form,
             lambda: services.enrolment_register(
@@ -631,19 +650,21 @@ def enrolment_register(request: HttpRequest, pk: int) -> HttpResponse:
                 person=form.cleaned_data["person"],
             ),
         )
-        if enrolment is not None:
-            if enrolment.status == Enrolment.Status.WAITLISTED:
-                messages.info(request, _("The event is full: the person was put on the waiting list."))
-            else:
-                messages.success(request, _("The person was registered."))
-            return redirect(reverse("training:event", args=[event.pk]) + "#participants")
-    return _form_page(
-        request,
-        "training/registration_form.html",
-        form,
-        event=event,
-        can_add_person=can(request.user, "people.edit"),
-    )
+    if enrolment is not None:
+        if enrolment.status == Enrolment.Status.WAITLISTED:
+            messages.info(request, _("The event is full: the person was put on the waiting list."))
+        else:
+            messages.success(request, _("The person was registered."))
+        return redirect(reverse("training:event", args=[event.pk]) + "#participants")
+    invalid = (form.is_bound and form.errors) or (new_form.is_bound and new_form.errors)
+    context = {
+        "form": form,
+        "new_form": new_form,
+        "event": event,
+        "section": SECTION,
+        "can_add_person": can(request.user, "people.edit"),
+    }
+    return render(request, "training/registration_form.html", context, status=400 if invalid else 200)
 
 
 @login_required

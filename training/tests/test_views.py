@@ -614,3 +614,56 @@ def test_it_links_standards_to_a_session(as_coordinator, held):
     assert list(session.provisions.all()) == [provision]
     page = as_coordinator.get(reverse("training:event", args=[held["event"].pk])).content.decode()
     assert reverse("standards:provision_detail", args=[provision.code]) in page
+
+
+def test_it_lets_a_trainer_add_and_register_someone_not_on_the_roster(as_trainer):
+    from people.models import Person
+
+    event = future_event()
+    response = as_trainer.post(
+        reverse("training:register", args=[event.pk]),
+        {
+            "new-last_name": "Сейтқалиева",
+            "new-first_name": "Әсел",
+            "new-patronymic": "",
+            "new-gender": "female",
+        },
+    )
+    assert response.status_code == 302
+    person = Person.objects.get(last_name="Сейтқалиева")
+    assert Enrolment.objects.filter(event=event, person=person, status=Enrolment.Status.REGISTERED).exists()
+    assert "сейтқалиева" in person.search_text
+
+
+def test_it_refuses_a_namesake_or_a_missing_name_and_adds_nobody(as_trainer):
+    from people.models import Person
+
+    event = future_event()
+    PersonFactory(last_name="Омаров", first_name="Ерлан", patronymic="")
+    before = Person.objects.count()
+    response = as_trainer.post(
+        reverse("training:register", args=[event.pk]),
+        {"new-last_name": "омаров", "new-first_name": "Ерлан", "new-gender": "male"},
+    )
+    assert response.status_code == 400
+    assert "already on the roster" in response.content.decode()
+    response = as_trainer.post(
+        reverse("training:register", args=[event.pk]),
+        {"new-last_name": "", "new-first_name": "", "new-gender": "male"},
+    )
+    assert response.status_code == 400
+    assert Person.objects.count() == before
+    assert not Enrolment.objects.filter(event=event).exists()
+
+
+def test_it_refuses_adding_a_new_participant_to_readers(as_monitor, as_council):
+    from people.models import Person
+
+    event = future_event()
+    for client in (as_monitor, as_council):
+        response = client.post(
+            reverse("training:register", args=[event.pk]),
+            {"new-last_name": "Иванов", "new-first_name": "Иван", "new-gender": "male"},
+        )
+        assert response.status_code == 403
+    assert not Person.objects.filter(last_name="Иванов").exists()
