@@ -38,6 +38,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "visits.manage": frozenset({Role.COORDINATOR}),
     "training.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR, Role.TRAINER}),
     "training.manage": frozenset({Role.COORDINATOR, Role.TRAINER}),
+    # planning: liaisons and trainers never; unannounced visits are further limited to coordinators
+    # and the visit's own group (planning/access.py)
+    "planning.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),
+    "planning.manage": frozenset({Role.COORDINATOR}),
 }
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "standards",
     "methodology",
     "training",
+    "planning",
     "visits",
     "api",
     "web",
