@@ -11,6 +11,7 @@ urlpatterns = [
     path("methodology/", include("methodology.urls")),
     path("visits/", include("visits.urls")),
     path("training/", include("training.urls")),
+    path("planning/", include("planning.urls")),
     path("verify/", include(verify_patterns)),
     path("api/", include("api.urls")),
     path("", include("web.urls")),

@@ -1,0 +1,7 @@
+"""URL patterns of the planning pages (risk); included by planning/urls.py."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
