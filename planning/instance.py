@@ -185,13 +185,16 @@ def load_places(
     return result
 
 
-def load_busy(plan_year: int, *, exclude_visit: int | None = None) -> Busy:
+def load_busy(
+    plan_year: int, *, exclude_visit: int | None = None, exclude_visits: Iterable[int] = ()
+) -> Busy:
     """Every planned (not cancelled) visit of the year's plans, by person: to refuse double booking
     and to count visits against the yearly limit."""
     busy = Busy()
     visits = PlannedVisit.objects.filter(plan__year=plan_year).exclude(status=PlannedVisit.Status.CANCELLED)
-    if exclude_visit is not None:
-        visits = visits.exclude(pk=exclude_visit)
+    excluded = [*exclude_visits, *([exclude_visit] if exclude_visit is not None else [])]
+    if excluded:
+        visits = visits.exclude(pk__in=excluded)
     for person_id, start, end, facility_code, vid in GroupMember.objects.filter(
         planned_visit__in=visits
     ).values_list(
