@@ -17,7 +17,8 @@ hint, so the optimiser never proposes less than the baseline.
 
 Dates are then given visit by visit (``_schedule``): the first working day, from a spread start
 point, on which every member is a participant, available, competent and not on another visit. A
-visit for which no such day exists is dropped and reported, so every proposal obeys every rule.
+group with no such day is replaced by another group for the place that has one; regions are then
+brought back to their minimum, so every proposal obeys every rule.
 """
 
 from __future__ import annotations
@@ -207,6 +208,11 @@ class _Calendar:
         for pid in person_ids:
             self.booked[pid].append(window)
             self.count[pid] += 1
+
+    def unbook(self, person_ids: Iterable[int], window: Window) -> None:
+        for pid in person_ids:
+            self.booked[pid].remove(window)
+            self.count[pid] -= 1
 
     def fits(self, person: PersonInfo, place: PlaceInfo, window: Window) -> bool:
         if self.count[person.id] >= self.inst.rules.visits_per_participant:
@@ -555,42 +561,18 @@ def solve(inst: Instance, *, time_limit: float = 60, workers: int = 2, gap: floa
         raise Infeasible(_explain(inst, prep))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise Infeasible([_("No plan was found within the time limit; allow more time.")])
-    calendar = _Calendar(inst)
-    visits = list(inst.locked)
-    left = prep.budget_left
-    dropped: dict[int, list[str]] = {}
     picked = [
         (place_id, columns[place_id][index]) for (place_id, index), var in z.items() if solver.value(var)
     ]
-    picked.sort(key=lambda item: (-inst.places[item[0]].risk, item[0]))
-    for place_id, group in picked:
-        place = inst.places[place_id]
-        members = [inst.people[pid] for pid in group]
-        window = calendar.find(place, members)
-        if window is None:
-            dropped[place_id] = [_("no day on which the whole group is free")]
-            continue
-        cost = _cost(inst, place_id, group)
-        calendar.book(group, window)
-        visits.append(ProposedVisit(place_id, window, _with_roles(members), cost, place.risk))
-        left -= cost
-    if dropped:  # spend what the dropped visits freed, highest risk first
-        done = {v.place_id for v in visits}
-        for place_id in sorted(prep.candidates, key=lambda pid: (-inst.places[pid].risk, pid)):
-            if place_id not in done:
-                visit = _greedy_visit(inst, place_id, prep.candidates[place_id], calendar, left)
-                if visit is not None:
-                    visits.append(visit)
-                    left -= visit.cost
-    optimal = status == cp_model.OPTIMAL and not dropped
-    result = _solution("cp_sat", inst, visits, "optimal" if optimal else "feasible", started, prep)
+    visits, changed = _schedule(inst, prep, picked)
+    result = _solution("cp_sat", inst, visits, "feasible", started, prep)
     if result.risk_covered < baseline.risk_covered and _covers_regions(inst, prep, baseline):
         result = _solution("cp_sat", inst, baseline.visits, "feasible", started, prep)
-    for place_id, why in dropped.items():
-        if place_id not in {v.place_id for v in result.visits}:
-            result.unplaceable[place_id] = why
+        changed = True
     result.bound = max(relaxation_bound(inst, prep), result.risk_covered)
     result.gap = (result.bound - result.risk_covered) / result.bound if result.bound > 0 else 0.0
+    if status == cp_model.OPTIMAL and not changed and result.gap <= 1e-9:
+        result.status = "optimal"  # proven: no plan obeying the rules covers more risk
     result.seconds = time.perf_counter() - started
     result.phases = {
         "prepare": t_prep - started,
@@ -600,6 +582,95 @@ def solve(inst: Instance, *, time_limit: float = 60, workers: int = 2, gap: floa
         "dates": time.perf_counter() - t_solve,
     }
     return result
+
+
+def _schedule(
+    inst: Instance, prep: _Prepared, picked: list[tuple[int, tuple[int, ...]]]
+) -> tuple[list[ProposedVisit], bool]:
+    """Give the chosen groups their days (highest risk first). A group with no common free day is
+    replaced by another group for the same place that has one, within what the budget allows; then
+    every region is brought back to its minimum of visits, and money left by dropped visits is
+    spent highest risk first. Returns the visits and whether CP-SAT's choice had to change."""
+    calendar = _Calendar(inst)
+    visits = list(inst.locked)
+    left = prep.budget_left
+    changed = False
+    picked = sorted(picked, key=lambda item: (-inst.places[item[0]].risk, item[0]))
+    still_to_pay = sum(_cost(inst, place_id, group) for place_id, group in picked)
+    for place_id, group in picked:
+        place = inst.places[place_id]
+        cost = _cost(inst, place_id, group)
+        still_to_pay -= cost
+        members = [inst.people[pid] for pid in group]
+        window = calendar.find(place, members)
+        if window is not None and cost <= left:
+            calendar.book(group, window)
+            visits.append(ProposedVisit(place_id, window, _with_roles(members), cost, place.risk))
+            left -= cost
+            continue
+        changed = True
+        visit = _greedy_visit(inst, place_id, prep.candidates[place_id], calendar, left - still_to_pay)
+        if visit is not None:
+            visits.append(visit)
+            left -= visit.cost
+    if not changed:
+        return visits, False
+    left = _repair_coverage(inst, prep, calendar, visits, left)
+    done = {v.place_id for v in visits}
+    for place_id in sorted(prep.candidates, key=lambda pid: (-inst.places[pid].risk, pid)):
+        if place_id not in done:
+            visit = _greedy_visit(inst, place_id, prep.candidates[place_id], calendar, left)
+            if visit is not None:
+                visits.append(visit)
+                left -= visit.cost
+    return visits, True
+
+
+def _repair_coverage(
+    inst: Instance, prep: _Prepared, calendar: _Calendar, visits: list[ProposedVisit], left: int
+) -> int:
+    """Add visits to regions below their minimum, freeing money from the least valuable visits of
+    regions above it when needed; raise Infeasible when no dates can be found."""
+    needs = _region_needs(inst, prep)
+
+    def count(region: str) -> int:
+        return sum(1 for v in visits if not v.locked and inst.places[v.place_id].region == region)
+
+    for region, need in sorted(needs.items()):
+        while count(region) < need:
+            done = {v.place_id for v in visits}
+            options = sorted(
+                (pid for pid in prep.candidates if inst.places[pid].region == region and pid not in done),
+                key=lambda pid: (-inst.places[pid].risk, pid),
+            )
+            added = None
+            for place_id in options:
+                added = _greedy_visit(inst, place_id, prep.candidates[place_id], calendar, left)
+                if added is not None:
+                    break
+            if added is not None:
+                visits.append(added)
+                left -= added.cost
+                continue
+            spare = [
+                v
+                for v in visits
+                if not v.locked
+                and inst.places[v.place_id].region != region
+                and count(inst.places[v.place_id].region) > needs.get(inst.places[v.place_id].region, 0)
+            ]
+            if not spare or not options:
+                raise Infeasible(
+                    [
+                        _("No days could be found for the minimum of %(n)s visit(s) in region %(region)s.")
+                        % {"n": need, "region": region}
+                    ]
+                )
+            worst = min(spare, key=lambda v: (v.risk / max(v.cost, 1), v.place_id))
+            visits.remove(worst)
+            calendar.unbook([pid for pid, _role in worst.members], worst.window)
+            left += worst.cost
+    return left
 
 
 def _covers_regions(inst: Instance, prep: _Prepared, solution: Solution) -> bool:

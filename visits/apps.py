@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("Visits")
+
+    def ready(self) -> None:
+        from planning.risk import register_last_visit_source
+        from visits.selectors import last_visit_dates
+
+        register_last_visit_source(last_visit_dates)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 
 from facilities.models import Facility
 from methodology.models import TemplateVersion
@@ -51,3 +53,23 @@ def instance_ids_taken(instance_ids: Iterable[str]) -> dict[str, int]:
         chunk = ids[start : start + IN_CHUNK]
         taken.update(Submission.objects.filter(instance_id__in=chunk).values_list("instance_id", "visit_id"))
     return taken
+
+
+def last_visit_dates(facility_ids: list[int], on: datetime.date) -> dict[int, datetime.date]:
+    """The day each place's latest visit (begun on or before ``on``, not merely planned) ended -
+    or began, while it is still in progress. Registered with planning's risk score (apps.py).
+
+    No user is involved: the risk score turns these dates into points, shown only to those who
+    may see planning."""
+    rows = (
+        Visit.objects.filter(started_on__lte=on)
+        .exclude(status=Visit.Status.PLANNED)
+        .values("facility_id")
+        .annotate(last=Max(Coalesce("ended_on", "started_on")))
+        .order_by()
+    )
+    if len(facility_ids) <= IN_CHUNK:
+        rows = rows.filter(facility_id__in=facility_ids)
+        return {row["facility_id"]: min(row["last"], on) for row in rows}
+    wanted = set(facility_ids)
+    return {row["facility_id"]: min(row["last"], on) for row in rows if row["facility_id"] in wanted}
