@@ -59,6 +59,7 @@ test: setup-dev lint typecheck layers pytest
 bench: setup-dev
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_methodology.py
+	$(BIN)/python scripts/bench_planning.py
 
 clean:
 	rm -rf $(VENV) var

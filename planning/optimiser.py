@@ -507,8 +507,28 @@ def relaxation_bound(inst: Instance, prep: _Prepared | None = None) -> float:
     return bound
 
 
-def solve(inst: Instance, *, time_limit: float = 60, workers: int = 2, gap: float = 0.005) -> Solution:
+class _StopNearBound(cp_model.CpSolverSolutionCallback):
+    """Stops the search once a plan is within ``target_gap`` of the proven (relaxation) bound."""
+
+    def __init__(self, target: float) -> None:
+        super().__init__()
+        self.target = target
+        self.reached_at: float | None = None
+        self.started = time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        if self.objective_value / SCALE >= self.target:
+            self.reached_at = time.perf_counter() - self.started
+            self.stop_search()
+
+
+def solve(
+    inst: Instance, *, time_limit: float = 60, workers: int = 2, gap: float = 0.005, target_gap: float = 0.01
+) -> Solution:
     """The plan covering the most risk, with CP-SAT; raises Infeasible with the reasons.
+
+    The search stops at the time limit, when CP-SAT proves its choice optimal (within ``gap`` of
+    its own bound), or as soon as a plan is within ``target_gap`` of the proven bound.
 
     CP-SAT chooses, for each place, none or one of its candidate groups (``_columns``). The
     reported ``bound`` is ``relaxation_bound`` - valid for every plan obeying the rules, not only
@@ -555,7 +575,9 @@ def solve(inst: Instance, *, time_limit: float = 60, workers: int = 2, gap: floa
     solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.perf_counter() - started))
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.relative_gap_limit = gap
-    status = solver.solve(model)
+    locked_risk = sum(v.risk for v in inst.locked)
+    stopper = _StopNearBound((1 - target_gap) * relaxation_bound(inst, prep) - locked_risk)
+    status = solver.solve(model, stopper)
     t_solve = time.perf_counter()
     if status == cp_model.INFEASIBLE:
         raise Infeasible(_explain(inst, prep))

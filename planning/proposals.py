@@ -164,7 +164,12 @@ def _summary(inst: Instance, solution: Solution, baseline: Solution | None) -> d
 
 
 def run(
-    inst: Instance, *, method: str = Proposal.Method.CP_SAT, time_limit: float = 20, workers: int = 2
+    inst: Instance,
+    *,
+    method: str = Proposal.Method.CP_SAT,
+    time_limit: float = 20,
+    workers: int = 2,
+    target_gap: float = 0.01,
 ) -> tuple[Solution, Solution]:
     """(the proposal, the greedy baseline) for ``inst``; raises Infeasible with the reasons."""
     baseline = greedy(inst)
@@ -172,7 +177,7 @@ def run(
         if inst.budget <= 0:
             raise Infeasible([_("The budget must be more than zero.")])
         return baseline, baseline
-    return solve(inst, time_limit=time_limit, workers=workers), baseline
+    return solve(inst, time_limit=time_limit, workers=workers, target_gap=target_gap), baseline
 
 
 def proposal_create(

@@ -30,6 +30,13 @@ class Command(BaseCommand):
         opt.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds (default 60)")
         opt.add_argument("--method", choices=["cp_sat", "greedy"], default="cp_sat")
         opt.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
+        opt.add_argument(
+            "--target-gap",
+            type=float,
+            default=0.01,
+            metavar="G",
+            help="stop once within this share of the proven bound (default 0.01 = 1%%)",
+        )
         opt.add_argument("--json", action="store_true", help="print the summary as JSON")
         opt.add_argument("--save", action="store_true", help="store the proposal on the year's plan")
         opt.add_argument("--as", dest="username", metavar="USERNAME", help="the coordinator saving it")
@@ -42,6 +49,8 @@ class Command(BaseCommand):
         budget = _budget(options["budget"], plan)
         if not 1 <= options["time_limit"] <= 3600:
             raise CommandError("--time-limit must be between 1 and 3600 seconds")
+        if not 0 <= options["target_gap"] < 1:
+            raise CommandError("--target-gap must be at least 0 and below 1")
         if options["save"]:
             self._save(plan, budget, options)
             return
@@ -50,7 +59,11 @@ class Command(BaseCommand):
         try:
             inst = build_instance(plan, budget=int(budget))
             solution, baseline = run(
-                inst, method=options["method"], time_limit=options["time_limit"], workers=options["workers"]
+                inst,
+                method=options["method"],
+                time_limit=options["time_limit"],
+                workers=options["workers"],
+                target_gap=options["target_gap"],
             )
         except (Infeasible, ValidationError) as exc:
             reasons = exc.reasons if isinstance(exc, Infeasible) else exc.messages
