@@ -32,6 +32,7 @@ from planning.engine import Member, PersonInfo, PlaceInfo, group_problems
 from planning.instance import load_busy, load_people, load_places, load_rules
 from planning.models import GroupMember, Plan, PlannedVisit, Proposal
 from planning.optimiser import Infeasible, Instance, ProposedVisit, Solution, greedy, solve
+from planning.services import plan_costs_refresh
 
 PROPOSED_VISIT_TYPE = "periodic"
 UNPLACEABLE_SHOWN = 20
@@ -302,9 +303,7 @@ def proposal_accept(*, actor: User, proposal: Proposal) -> list[PlannedVisit]:
             for pid, role in row["members"]
         ]
     )
-    from planning.services import _refresh_plan_costs
-
-    _refresh_plan_costs(actor=actor, plan=plan)
+    plan_costs_refresh(actor=actor, plan=plan)
     proposal.status = Proposal.Status.ACCEPTED
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "decided_at"])
