@@ -136,3 +136,13 @@ def audit_secret_views(user: Any, visits: Iterable[PlannedVisit], *, via: str) -
         object_repr=f"{len(secret)} unannounced planned visit(s) via {via}"[:300],
         changes={"ids": secret, "via": via},
     )
+
+
+def audit_proposal_view(user: Any, proposal: Proposal, *, via: str) -> None:
+    """A proposal lists unannounced visits of every group: each showing of it is audited too."""
+    audit_record(
+        actor=active_user(user),
+        action=AuditEvent.Action.READ,
+        obj=proposal,
+        changes={"visits": len(proposal.payload or []), "via": via},
+    )

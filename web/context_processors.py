@@ -60,6 +60,16 @@ def navigation(user: Any) -> list[NavGroup]:
         training.append(NavItem(_("Training needs"), reverse("training:needs"), "training_needs"))
     if training:
         groups.append(NavGroup(_("Training"), training))
+    planning: list[NavItem] = []
+    if can(user, "planning.view"):
+        planning.append(NavItem(_("Plans"), reverse("planning:plan_list"), "planning"))
+        planning.append(NavItem(_("My visits"), reverse("planning:my_visits"), "planning_mine"))
+        planning.append(NavItem(_("Calendar"), reverse("planning:calendar"), "planning_calendar"))
+        planning.append(NavItem(_("Risk"), reverse("planning:risk_list"), "planning_risk"))
+        planning.append(NavItem(_("Coverage"), reverse("planning:coverage"), "planning_coverage"))
+        planning.append(NavItem(_("Cost rates"), reverse("planning:rates"), "planning_rates"))
+    if planning:
+        groups.append(NavGroup(_("Planning"), planning))
     reference: list[NavItem] = []
     if can(user, "reference.view"):
         reference.append(NavItem(_("Regions"), reverse("web:regions"), "regions"))
