@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from api import views, views_methodology, views_training
+from api import views, views_methodology, views_planning, views_training
 
 app_name = "api"
 
@@ -30,6 +30,12 @@ router.register("training-programmes", views_training.ProgrammeViewSet, basename
 router.register("training-events", views_training.EventViewSet, basename="training-event")
 router.register("certificates", views_training.CertificateViewSet, basename="certificate")
 router.register("competencies", views_training.CompetencyViewSet, basename="competency")
+router.register("plans", views_planning.PlanViewSet, basename="plan")
+router.register("planned-visits", views_planning.PlannedVisitViewSet, basename="planned-visit")
+router.register("risk-scores", views_planning.RiskScoreViewSet, basename="risk-score")
+router.register("incidents", views_planning.IncidentViewSet, basename="incident")
+router.register("cost-rates", views_planning.CostRateViewSet, basename="cost-rate")
+router.register("proposals", views_planning.ProposalViewSet, basename="proposal")
 
 urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),

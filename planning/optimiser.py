@@ -483,28 +483,50 @@ def _least_cost(inst: Instance, place_id: int, candidate_ids: list[int]) -> int:
 
 
 def relaxation_bound(inst: Instance, prep: _Prepared | None = None) -> float:
-    """An upper bound on the risk any plan obeying the rules can cover: the fractional knapsack of
-    the places that some group may visit, each costing no less than its fixed cost plus the
-    ``min_size`` cheapest candidates (dropping every other rule only raises the optimum)."""
+    """An upper bound on the risk any plan obeying the rules can cover: the linear relaxation with
+    two constraints - the spendable budget, each place costing no less than its least possible
+    group (``_least_cost``), and the participants' visit count, each visit taking at least
+    ``min_size`` of the yearly visits of the people who may take part at all. Dropping every other
+    rule only raises the optimum, so the bound holds for every plan, not only the optimiser's.
+
+    The two-constraint LP is solved through its Lagrangian dual over the count constraint
+    (a convex function of one multiplier, minimised by ternary search)."""
     prep = prep or _prepare(inst)
-    items = []
-    for place_id, candidate_ids in prep.candidates.items():
-        cheapest = sorted(inst.member_cost.get((place_id, pid), 0) for pid in candidate_ids)[
-            : inst.rules.min_size
-        ]
-        items.append((inst.places[place_id].risk, inst.fixed_cost.get(place_id, 0) + sum(cheapest)))
-    left = float(max(prep.budget_left, 0))
-    bound = sum(v.risk for v in inst.locked)
-    for risk, cost in sorted(items, key=lambda item: -item[0] / item[1] if item[1] > 0 else -float("inf")):
-        if risk <= 0:
-            continue
-        if cost <= left:
-            bound += risk
-            left -= cost
+    items = [(inst.places[pid].risk, _least_cost(inst, pid, ids)) for pid, ids in prep.candidates.items()]
+    items = [(risk, cost) for risk, cost in items if risk > 0]
+    budget = float(max(prep.budget_left, 0))
+    first, last = inst.period
+    able = [  # everyone who could be in some group (a superset, so the bound stays valid)
+        p for p in inst.people.values() if p.eligible and any(t[0] <= last and first <= t[1] for t in p.terms)
+    ]
+    slots = sum(max(prep.capacity.get(p.id, 0), 0) for p in able) // max(inst.rules.min_size, 1)
+    locked = sum(v.risk for v in inst.locked)
+
+    def knapsack(penalty: float) -> float:
+        left, total = budget, 0.0
+        gains = [(risk - penalty, cost) for risk, cost in items if risk > penalty]
+        for gain, cost in sorted(
+            gains, key=lambda item: -item[0] / item[1] if item[1] > 0 else -float("inf")
+        ):
+            if cost <= left:
+                total += gain
+                left -= cost
+            else:
+                total += gain * left / cost
+                break
+        return total
+
+    def dual(penalty: float) -> float:
+        return penalty * slots + knapsack(penalty)
+
+    low, high = 0.0, max((risk for risk, _cost in items), default=0.0)
+    for _step in range(80):
+        one, two = low + (high - low) / 3, high - (high - low) / 3
+        if dual(one) <= dual(two):
+            high = two
         else:
-            bound += risk * left / cost
-            break
-    return bound
+            low = one
+    return locked + min(dual(0.0), dual((low + high) / 2))
 
 
 class _StopNearBound(cp_model.CpSolverSolutionCallback):

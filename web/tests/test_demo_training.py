@@ -87,7 +87,7 @@ def test_it_loads_the_labelled_seminar_series():
     assert certificates.count() < Enrolment.objects.count()  # some did not meet the rules
     for certificate in certificates:
         assert certificate.issued_on == certificate.enrolment.event.ends_on
-    grants = CompetencyGrant.objects.all()
+    grants = CompetencyGrant.objects.filter(certificate__isnull=False)  # planning demo adds others
     assert grants.count() == certificates.count()
     assert competency_holders(grants[0].competency, datetime.date(2015, 1, 1)).exists()
 
