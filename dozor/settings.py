@@ -120,6 +120,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Languages: Kazakh (state language), Russian (official), English (partners).
 LANGUAGE_CODE = env_str("DOZOR_LANGUAGE", "ru")
+FORMAT_MODULE_PATH = ["dozor.formats"]  # Kazakh number and date formats (Django has none)
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
 if LANGUAGE_CODE not in {code for code, _name in LANGUAGES}:
     raise ImproperlyConfigured(f"DOZOR_LANGUAGE must be one of kk, ru, en, got {LANGUAGE_CODE!r}")

@@ -66,7 +66,7 @@ from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from accounts.access import require
@@ -500,10 +500,10 @@ def risk_totals(
 
 
 class CoverageStatus(models.TextChoices):
-    OVERDUE = "overdue", _lazy("Overdue")
-    NEVER = "never", _lazy("Never visited")
-    DUE_THIS_YEAR = "due", _lazy("Due this year")
-    OK = "ok", _lazy("Up to date")
+    OVERDUE = "overdue", gettext_lazy("Overdue")
+    NEVER = "never", gettext_lazy("Never visited")
+    DUE_THIS_YEAR = "due", gettext_lazy("Due this year")
+    OK = "ok", gettext_lazy("Up to date")
 
 
 @dataclass

@@ -1,0 +1,12 @@
+"""Number and date formats for Kazakh, which Django does not ship: as in Kazakhstan's official
+documents (and Django's Russian formats) - 45 000 000,50 and 29.11.2026."""
+
+DATE_FORMAT = "j E Y ж."
+SHORT_DATE_FORMAT = "d.m.Y"
+DATETIME_FORMAT = "j E Y ж. H:i"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
+DATE_INPUT_FORMATS = ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"]
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "\xa0"
+NUMBER_GROUPING = 3
+FIRST_DAY_OF_WEEK = 1
