@@ -66,8 +66,7 @@ from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.access import require
 from accounts.audit import audit_record, diff, snapshot
