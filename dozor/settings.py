@@ -133,6 +133,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("DOZOR_STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env_str("DOZOR_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # files are only ever served through access-checked views
+# AES-GCM keys for fields encrypted at rest (core/crypto.py): "id:base64key,oldid:base64key".
+DOZOR_FIELD_KEYS = env_str("DOZOR_FIELD_KEYS", "")
+if PRODUCTION and not DOZOR_FIELD_KEYS:
+    raise ImproperlyConfigured("DOZOR_FIELD_KEYS must be set when DOZOR_ENV=production (dozor keys new)")
+DOZOR_MAX_EVIDENCE_BYTES = env_int("DOZOR_MAX_EVIDENCE_BYTES", 20 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.access import active_user, can
 from accounts.models import Role
-from visits.models import Submission, Visit
+from visits.models import Evidence, Finding, Interview, Submission, Visit
 
 
 def visits_visible_to(user: Any) -> QuerySet[Visit]:
@@ -50,3 +50,55 @@ def visit_for_user(user: Any, pk: int | str, *, record: bool = False) -> Visit:
 
 def submissions_visible_to(user: Any) -> QuerySet[Submission]:
     return Submission.objects.filter(visit__in=visits_visible_to(user))
+
+
+def on_team(user: Any, visit: Visit) -> bool:
+    staff = active_user(user)
+    return staff is not None and visit.team.filter(user=staff).exists()
+
+
+def confidential_visits_for(user: Any) -> QuerySet[Visit]:
+    """Visits whose confidential material (interviews, identities, evidence) the user may read:
+    every visit for coordinators; for anyone else only the visits whose team they are on. Council
+    members read reports, never interviews or evidence (docs/permissions.md)."""
+    staff = active_user(user)
+    if staff is None or not can(staff, "visits.view"):
+        return Visit.objects.none()
+    if can(staff, "visits.manage"):
+        return Visit.objects.all()
+    return Visit.objects.filter(team__user=staff).distinct()
+
+
+def interviews_visible_to(user: Any) -> QuerySet[Interview]:
+    return Interview.objects.filter(visit__in=confidential_visits_for(user))
+
+
+def evidence_visible_to(user: Any) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(visit__in=confidential_visits_for(user))
+
+
+def findings_visible_to(user: Any) -> QuerySet[Finding]:
+    """Findings are internal, not confidential: whoever sees the visit sees its findings."""
+    return Finding.objects.filter(visit__in=visits_visible_to(user))
+
+
+def _get(qs: QuerySet[Any], pk: int | str) -> Any:
+    try:
+        return qs.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def interview_for_user(user: Any, pk: int | str) -> Interview:
+    return _get(interviews_visible_to(user).select_related("visit__facility", "language"), pk)
+
+
+def evidence_for_user(user: Any, pk: int | str) -> Evidence:
+    return _get(evidence_visible_to(user).select_related("visit__facility"), pk)
+
+
+def finding_for_user(user: Any, pk: int | str, *, record: bool = False) -> Finding:
+    finding = _get(findings_visible_to(user).select_related("visit__facility", "theme"), pk)
+    if record and not can_record(user, finding.visit):
+        raise PermissionDenied
+    return finding

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
+
 
 class Visit(models.Model):
     class Status(models.TextChoices):
@@ -117,3 +119,178 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}[{self.repeat_index}]={self.value}"
+
+
+class Finding(models.Model):
+    """What the group found, measured against standards, with the sources that confirm it."""
+
+    class Severity(models.TextChoices):
+        CRITICAL = "critical", _("Critical")
+        SERIOUS = "serious", _("Serious")
+        MODERATE = "moderate", _("Moderate")
+        POSITIVE = "positive", _("Positive practice")
+
+    class Source(models.TextChoices):
+        OBSERVATION = "observation", _("Own observation")
+        DETAINEES = "detainees", _("Persons deprived of liberty")
+        STAFF = "staff", _("Staff")
+        DOCUMENTS = "documents", _("Documents and registers")
+        MEDICAL = "medical", _("Medical records")
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="findings"
+    )
+    theme = models.ForeignKey(
+        "standards.Theme", verbose_name=_("theme"), on_delete=models.PROTECT, related_name="+"
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    title = models.CharField(_("title"), max_length=300)
+    location = models.CharField(_("location in the facility"), max_length=200, blank=True)
+    description = models.TextField(_("description"))
+    sources = models.JSONField(_("sources cross-checked"), default=list, blank=True)
+    provisions = models.ManyToManyField(
+        "standards.Provision", verbose_name=_("provisions breached"), blank=True, related_name="findings"
+    )
+    answers = models.ManyToManyField(
+        Answer, verbose_name=_("checklist answers"), blank=True, related_name="findings"
+    )
+    evidence = models.ManyToManyField(
+        "visits.Evidence", verbose_name=_("evidence"), blank=True, related_name="findings"
+    )
+    possible_ill_treatment = models.BooleanField(
+        _("possible torture or ill-treatment"),
+        default=False,
+        help_text=_("Starts the urgent-action procedure: the coordinator is notified at once."),
+    )
+    urgent_notified_at = models.DateTimeField(_("coordinator notified at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["visit", "theme__sort_order", "id"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Referral(models.Model):
+    """A possible case of torture or ill-treatment referred to the prosecutor - only with the
+    person's informed consent (OPCAT art. 21: do no harm)."""
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("finding"), on_delete=models.CASCADE, related_name="referrals"
+    )
+    referred_on = models.DateField(_("referred on"))
+    addressee = models.CharField(_("referred to"), max_length=300)
+    reference = models.CharField(_("outgoing reference"), max_length=120, blank=True)
+    consent_given = models.BooleanField(_("the person consented to the referral"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-referred_on", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(consent_given=True), name="referral_needs_consent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} {self.referred_on}"
+
+
+class Interview(models.Model):
+    """A confidential interview. Only its pseudonym code identifies it; notes and the optional
+    identity are encrypted at rest and readable only by the visit's team and coordinators."""
+
+    class Category(models.TextChoices):
+        DETAINEE = "detainee", _("Person deprived of liberty")
+        STAFF = "staff", _("Staff")
+        MEDICAL = "medical", _("Medical staff")
+        FAMILY = "family", _("Family member")
+        OTHER = "other", _("Other")
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="interviews"
+    )
+    code = models.CharField(_("pseudonym code"), max_length=20)
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    held_on = models.DateField(_("date"))
+    language = models.ForeignKey(
+        "core.Language",
+        verbose_name=_("language"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    interpreter = models.BooleanField(_("through an interpreter"), default=False)
+    consent_use = models.BooleanField(_("consents to the use of the information"), default=False)
+    consent_naming = models.BooleanField(_("consents to being named"), default=False)
+    consent_follow_up = models.BooleanField(_("consents to follow-up"), default=False)
+    at_risk = models.BooleanField(
+        _("at risk of reprisal"),
+        default=False,
+        help_text=_("The next visit to the place must check on this person."),
+    )
+    notes = EncryptedTextField(_("notes"), blank=True)
+    identity = EncryptedTextField(
+        _("identity"), blank=True, help_text=_("Optional: name, date of birth, cell. Stored encrypted.")
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["visit", "code"]
+        verbose_name = _("interview")
+        verbose_name_plural = _("interviews")
+        constraints = [models.UniqueConstraint(fields=["visit", "code"], name="interview_code_once")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Evidence(models.Model):
+    """A photo or document: stored outside the static files, served only through an access check.
+    Images are stored with their EXIF/GPS metadata removed unless the uploader chose to keep it."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        DOCUMENT = "document", _("Document")
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    captured_at = models.DateTimeField(_("captured at"), null=True, blank=True)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    metadata_stripped = models.BooleanField(_("EXIF/GPS metadata removed"), default=True)
+    confidential = models.BooleanField(_("confidential"), default=True)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["visit", "uploaded_at", "id"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits import views
+from visits import urls_evidence, urls_findings, urls_interviews, views
 
 app_name = "visits"
 urlpatterns = [
@@ -8,4 +8,7 @@ urlpatterns = [
     path("new/", views.visit_create, name="create"),
     path("<int:pk>/", views.visit_detail, name="detail"),
     path("<int:pk>/checklist/", views.checklist, name="checklist"),
+    *urls_findings.urlpatterns,
+    *urls_interviews.urlpatterns,
+    *urls_evidence.urlpatterns,
 ]

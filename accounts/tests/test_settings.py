@@ -40,9 +40,25 @@ def test_it_fails_loudly_in_production_without_allowed_hosts():
     assert "DOZOR_ALLOWED_HOSTS" in result.stderr
 
 
-def test_it_starts_in_production_with_its_settings():
+KEY = "k1:" + "A" * 43 + "="  # 32 zero bytes, base64
+
+
+def test_it_fails_loudly_in_production_without_field_encryption_keys():
     result = run_settings(
         {"DOZOR_ENV": "production", "DOZOR_SECRET_KEY": "x" * 50, "DOZOR_ALLOWED_HOSTS": "npm.example"}
+    )
+    assert result.returncode != 0
+    assert "DOZOR_FIELD_KEYS must be set" in result.stderr
+
+
+def test_it_starts_in_production_with_its_settings():
+    result = run_settings(
+        {
+            "DOZOR_ENV": "production",
+            "DOZOR_SECRET_KEY": "x" * 50,
+            "DOZOR_ALLOWED_HOSTS": "npm.example",
+            "DOZOR_FIELD_KEYS": KEY,
+        }
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == ["False", "True"]

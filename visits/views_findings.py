@@ -1,0 +1,14 @@
+"""Pages for a visit's findings (see visits/urls_findings.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from visits.models import Visit
+
+
+def section_context(request: HttpRequest, visit: Visit) -> dict[str, Any]:
+    """What the visit page shows of the visit's findings (template visits/_findings.html)."""
+    return {}
