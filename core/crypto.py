@@ -99,9 +99,13 @@ def decrypt(token: str, *, context: str, ring: Keyring | None = None) -> str:
         raise DecryptionError("not an encrypted value") from exc
     if prefix != PREFIX or key_id not in ring.keys:
         raise DecryptionError(f"unknown key {key_id!r}")
-    raw = base64.b64decode(encoded)
     try:
+        raw = base64.b64decode(encoded, validate=True)
+        if len(raw) < 12 + 16:
+            raise DecryptionError("the value is too short")
         plain = AESGCM(ring.keys[key_id]).decrypt(raw[:12], raw[12:], f"{key_id}|{context}".encode())
+        return plain.decode("utf-8")
     except InvalidTag as exc:
         raise DecryptionError("the value was changed or belongs to another field") from exc
-    return plain.decode("utf-8")
+    except ValueError as exc:  # bad base64 or not UTF-8
+        raise DecryptionError("the value is damaged") from exc

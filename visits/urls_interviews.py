@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from visits import views_interviews
+
+urlpatterns: list[URLPattern] = [
+    path("<int:pk>/interviews/new/", views_interviews.interview_create, name="interview_create"),
+    path("interviews/<int:pk>/", views_interviews.interview_detail, name="interview_detail"),
+    path("interviews/<int:pk>/edit/", views_interviews.interview_edit, name="interview_edit"),
+]
