@@ -385,11 +385,6 @@ def _check_budget(inst: Instance, prep: _Prepared) -> None:
                 % {"cost": sum(v.cost for v in inst.locked), "spendable": inst.spendable}
             ]
         )
-    if not prep.candidates and inst.places and not inst.locked:
-        reasons = [_("No place can be visited under the group rules.")]
-        for place_id, why in list(prep.unplaceable.items())[:5]:
-            reasons.append(f"{inst.places[place_id].name}: {'; '.join(why)}")
-        raise Infeasible(reasons)
     # the cheapest possible minimum coverage of every region must fit into the budget
     need = _region_needs(inst, prep)
     cheapest_total = 0
@@ -411,6 +406,17 @@ def _check_budget(inst: Instance, prep: _Prepared) -> None:
                 % {"n": rules.min_visits_per_region, "cost": cheapest_total, "left": prep.budget_left}
             ]
         )
+
+
+def nothing_placeable(inst: Instance, solution: Solution) -> list[str]:
+    """Why a plan with no visits at all was proposed: no place can be visited under the group rules
+    (the first few places and their reasons); empty if the plan has visits or nothing is unplaceable."""
+    if any(not v.locked for v in solution.visits) or not solution.unplaceable:
+        return []
+    reasons = [_("No place can be visited under the group rules.")]
+    for place_id, why in list(solution.unplaceable.items())[:5]:
+        reasons.append(f"{inst.places[place_id].name}: {'; '.join(why)}")
+    return reasons
 
 
 def _region_needs(inst: Instance, prep: _Prepared) -> dict[str, int]:
@@ -601,14 +607,24 @@ def solve(
     stopper = _StopNearBound((1 - target_gap) * relaxation_bound(inst, prep) - locked_risk)
     status = solver.solve(model, stopper)
     t_solve = time.perf_counter()
-    if status == cp_model.INFEASIBLE:
+    fallback = next((s for s in (start, baseline) if _covers_regions(inst, prep, s)), None)
+    if status == cp_model.INFEASIBLE and fallback is None:
         raise Infeasible(_explain(inst, prep))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise Infeasible([_("No plan was found within the time limit; allow more time.")])
-    picked = [
-        (place_id, columns[place_id][index]) for (place_id, index), var in z.items() if solver.value(var)
-    ]
-    visits, changed = _schedule(inst, prep, picked)
+    visits: list[ProposedVisit] | None = None
+    changed = True
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        picked = [
+            (place_id, columns[place_id][index]) for (place_id, index), var in z.items() if solver.value(var)
+        ]
+        try:
+            visits, changed = _schedule(inst, prep, picked)
+        except Infeasible:
+            if fallback is None:
+                raise
+    if visits is None:  # no CP-SAT plan in time (or none with dates): the better greedy plan
+        if fallback is None:
+            raise Infeasible([_("No plan was found within the time limit; allow more time.")])
+        visits = list(fallback.visits)
     result = _solution("cp_sat", inst, visits, "feasible", started, prep)
     if result.risk_covered < baseline.risk_covered and _covers_regions(inst, prep, baseline):
         result = _solution("cp_sat", inst, baseline.visits, "feasible", started, prep)

@@ -31,7 +31,15 @@ from planning import costs, risk
 from planning.engine import Member, PersonInfo, PlaceInfo, group_problems
 from planning.instance import load_busy, load_people, load_places, load_rules
 from planning.models import GroupMember, Plan, PlannedVisit, Proposal
-from planning.optimiser import Infeasible, Instance, ProposedVisit, Solution, greedy, solve
+from planning.optimiser import (
+    Infeasible,
+    Instance,
+    ProposedVisit,
+    Solution,
+    greedy,
+    nothing_placeable,
+    solve,
+)
 from planning.services import plan_costs_refresh
 
 PROPOSED_VISIT_TYPE = "periodic"
@@ -177,8 +185,13 @@ def run(
     if method == Proposal.Method.GREEDY:
         if inst.budget <= 0:
             raise Infeasible([_("The budget must be more than zero.")])
-        return baseline, baseline
-    return solve(inst, time_limit=time_limit, workers=workers, target_gap=target_gap), baseline
+        solution = baseline
+    else:
+        solution = solve(inst, time_limit=time_limit, workers=workers, target_gap=target_gap)
+    reasons = nothing_placeable(inst, solution)
+    if reasons:
+        raise Infeasible(reasons)
+    return solution, baseline
 
 
 def proposal_create(
