@@ -429,6 +429,9 @@ def test_it_audits_each_showing_of_the_evidence_page(evidence, as_monitor, monit
     for _ in range(2):
         assert as_monitor.get(f"/visits/evidence/{evidence.pk}/").status_code == 200
     reads = AuditEvent.objects.filter(
-        action=AuditEvent.Action.READ, object_type="visits.evidence", object_id=str(evidence.pk), actor=monitor
+        action=AuditEvent.Action.READ,
+        object_type="visits.evidence",
+        object_id=str(evidence.pk),
+        actor=monitor,
     )
     assert reads.count() == 2 and all(e.changes.get("via") == "page" for e in reads)
