@@ -307,8 +307,6 @@ def proposal_accept(*, actor: User, proposal: Proposal) -> list[PlannedVisit]:
             for row in rows
         ]
     )
-    if any(v.pk is None for v in created):  # databases that do not return ids from bulk inserts
-        created = list(plan.visits.filter(created_by=actor, source=source).order_by("-pk")[: len(rows)])[::-1]
     GroupMember.objects.bulk_create(
         [
             GroupMember(planned_visit=visit, person=persons[pid], role=role)
