@@ -11,7 +11,7 @@ from django.http import Http404
 
 from accounts.access import active_user, can
 from accounts.models import Role
-from visits.models import Evidence, Finding, Interview, Submission, Visit
+from visits.models import Evidence, Finding, Interview, Report, Submission, Visit
 
 
 def visits_visible_to(user: Any) -> QuerySet[Visit]:
@@ -102,3 +102,25 @@ def finding_for_user(user: Any, pk: int | str, *, record: bool = False) -> Findi
     if record and not can_record(user, finding.visit):
         raise PermissionDenied
     return finding
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+
+def reports_visible_to(user: Any) -> QuerySet[Report]:
+    """Whoever sees the visit sees its report in every status (council members read them too)."""
+    return Report.objects.filter(visit__in=visits_visible_to(user))
+
+
+def report_for_user(user: Any, pk: int | str) -> Report:
+    return _get(reports_visible_to(user).select_related("visit__facility", "visit__visit_type"), pk)
+
+
+def can_edit_report(user: Any, report: Report) -> bool:
+    """Coordinators and the visit's team edit and comment while the report is a draft or in review."""
+    return report.editable and can_record(user, report.visit)
+
+
+def can_approve_report(user: Any) -> bool:
+    """Approving, returning and recording that a report was sent are the coordinator's acts."""
+    return can(user, "visits.manage")

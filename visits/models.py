@@ -26,6 +26,18 @@ class Visit(models.Model):
     started_on = models.DateField(_("start date"))
     ended_on = models.DateField(_("end date"), null=True, blank=True)
     announced = models.BooleanField(_("announced in advance"), default=False)
+    planned_visit = models.OneToOneField(
+        "planning.PlannedVisit",
+        verbose_name=_("planned visit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="record",
+        help_text=_("Empty for an ad hoc visit made at short notice."),
+    )
+    purpose = models.TextField(_("purpose"), blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     template_version = models.ForeignKey(
         "methodology.TemplateVersion",
         verbose_name=_("checklist version"),
@@ -242,6 +254,14 @@ class Interview(models.Model):
         help_text=_("The next visit to the place must check on this person."),
     )
     notes = EncryptedTextField(_("notes"), blank=True)
+    excerpt = EncryptedTextField(
+        _("what may be quoted"),
+        blank=True,
+        help_text=_(
+            "Words the report may quote. Used in documents only if the person consented to the use "
+            "of the information; attributed by name only if they also consented to being named."
+        ),
+    )
     identity = EncryptedTextField(
         _("identity"), blank=True, help_text=_("Optional: name, date of birth, cell. Stored encrypted.")
     )
@@ -294,3 +314,184 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Phase(models.Model):
+    """A step of the visit as it happened (opening talk, tour, interviews...), with its times."""
+
+    class Kind(models.TextChoices):
+        OPENING = "opening", _("Opening talk with the management")
+        TOUR = "tour", _("Tour of the premises")
+        INTERVIEWS = "interviews", _("Private interviews")
+        DOCUMENTS = "documents", _("Examination of registers and documents")
+        CLOSING = "closing", _("Closing talk")
+        OTHER = "other", _("Other")
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="phases")
+    kind = models.CharField(_("phase"), max_length=12, choices=Kind.choices)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["visit", "started_at", "id"]
+        verbose_name = _("visit phase")
+        verbose_name_plural = _("visit phases")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
+                name="phase_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.kind} {self.started_at:%H:%M}"
+
+
+class OccupancyCount(models.Model):
+    """Capacity and population counted on the day of the visit, by category. The totals are
+    written to the place's occupancy history (``facilities.Occupancy``, source "visit")."""
+
+    class Category(models.TextChoices):
+        MEN = "men", _("Men")
+        WOMEN = "women", _("Women")
+        BOYS = "boys", _("Boys (under 18)")
+        GIRLS = "girls", _("Girls (under 18)")
+        OTHER = "other", _("Other or not recorded")
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="occupancy_counts"
+    )
+    category = models.CharField(_("category"), max_length=8, choices=Category.choices)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    population = models.PositiveIntegerField(_("population"))
+
+    class Meta:
+        ordering = ["visit", "id"]
+        verbose_name = _("occupancy count")
+        verbose_name_plural = _("occupancy counts")
+        constraints = [models.UniqueConstraint(fields=["visit", "category"], name="occupancy_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.category}: {self.population}/{self.capacity}"
+
+
+class Report(models.Model):
+    """The visit report: its workflow status and editable sections. Findings, positive practice
+    and annexes are built from the visit's data when the report is shown or rendered."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("Group review")
+        APPROVED = "approved", _("Approved")
+        SENT = "sent", _("Sent to the authority")
+        PUBLISHED = "published", _("Published")
+
+    visit = models.OneToOneField(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="report"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    approved_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    sent_to = models.CharField(_("sent to"), max_length=300, blank=True)
+    sent_reference = models.CharField(_("outgoing reference"), max_length=120, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("visit report")
+        verbose_name_plural = _("visit reports")
+
+    def __str__(self) -> str:
+        return f"{self.visit} ({self.status})"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.REVIEW)
+
+
+class ReportSection(models.Model):
+    """One editable part of a report. ``revision`` grows with every save: an edit based on an older
+    revision is refused as a conflict (optimistic concurrency), so nobody's text is overwritten."""
+
+    class Key(models.TextChoices):
+        SUMMARY = "summary", _("Summary")
+        METHODOLOGY = "methodology", _("Methodology")
+        FINDINGS = "findings", _("Findings")
+        POSITIVE = "positive", _("Positive practice")
+        CONCLUSIONS = "conclusions", _("Conclusions")
+        RECOMMENDATIONS = "recommendations", _("Recommendations")
+        ANNEXES = "annexes", _("Annexes")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
+    key = models.CharField(_("section"), max_length=16, choices=Key.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(_("text"), blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "order", "id"]
+        verbose_name = _("report section")
+        verbose_name_plural = _("report sections")
+        constraints = [models.UniqueConstraint(fields=["report", "key"], name="report_section_once")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.key} r{self.revision}"
+
+
+class ReportVersion(models.Model):
+    """A frozen copy of the whole report text (sections and the findings built from the data),
+    taken at every status change and whenever an editor saves a version."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=10, choices=Report.Status.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    content = models.JSONField(_("content"), default=dict)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "-number"]
+        verbose_name = _("report version")
+        verbose_name_plural = _("report versions")
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="report_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} v{self.number}"
+
+
+class ReportComment(models.Model):
+    """A reviewer's comment on one section of a report."""
+
+    section = models.ForeignKey(ReportSection, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["section", "created_at", "id"]
+        verbose_name = _("report comment")
+        verbose_name_plural = _("report comments")
+
+    def __str__(self) -> str:
+        return f"{self.section_id} {self.created_at:%Y-%m-%d}"
