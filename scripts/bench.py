@@ -77,6 +77,9 @@ def main() -> int:
             f"{len(response.content) // 1024} KiB",
         )
     )
+    from bench_reports import measure  # scripts/ is on sys.path: this file's folder
+
+    rows += measure()  # the visit report as PDF and DOCX (40 findings, Kazakh)
     print(f"\nDozor benchmark ({connection.vendor}, scale {scale})")
     for label, value, extra in rows:
         print(f"  {label:<36} {value:>18}  {extra}")

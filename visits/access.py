@@ -11,7 +11,16 @@ from django.http import Http404
 
 from accounts.access import active_user, can
 from accounts.models import Role
-from visits.models import Evidence, Finding, Interview, Report, Submission, Visit
+from visits.models import (
+    Evidence,
+    Finding,
+    Interview,
+    Report,
+    ReportComment,
+    ReportSection,
+    Submission,
+    Visit,
+)
 
 
 def visits_visible_to(user: Any) -> QuerySet[Visit]:
@@ -124,3 +133,23 @@ def can_edit_report(user: Any, report: Report) -> bool:
 def can_approve_report(user: Any) -> bool:
     """Approving, returning and recording that a report was sent are the coordinator's acts."""
     return can(user, "visits.manage")
+
+
+def report_section_for_user(user: Any, pk: int | str) -> ReportSection:
+    """A section of a report the user may see (with its report and visit), else 404."""
+    return _get(
+        ReportSection.objects.filter(report__in=reports_visible_to(user)).select_related(
+            "report__visit__facility", "report__visit__visit_type"
+        ),
+        pk,
+    )
+
+
+def report_comment_for_user(user: Any, pk: int | str) -> ReportComment:
+    """A comment on a report the user may see (with its section, report and visit), else 404."""
+    return _get(
+        ReportComment.objects.filter(section__report__in=reports_visible_to(user)).select_related(
+            "section__report__visit__facility", "section__report__visit__visit_type"
+        ),
+        pk,
+    )

@@ -35,6 +35,15 @@ class InterviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("Stored encrypted; readable only by coordinators and the visit's team."),
     )
+    excerpt = forms.CharField(
+        label=_("What may be quoted in the report"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Stored encrypted. Quoted in report documents only if the person consents to the use of "
+            "the information, and then only attributed to their category, never to a name or code."
+        ),
+    )
     identity = forms.CharField(
         label=_("Identity"),
         required=False,
@@ -61,5 +70,6 @@ class InterviewForm(forms.Form):
             "consent_follow_up": interview.consent_follow_up,
             "at_risk": interview.at_risk,
             "notes": interview.notes,
+            "excerpt": interview.excerpt,
             "identity": interview.identity,
         }

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.models import CountryPack
@@ -170,10 +170,10 @@ def _dates(start: datetime.date, end: datetime.date | None) -> str:
 
 
 def _time(phase: Phase) -> str:
-    start = phase.started_at.astimezone()
+    start = timezone.localtime(phase.started_at)  # the NPM's time zone, not the server's
     if phase.ended_at is None:
         return f"{start:%d.%m.%Y %H:%M}"
-    return f"{start:%d.%m.%Y %H:%M}–{phase.ended_at.astimezone():%H:%M}"
+    return f"{start:%d.%m.%Y %H:%M}–{timezone.localtime(phase.ended_at):%H:%M}"
 
 
 def build(report: Report, *, lang: str, internal: bool = True) -> ReportContent:
@@ -255,8 +255,9 @@ def _build(report: Report, lang: str, internal: bool) -> ReportContent:
             population=o.population,
             from_visit=o.source == Occupancy.Source.VISIT,
         )
-        for o in Occupancy.objects.filter(facility=facility, date__lte=visit.ended_on or visit.started_on)
-        .order_by("-date")[:HISTORY_POINTS]
+        for o in Occupancy.objects.filter(
+            facility=facility, date__lte=visit.ended_on or visit.started_on
+        ).order_by("-date")[:HISTORY_POINTS]
     ][::-1]
 
     interviews = list(
@@ -319,6 +320,7 @@ def _build(report: Report, lang: str, internal: bool) -> ReportContent:
     )
     labels = dict(ReportSection.Key.choices)
     content.headings = [
-        Heading(key=key, number=n, title=str(labels[key])) for n, key in enumerate(ReportSection.Key.values, 1)
+        Heading(key=key, number=n, title=str(labels[key]))
+        for n, key in enumerate(ReportSection.Key.values, 1)
     ]
     return content

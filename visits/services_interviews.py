@@ -22,7 +22,7 @@ from visits.access import can_record
 from visits.models import Interview, Visit
 
 CODE_MAX = 20
-ENCRYPTED_FIELDS = ("notes", "identity")
+ENCRYPTED_FIELDS = ("notes", "excerpt", "identity")
 # The fields whose values may appear in the audit log (everything but the encrypted ones).
 AUDITED_FIELDS = [
     "visit",
@@ -114,6 +114,7 @@ def interview_record(
     consent_follow_up: bool,
     at_risk: bool = False,
     notes: str = "",
+    excerpt: str = "",
     identity: str = "",
 ) -> Interview:
     """Record a confidential interview held during ``visit``."""
@@ -133,6 +134,7 @@ def interview_record(
         consent_follow_up=consent_follow_up,
         at_risk=at_risk,
         notes=notes or "",
+        excerpt=excerpt or "",
         identity=identity or "",
         created_by=actor,
     )
@@ -157,6 +159,7 @@ def interview_update(
     consent_follow_up: bool,
     at_risk: bool = False,
     notes: str = "",
+    excerpt: str = "",
     identity: str = "",
 ) -> Interview:
     """Change an interview; every field is given (the edit form shows them all)."""
@@ -176,6 +179,7 @@ def interview_update(
         "consent_follow_up": consent_follow_up,
         "at_risk": at_risk,
         "notes": notes or "",
+        "excerpt": excerpt or "",
         "identity": identity or "",
     }
     for name, value in values.items():

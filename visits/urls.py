@@ -1,6 +1,14 @@
 from django.urls import path
 
-from visits import urls_evidence, urls_findings, urls_interviews, views
+from visits import (
+    urls_documents,
+    urls_evidence,
+    urls_findings,
+    urls_interviews,
+    urls_record,
+    urls_reports,
+    views,
+)
 
 app_name = "visits"
 urlpatterns = [
@@ -11,4 +19,7 @@ urlpatterns = [
     *urls_findings.urlpatterns,
     *urls_interviews.urlpatterns,
     *urls_evidence.urlpatterns,
+    *urls_documents.urlpatterns,
+    *urls_reports.urlpatterns,
+    *urls_record.urlpatterns,
 ]

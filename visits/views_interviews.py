@@ -42,7 +42,7 @@ def section_context(request: HttpRequest, visit: Visit) -> dict[str, Any]:
     interviews = list(
         interviews_visible_to(request.user)
         .filter(visit=visit)
-        .defer("notes", "identity")
+        .defer("notes", "excerpt", "identity")
         .select_related("language")
         .order_by("held_on", "code")
     )

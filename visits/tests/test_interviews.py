@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 NOTES = "Жанар Ахметова 870412400123 cell 14: beaten on 2 March by guard Serikov"
 IDENTITY = "Жанар Ахметова, born 12.04.1987, IIN 870412400123, cell 14"
+EXCERPT = "Нас держат по восемь человек в камере на двенадцать квадратных метров"
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def values(**overrides: object) -> dict[str, object]:
         "consent_follow_up": True,
         "at_risk": True,
         "notes": NOTES,
+        "excerpt": EXCERPT,
         "identity": IDENTITY,
     }
     data.update(overrides)
@@ -84,19 +86,23 @@ def test_it_records_an_interview_and_audits_it_without_the_plaintext(interview, 
     assert (stored.notes, stored.identity, stored.at_risk) == (NOTES, IDENTITY, True)
     event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, object_type="visits.interview")
     assert event.changes["code"] == "D-07"
-    assert event.changes["encrypted_fields_set"] == ["notes", "identity"]
+    assert event.changes["encrypted_fields_set"] == ["notes", "excerpt", "identity"]
     assert "notes" not in event.changes and "identity" not in event.changes
     text = audit_text()
+    assert "квадратных" not in text
     assert "870412400123" not in text and "Ахметова" not in text and "cell 14" not in text
 
 
 def test_it_stores_only_ciphertext_in_the_columns(interview):
     """Runs on SQLite and PostgreSQL alike: the raw column, as the database holds it."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT code, notes, identity FROM visits_interview WHERE id = %s", [interview.pk])
-        code, notes, identity = cursor.fetchone()
+        cursor.execute(
+            "SELECT code, notes, excerpt, identity FROM visits_interview WHERE id = %s", [interview.pk]
+        )
+        code, notes, excerpt, identity = cursor.fetchone()
     assert code == "D-07"
-    for value in (notes, identity):
+    assert "квадратных" not in excerpt
+    for value in (notes, excerpt, identity):
         assert value.startswith("enc1:")
         assert "870412400123" not in value and "Ахметова" not in value and "cell 14" not in value
 

@@ -1,0 +1,43 @@
+"""The visit report as a PDF or DOCX download (see visits/urls_documents.py).
+
+Whoever sees the visit sees its report (``visits.access.report_for_user``: 404 otherwise). The
+document is the internal version, with the confidential banner; every download is audited.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from visits import documents
+from visits.access import report_for_user
+from visits.report_content import LANGUAGES
+
+
+@login_required
+@require_GET
+def report_document(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_for_user(request.user, pk)
+    fmt = request.GET.get("format", "pdf")
+    lang = request.GET.get("lang") or get_language() or "ru"
+    if fmt not in documents.FORMATS:
+        return HttpResponseBadRequest(_("Unknown document format: choose PDF or DOCX."))
+    if lang not in LANGUAGES:
+        return HttpResponseBadRequest(_("Unknown language: choose kk, ru or en."))
+    data = documents.report_export(
+        actor=request.user,  # type: ignore[arg-type]
+        report=report,
+        fmt=fmt,
+        lang=lang,
+        internal=True,  # the public version comes from the publication workflow (publishing issue)
+        via="web",
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+    )
+    response = HttpResponse(data, content_type=documents.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{documents.filename(report, fmt, lang)}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
