@@ -359,8 +359,8 @@ def _pdf(html: str) -> bytes:
     return bytes(pdf)
 
 
-def report_pdf(report: Report, lang: str, internal: bool = True) -> bytes:
-    return _pdf(report_html(build(report, lang=lang, internal=internal)))
+def report_pdf(report: Report, lang: str, internal: bool = True, evidence: bool = True) -> bytes:
+    return _pdf(report_html(build(report, lang=lang, internal=internal, evidence=evidence)))
 
 
 # --- DOCX ---------------------------------------------------------------------------------------
@@ -691,22 +691,24 @@ def _toc_entries(content: ReportContent, sections: list[Section], layout: Layout
     return entries
 
 
-def report_docx(report: Report, lang: str, internal: bool = True) -> bytes:
-    return report_docx_from(build(report, lang=lang, internal=internal))
+def report_docx(report: Report, lang: str, internal: bool = True, evidence: bool = True) -> bytes:
+    return report_docx_from(build(report, lang=lang, internal=internal, evidence=evidence))
 
 
 # --- one entry point for the view and the command --------------------------------------------
 
 
-def report_render(*, report: Report, fmt: str, lang: str, internal: bool = True) -> bytes:
+def report_render(
+    *, report: Report, fmt: str, lang: str, internal: bool = True, evidence: bool = True
+) -> bytes:
     """The report as ``fmt`` (pdf, docx) in ``lang`` (kk, ru, en). Raises ValueError otherwise."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
     if lang not in LANGUAGES:
         raise ValueError(lang)
     if fmt == "pdf":
-        return report_pdf(report, lang, internal=internal)
-    return report_docx(report, lang, internal=internal)
+        return report_pdf(report, lang, internal=internal, evidence=evidence)
+    return report_docx(report, lang, internal=internal, evidence=evidence)
 
 
 def report_export(
@@ -716,12 +718,13 @@ def report_export(
     fmt: str,
     lang: str,
     internal: bool = True,
+    evidence: bool = True,
     via: str = "web",
     ip_address: str | None = None,
 ) -> bytes:
     """Render the report (``report_render``) and record the export in the audit log: the internal
     version carries consented quotes and the list of evidence. ``actor`` is None for the console."""
-    data = report_render(report=report, fmt=fmt, lang=lang, internal=internal)
+    data = report_render(report=report, fmt=fmt, lang=lang, internal=internal, evidence=evidence)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,
@@ -730,6 +733,7 @@ def report_export(
             "format": fmt,
             "lang": lang,
             "version": "internal" if internal else "public",
+            "evidence_annex": internal and evidence,
             "via": via,
             "bytes": len(data),
         },

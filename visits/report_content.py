@@ -176,14 +176,16 @@ def _time(phase: Phase) -> str:
     return f"{start:%d.%m.%Y %H:%M}–{timezone.localtime(phase.ended_at):%H:%M}"
 
 
-def build(report: Report, *, lang: str, internal: bool = True) -> ReportContent:
-    """The report in ``lang`` (kk, ru or en). ``internal`` adds the confidential annex of evidence."""
+def build(report: Report, *, lang: str, internal: bool = True, evidence: bool = True) -> ReportContent:
+    """The report in ``lang`` (kk, ru or en). ``internal`` marks the internal version (banner) and,
+    with ``evidence`` (False for readers who may not see evidence, e.g. council members), adds the
+    confidential annex listing the evidence."""
     lang = lang if lang in LANGUAGES else "ru"
     with translation.override(lang):
-        return _build(report, lang, internal)
+        return _build(report, lang, internal, evidence=internal and evidence)
 
 
-def _build(report: Report, lang: str, internal: bool) -> ReportContent:
+def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> ReportContent:
     visit = report.visit
     facility = visit.facility
     sections = {s.key: s.body for s in ReportSection.objects.filter(report=report)}
@@ -270,12 +272,12 @@ def _build(report: Report, lang: str, internal: bool) -> ReportContent:
         for i in interviews
         if i.consent_use and i.excerpt.strip()
     ]
-    evidence = (
+    evidence_list = (
         [
             (e.original_name, e.description, e.sha256)
             for e in Evidence.objects.filter(visit=visit).order_by("uploaded_at", "id")
         ]
-        if internal
+        if evidence
         else []
     )
 
@@ -315,7 +317,7 @@ def _build(report: Report, lang: str, internal: bool) -> ReportContent:
         occupancy=occupancy,
         history=history,
         quotes=quotes,
-        evidence=evidence,
+        evidence=evidence_list,
         references=sorted(references.values(), key=lambda r: r.number),
     )
     labels = dict(ReportSection.Key.choices)

@@ -1,7 +1,8 @@
 """The visit report as a PDF or DOCX download (see visits/urls_documents.py).
 
 Whoever sees the visit sees its report (``visits.access.report_for_user``: 404 otherwise). The
-document is the internal version, with the confidential banner; every download is audited.
+document is the internal version, with the confidential banner; the annex listing the evidence
+only for those who may read evidence (not council members); every download is audited.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from visits import documents
-from visits.access import report_for_user
+from visits.access import confidential_visits_for, report_for_user
 from visits.report_content import LANGUAGES
 
 
@@ -33,6 +34,8 @@ def report_document(request: HttpRequest, pk: int) -> HttpResponse:
         fmt=fmt,
         lang=lang,
         internal=True,  # the public version comes from the publication workflow (publishing issue)
+        # council members read reports but never the list of evidence (confidential annex)
+        evidence=confidential_visits_for(request.user).filter(pk=report.visit_id).exists(),
         via="web",
         ip_address=request.META.get("REMOTE_ADDR") or None,
     )

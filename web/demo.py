@@ -763,6 +763,19 @@ def demo_load(*, reset: bool = False) -> DemoReport:
     report.deleted += (
         Facility.objects.filter(code__startswith=DEMO_PREFIX).exclude(code__in=codes).delete()[0]
     )
+    # A place whose latest count was made during a demo visit keeps that count as its population.
+    counted_latest = {
+        code: (date, population)
+        for code, date, population in Occupancy.objects.filter(facility__code__in=codes)
+        .exclude(source=Occupancy.Source.OFFICIAL)
+        .order_by("date", "id")
+        .values_list("facility__code", "date", "population")
+    }
+    for item in plan:
+        row = item["row"]
+        latest = counted_latest.get(row["code"])
+        if latest is not None and latest[0] >= row["population_date"]:
+            row["population_date"], row["population"] = latest
     facilities = _sync(Facility, "code", [item["row"] for item in plan], Facility.objects.all(), report)
     ids = [f.pk for f in facilities.values()]
     through = Facility.population_categories.through
@@ -776,9 +789,15 @@ def demo_load(*, reset: bool = False) -> DemoReport:
         ),
         report,
     )
+    # Official series only: counts made during demo visits stay (and keep their days).
+    counted = set(
+        Occupancy.objects.filter(facility_id__in=ids)
+        .exclude(source=Occupancy.Source.OFFICIAL)
+        .values_list("facility_id", "date")
+    )
     report.occupancy = _replace(
         Occupancy,
-        Occupancy.objects.filter(facility_id__in=ids),
+        Occupancy.objects.filter(facility_id__in=ids, source=Occupancy.Source.OFFICIAL),
         (
             Occupancy(
                 facility=facilities[item["row"]["code"]],
@@ -790,6 +809,7 @@ def demo_load(*, reset: bool = False) -> DemoReport:
             )
             for item in plan
             for date, capacity, population in item["series"]
+            if (facilities[item["row"]["code"]].pk, date) not in counted
         ),
         report,
     )
@@ -899,6 +919,7 @@ def _sync_visits(
     from core.models import VisitType
     from visits.models import Visit
     from visits.services import visit_create
+    from web.demo_visits import demo_visit_content
 
     by_name = {user.username: user for user in users}
     coordinator, monitor = by_name.get("coordinator"), by_name.get("monitor")
@@ -917,13 +938,16 @@ def _sync_visits(
         )
         if facility is None:
             continue
-        if not Visit.objects.filter(facility=facility, created_by=coordinator).exists():
-            visit_create(
+        visit = Visit.objects.filter(facility=facility, created_by=coordinator).first()
+        if visit is None:
+            visit = visit_create(
                 actor=coordinator,
                 facility=facility,
                 visit_type=visit_type,
                 started_on=today + datetime.timedelta(days=days),
                 team=[monitor],
             )
+        if days < 0:  # the past visit: its record, findings, interviews and a draft report
+            demo_visit_content(coordinator=coordinator, monitor=monitor, visit=visit)
         count += 1
     return count

@@ -281,6 +281,15 @@ class TestDownload:
         assert response.status_code == 200
         assert RUSSIAN in docx_text(response.content)
 
+    def test_it_gives_council_the_report_without_the_evidence_annex(self, report: Report, as_council) -> None:  # type: ignore[no-untyped-def]
+        response = as_council.get(self.url(report, format="docx", lang="ru"))
+        assert response.status_code == 200
+        text = docx_text(response.content)
+        assert RUSSIAN in text and "cell-12.jpg" not in text
+        assert confidential_label() in text or "КОНФИДЕНЦИАЛЬНО" in text.upper()
+        event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT, object_id=str(report.pk))
+        assert event.changes["evidence_annex"] is False
+
     def test_it_hides_the_report_from_others(
         self, report: Report, as_monitor, as_liaison, as_trainer
     ) -> None:  # type: ignore[no-untyped-def]
