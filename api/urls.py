@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from api import views, views_methodology, views_planning, views_training
+from api import views, views_methodology, views_planning, views_training, views_visits
 
 app_name = "api"
 
@@ -26,6 +26,8 @@ router.register(
 router.register("template-versions", views_methodology.TemplateVersionViewSet, basename="template-version")
 router.register("xlsform-import", views_methodology.XLSFormImportViewSet, basename="xlsform-import")
 router.register("visits", views_methodology.VisitViewSet, basename="visit")
+router.register("findings", views_visits.FindingViewSet, basename="finding")
+router.register("visit-reports", views_visits.ReportViewSet, basename="visit-report")
 router.register("training-programmes", views_training.ProgrammeViewSet, basename="training-programme")
 router.register("training-events", views_training.EventViewSet, basename="training-event")
 router.register("certificates", views_training.CertificateViewSet, basename="certificate")
