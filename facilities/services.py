@@ -107,6 +107,19 @@ def _apply_update(
     return bool(changes)
 
 
+def population_refresh(facility: Facility) -> None:
+    """The place's current population follows its latest occupancy record. Checks no rights: it
+    is called after a write to the history that its caller allowed (here, or a visit's counts)."""
+    latest = facility.occupancy.order_by("-date", "-id").first()
+    if latest is not None and (facility.population, facility.population_date) != (
+        latest.population,
+        latest.date,
+    ):
+        facility.population = latest.population
+        facility.population_date = latest.date
+        facility.save(update_fields=["population", "population_date", "updated_at"])
+
+
 @transaction.atomic
 def occupancy_record(
     *,
@@ -142,14 +155,7 @@ def occupancy_record(
             "recorded_by": actor,
         },
     )
-    latest = facility.occupancy.order_by("-date", "-id").first()
-    if latest is not None and (facility.population, facility.population_date) != (
-        latest.population,
-        latest.date,
-    ):
-        facility.population = latest.population
-        facility.population_date = latest.date
-        facility.save(update_fields=["population", "population_date", "updated_at"])
+    population_refresh(facility)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,

@@ -278,6 +278,12 @@ def planned_visit_create(
     return visit
 
 
+def has_record(visit: PlannedVisit) -> bool:
+    """Whether the visit's record was started (the visits app links it through ``record``; read
+    through the reverse relation, so planning does not import visits)."""
+    return visit.pk is not None and PlannedVisit.objects.filter(pk=visit.pk, record__isnull=False).exists()
+
+
 def _check_changeable(visit: PlannedVisit) -> None:
     if visit.status != PlannedVisit.Status.PLANNED:
         raise ValidationError(
@@ -287,6 +293,10 @@ def _check_changeable(visit: PlannedVisit) -> None:
                     % {"status": visit.get_status_display()}
                 ]
             }
+        )
+    if has_record(visit):
+        raise ValidationError(
+            {"status": [_("The visit has started: change its dates and team in the visit record.")]}
         )
 
 
@@ -382,6 +392,8 @@ def planned_visit_cancel(*, actor: User, visit: PlannedVisit, reason: str) -> Pl
     errors: Errors = {}
     if visit.status != PlannedVisit.Status.PLANNED:
         _add(errors, "status", _("Only a planned visit can be cancelled."))
+    elif has_record(visit):
+        _add(errors, "status", _("The visit has started: it can no longer be cancelled in the plan."))
     if not reason.strip():
         _add(errors, "reason", _("Give the reason for cancelling the visit."))
     _raise(errors)

@@ -310,7 +310,9 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cost_total": breakdown.get("total", visit.estimated_cost),
             "expenses": list(expenses_visible_to(request.user).filter(planned_visit=visit)),
             "can_manage": can_manage,
-            "changeable": can_manage and visit.status == PlannedVisit.Status.PLANNED,
+            "changeable": can_manage
+            and visit.status == PlannedVisit.Status.PLANNED
+            and not services.has_record(visit),
             "cancel_form": CancelForm(),
             "section": SECTION,
         },

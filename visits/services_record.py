@@ -55,7 +55,8 @@ from django.utils.translation import gettext as _
 from accounts.access import can, require
 from accounts.audit import audit_record, diff, snapshot
 from accounts.models import AuditEvent, User
-from facilities.models import Facility, Occupancy
+from facilities.models import Occupancy
+from facilities.services import population_refresh
 from methodology.models import TemplateVersion
 from planning.access import planned_visits_visible_to
 from planning.models import GroupMember, PlannedVisit
@@ -428,17 +429,6 @@ def _clean_counts(counts: Iterable[Sequence[object]]) -> tuple[list[CountRow], E
     return rows, errors
 
 
-def _refresh_population(facility: Facility) -> None:
-    """The place's current population follows its latest record (as occupancy_record does)."""
-    latest = facility.occupancy.order_by("-date", "-id").first()
-    if latest is None:
-        return
-    if (facility.population, facility.population_date) != (latest.population, latest.date):
-        facility.population = latest.population
-        facility.population_date = latest.date
-        facility.save(update_fields=["population", "population_date", "updated_at"])
-
-
 @transaction.atomic
 def occupancy_counts_save(*, actor: User, visit: Visit, counts: Iterable[Sequence[object]]) -> OccupancySaved:
     """Replace the visit's counts and write their totals to the place's occupancy history;
@@ -520,7 +510,7 @@ def occupancy_counts_save(*, actor: User, visit: Visit, counts: Iterable[Sequenc
             object_repr=f"{facility.code} {day.isoformat()}",
             changes={"capacity": capacity_total, "population": population_total, "visit": current.pk},
         )
-    _refresh_population(facility)
+    population_refresh(facility)
     return OccupancySaved(
         counts=saved,
         day=day,

@@ -129,6 +129,24 @@ def test_it_refuses_a_cancelled_a_carried_out_or_an_already_started_planned_visi
     assert Visit.objects.count() == 1
 
 
+def test_the_plan_no_longer_moves_or_cancels_a_visit_whose_record_was_started(
+    plan: Plan, coordinator: User
+) -> None:
+    from planning.services import planned_visit_cancel, planned_visit_move
+
+    planned = planned_visit(plan)
+    before = (planned.starts_on, planned.ends_on, planned.status)
+    visit_from_planned(actor=coordinator, planned_visit=planned)
+    with pytest.raises(ValidationError, match="visit record"):
+        planned_visit_move(
+            actor=coordinator, visit=planned, starts_on=planned.starts_on, ends_on=planned.ends_on
+        )
+    with pytest.raises(ValidationError, match="no longer be cancelled"):
+        planned_visit_cancel(actor=coordinator, visit=planned, reason="weather")
+    planned.refresh_from_db()
+    assert (planned.starts_on, planned.ends_on, planned.status) == before
+
+
 def test_only_coordinators_start_a_visit_from_the_plan(
     plan: Plan,
     monitor: User,
