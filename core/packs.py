@@ -39,6 +39,7 @@ class PackContext:
 
     codes: dict[str, set[str]] = field(default_factory=dict)
     meta: Item = field(default_factory=dict)
+    files: dict[str, Any] = field(default_factory=dict)  # each file as read, for settings beside lists
 
 
 @dataclass
@@ -217,6 +218,7 @@ class LoadedPack:
     meta: Item
     data: dict[str, list[Item]]
     checksum: str
+    files: dict[str, Any] = field(default_factory=dict)
 
 
 def pack_dir(code: str) -> Path:
@@ -260,6 +262,7 @@ def pack_read(directory: Path) -> LoadedPack:
         if raw is None:
             continue
         digest.update(path.read_bytes())
+        context.files[section.filename] = raw
         checker = Checker(section.filename)
         items = checker.items(raw, section.list_key or section.key)
         context.codes[section.key] = checker.codes(items)
@@ -268,7 +271,7 @@ def pack_read(directory: Path) -> LoadedPack:
         data[section.key] = items
     if errors:
         raise PackError(errors)
-    return LoadedPack(meta=meta or {}, data=data, checksum=digest.hexdigest())
+    return LoadedPack(meta=meta or {}, data=data, checksum=digest.hexdigest(), files=context.files)
 
 
 @dataclass
@@ -310,7 +313,7 @@ def pack_load(*, code: str, directory: Path | None = None, dry_run: bool = False
                 % {"found": pack.meta.get("code"), "code": code}
             ]
         )
-    context = PackContext(meta=pack.meta)
+    context = PackContext(meta=pack.meta, files=pack.files)
     results: dict[str, SectionResult] = {}
     try:
         with transaction.atomic():

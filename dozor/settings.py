@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "training",
     "planning",
     "visits",
+    "recommendations",
     "api",
     "web",
 ]

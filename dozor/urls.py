@@ -10,6 +10,7 @@ urlpatterns = [
     path("standards/", include("standards.urls")),
     path("methodology/", include("methodology.urls")),
     path("visits/", include("visits.urls")),
+    path("recommendations/", include("recommendations.urls")),
     path("training/", include("training.urls")),
     path("planning/", include("planning.urls")),
     path("verify/", include(verify_patterns)),

@@ -21,7 +21,15 @@ from accounts.access import can, require
 from core.forms import add_service_errors
 from methodology.models import Question, QuestionType, Section
 from methodology.selectors import version_sections
-from visits import services, views_evidence, views_findings, views_interviews, views_record, views_reports
+from visits import (
+    extensions,
+    services,
+    views_evidence,
+    views_findings,
+    views_interviews,
+    views_record,
+    views_reports,
+)
 from visits.access import can_record, visit_for_user, visits_visible_to
 from visits.forms import ChecklistForm, VisitForm, parse_units
 from visits.models import Submission, TeamMember, Visit
@@ -135,6 +143,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **views_findings.section_context(request, visit),
             **views_interviews.section_context(request, visit),
             **views_evidence.section_context(request, visit),
+            "extra_sections": extensions.visit_sections(request, visit),
             **views_reports.section_context(request, visit),
             **views_record.section_context(request, visit),
         },

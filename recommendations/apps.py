@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RecommendationsConfig(AppConfig):
+    name = "recommendations"
+    verbose_name = _("Recommendations")
+
+    def ready(self) -> None:
+        from recommendations import pack, sources
+
+        pack.register()
+        sources.register()

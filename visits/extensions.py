@@ -1,0 +1,29 @@
+"""Sections that higher layers add to the visit page (recommendations to verify on site, reprisal
+cases to check) without visits importing them: an app registers a provider in its ``ready()``.
+
+A provider takes the request and the visit (already access-checked) and returns ``None`` (nothing
+to show this user) or a dict with the ``template`` to include and its context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+
+from visits.models import Visit
+
+VisitSection = Callable[[HttpRequest, Visit], dict[str, Any] | None]
+
+_SECTIONS: list[VisitSection] = []
+
+
+def register_visit_section(fn: VisitSection) -> VisitSection:
+    if fn not in _SECTIONS:
+        _SECTIONS.append(fn)
+    return fn
+
+
+def visit_sections(request: HttpRequest, visit: Visit) -> list[dict[str, Any]]:
+    return [section for fn in _SECTIONS if (section := fn(request, visit)) is not None]
