@@ -1,0 +1,200 @@
+"""Writes to recommendations: issuing one and assessing its status.
+
+Rules (docs/decisions/0007-recommendations.md):
+
+- Only coordinators issue recommendations and change their status (``access.can_manage``).
+- A recommendation has text in at least one language, a theme, an addressee; an addressee
+  "facility" needs the place (its operating authority becomes the authority answerable), an
+  addressee "authority" needs the ministry or committee. Recommendations from a visit report take
+  the report's place by default.
+- A new recommendation gets the pack's initial status ("no response").
+- Every status change says how it was verified (the authority's report, documents, on site); a
+  check on site names the follow-up visit (to the same place when the recommendation has one).
+  A recommendation whose follow-up is closed (implemented, rejected, no longer relevant) can still
+  be re-assessed by a coordinator - e.g. a relapse found on a later visit - but never answered.
+
+Every function is keyword-only, checks the actor's rights, validates everything before writing,
+runs in one transaction and writes the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record, snapshot
+from accounts.models import AuditEvent, User
+from core.models import Authority
+from facilities.models import Facility
+from recommendations.access import can_manage
+from recommendations.models import Recommendation, Response, Status, StatusChange
+from standards.models import Provision, Theme
+from visits.models import Report, Visit
+
+Errors = dict[str, list[str]]
+
+
+def _add(errors: Errors, key: str, message: str) -> None:
+    errors.setdefault(key, []).append(message)
+
+
+def initial_status() -> Status:
+    status = Status.objects.filter(initial=True).first()
+    if status is None:
+        raise ValidationError(_("The country pack defines no initial recommendation status: load the pack."))
+    return status
+
+
+@transaction.atomic
+def recommendation_create(
+    *,
+    actor: User,
+    theme: Theme,
+    addressee: str,
+    issued_on: datetime.date,
+    text_kk: str = "",
+    text_ru: str = "",
+    text_en: str = "",
+    source: str = Recommendation.Source.VISIT_REPORT,
+    report: Report | None = None,
+    source_reference: str = "",
+    authority: Authority | None = None,
+    facility: Facility | None = None,
+    provisions: Iterable[Provision] = (),
+    priority: str = Recommendation.Priority.MEDIUM,
+    term: str = Recommendation.Term.SHORT,
+    systemic: bool = False,
+    deadline: datetime.date | None = None,
+    repeat_of: Recommendation | None = None,
+) -> Recommendation:
+    if not can_manage(actor):
+        raise PermissionDenied
+    texts = {"text_kk": text_kk.strip(), "text_ru": text_ru.strip(), "text_en": text_en.strip()}
+    errors: Errors = {}
+    if not any(texts.values()):
+        _add(errors, "text_ru", _("Write the recommendation in at least one language."))
+    if source not in Recommendation.Source.values:
+        _add(errors, "source", _("Unknown source."))
+    if source == Recommendation.Source.VISIT_REPORT and report is None:
+        _add(errors, "report", _("Name the visit report the recommendation comes from."))
+    if report is not None and facility is None:
+        facility = report.visit.facility
+    if addressee not in Recommendation.Addressee.values:
+        _add(errors, "addressee", _("Unknown addressee."))
+    elif addressee == Recommendation.Addressee.FACILITY:
+        if facility is None:
+            _add(errors, "facility", _("A recommendation to the management of a place needs the place."))
+        elif authority is None:
+            authority = facility.authority
+    elif addressee == Recommendation.Addressee.AUTHORITY and authority is None:
+        _add(errors, "authority", _("Name the ministry or committee the recommendation is addressed to."))
+    if priority not in Recommendation.Priority.values:
+        _add(errors, "priority", _("Unknown priority."))
+    if term not in Recommendation.Term.values:
+        _add(errors, "term", _("Unknown term."))
+    if issued_on > timezone.localdate():
+        _add(errors, "issued_on", _("The date of issue cannot be in the future."))
+    if deadline is not None and deadline < issued_on:
+        _add(errors, "deadline", _("The deadline cannot be before the date of issue."))
+    if errors:
+        raise ValidationError(errors)
+    recommendation = Recommendation(
+        source=source,
+        report=report,
+        source_reference=source_reference.strip()[:300],
+        addressee=addressee,
+        authority=authority,
+        facility=facility,
+        theme=theme,
+        priority=priority,
+        term=term,
+        systemic=systemic,
+        issued_on=issued_on,
+        deadline=deadline,
+        status=initial_status(),
+        status_changed_on=issued_on,
+        repeat_of=repeat_of,
+        created_by=actor,
+        **texts,
+    )
+    recommendation.search_text = recommendation.build_search_text()
+    recommendation.save()
+    recommendation.provisions.set(list(provisions))
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=recommendation, changes=snapshot(recommendation)
+    )
+    return recommendation
+
+
+@transaction.atomic
+def status_change(
+    *,
+    actor: User,
+    recommendation: Recommendation,
+    status: Status,
+    changed_on: datetime.date,
+    verification: str,
+    evidence: str = "",
+    visit: Visit | None = None,
+    response: Response | None = None,
+) -> StatusChange:
+    """Assess a recommendation: its new status, how that was verified and on what evidence."""
+    if not can_manage(actor):
+        raise PermissionDenied
+    errors: Errors = {}
+    if verification not in StatusChange.Verification.values:
+        _add(errors, "verification", _("Say how the status was verified."))
+    if verification == StatusChange.Verification.ON_SITE:
+        if visit is None:
+            _add(errors, "visit", _("A check on site names the follow-up visit."))
+        elif recommendation.facility_id is not None and visit.facility_id != recommendation.facility_id:
+            _add(errors, "visit", _("The follow-up visit must be to the recommendation's place."))
+    if changed_on > timezone.localdate():
+        _add(errors, "changed_on", _("The date cannot be in the future."))
+    elif changed_on < recommendation.issued_on:
+        _add(errors, "changed_on", _("The date cannot be before the recommendation was issued."))
+    if response is not None and response.recommendation_id != recommendation.pk:
+        _add(errors, "response", _("The response belongs to another recommendation."))
+    if errors:
+        raise ValidationError(errors)
+    locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    change = StatusChange.objects.create(
+        recommendation=locked,
+        status=status,
+        changed_on=changed_on,
+        verification=verification,
+        evidence=evidence.strip(),
+        visit=visit,
+        response=response,
+        author=actor,
+    )
+    before: dict[str, Any] = {"status": locked.status_id, "status_changed_on": str(locked.status_changed_on)}
+    latest = locked.history.order_by("-changed_on", "-id").first()
+    if latest is not None and latest.pk == change.pk:  # an older assessment entered late changes nothing
+        locked.status, locked.status_changed_on = status, changed_on
+        locked.save(update_fields=["status", "status_changed_on", "updated_at"])
+    if response is not None and response.assessed_at is None:
+        response.assessed_at = timezone.now()
+        response.save(update_fields=["assessed_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        changes={
+            "status": {
+                "before": before,
+                "after": {"status": locked.status_id, "status_changed_on": str(locked.status_changed_on)},
+            },
+            "verification": verification,
+            "visit": visit.pk if visit else None,
+            "response": response.pk if response else None,
+        },
+    )
+    recommendation.status, recommendation.status_changed_on = locked.status, locked.status_changed_on
+    return change
