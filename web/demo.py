@@ -453,9 +453,11 @@ def _demo_users() -> models.QuerySet[User]:
 def demo_delete() -> int:
     """Delete the demo data set (DEMO- facilities, demo persons and organisations, demo logins)."""
     from web.demo_planning import demo_planning_delete
+    from web.demo_recommendations import demo_recommendations_delete
     from web.demo_training import demo_training_delete
 
-    deleted = demo_training_delete()  # first: enrolments and certificates protect demo persons
+    deleted = demo_recommendations_delete()  # first: recommendations protect demo places and reports
+    deleted += demo_training_delete()  # enrolments and certificates protect demo persons
     deleted += demo_planning_delete()  # planned visits protect demo persons and places
     deleted += Person.objects.filter(is_demo=True, email__endswith="@" + DEMO_EMAIL_DOMAIN).delete()[0]
     deleted += Organisation.objects.filter(is_demo=True, name_en__in=[o[4] for o in ORGANISATIONS]).delete()[
@@ -909,6 +911,9 @@ def demo_load(*, reset: bool = False) -> DemoReport:
     from web.demo_planning import demo_planning_load
 
     demo_planning_load()
+    from web.demo_recommendations import demo_recommendations_load
+
+    demo_recommendations_load()
     return report
 
 

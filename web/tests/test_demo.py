@@ -136,3 +136,20 @@ def test_it_plans_demo_visits_with_the_demo_monitor_on_the_team():
     assert Visit.objects.filter(facility__code__startswith="DEMO-").count() == 2
     call_command("demo", "--reset", stdout=StringIO())
     assert Visit.objects.filter(facility__code__startswith="DEMO-").count() == 2
+
+
+def test_it_adds_labelled_visit_content_and_recommendations():
+    from recommendations.models import Recommendation
+    from visits.models import Finding, Interview, Report
+
+    run()
+    recommendations = Recommendation.objects.all()
+    assert recommendations.count() >= 30
+    assert all(r.facility.code.startswith("DEMO-") and "[ДЕМО]" in r.text_ru for r in recommendations)
+    assert recommendations.exclude(status__code="no_response").exists()
+    findings = Finding.objects.all()
+    assert findings.count() == 4 and all("[ДЕМО]" in f.title for f in findings)
+    assert Interview.objects.filter(consent_use=True).count() == 1
+    assert Report.objects.get().status == Report.Status.DRAFT
+    run("--reset")
+    assert Recommendation.objects.count() == recommendations.count()
