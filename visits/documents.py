@@ -607,6 +607,11 @@ def _docx(content: ReportContent) -> bytes:
         elif sec.key == "positive":
             for number, item in layout.positive:
                 _finding(document, item, number)
+        elif sec.key == "recommendations":
+            for item in content.recommendations:
+                p = document.add_paragraph(style="List Number")
+                p.add_run(item["text"])
+                p.add_run(f" ({item['meta']})").italic = True
         elif sec.key == "annexes":
             _docx_annexes(document, content, layout)
     if content.references:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from visits.models import Visit
+from visits.models import Report, Visit
 
 VisitSection = Callable[[HttpRequest, Visit], dict[str, Any] | None]
 
@@ -27,3 +27,22 @@ def register_visit_section(fn: VisitSection) -> VisitSection:
 
 def visit_sections(request: HttpRequest, visit: Visit) -> list[dict[str, Any]]:
     return [section for fn in _SECTIONS if (section := fn(request, visit)) is not None]
+
+
+# --- recommendations listed in a visit report -----------------------------------------------------
+
+ReportRecommendations = Callable[[Report], list[dict[str, str]]]
+
+_REPORT_RECOMMENDATIONS: list[ReportRecommendations] = []
+
+
+def register_report_recommendations(fn: ReportRecommendations) -> ReportRecommendations:
+    """A provider of the recommendations issued from a report, each as ``{"text": ..., "meta": ...}``
+    in the active language (the recommendations app registers one)."""
+    if fn not in _REPORT_RECOMMENDATIONS:
+        _REPORT_RECOMMENDATIONS.append(fn)
+    return fn
+
+
+def report_recommendations(report: Report) -> list[dict[str, str]]:
+    return [item for fn in _REPORT_RECOMMENDATIONS for item in fn(report)]

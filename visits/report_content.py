@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from core.models import CountryPack
 from facilities.models import Occupancy
 from standards.models import Provision
+from visits.extensions import report_recommendations
 from visits.models import (
     Evidence,
     Finding,
@@ -121,6 +122,7 @@ class ReportContent:
     quotes: list[Quote]
     evidence: list[tuple[str, str, str]]  # internal only: file name, description, SHA-256
     references: list[Reference]
+    recommendations: list[dict[str, str]] = field(default_factory=list)  # {"text", "meta"}
     headings: list[Heading] = field(default_factory=list)
 
     @property
@@ -141,6 +143,8 @@ class ReportContent:
                     lines += [_finding_text(item) for item in group.findings]
             elif heading.key == "positive":
                 lines += [_finding_text(item) for item in self.positive]
+            elif heading.key == "recommendations":
+                lines += [f"{n}. {r['text']} ({r['meta']})" for n, r in enumerate(self.recommendations, 1)]
             elif heading.key == "annexes":
                 lines += [f"{row.category}: {row.population}/{row.capacity or '-'}" for row in self.occupancy]
             out[heading.key] = "\n".join(line for line in lines if line)
@@ -319,6 +323,7 @@ def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> Repo
         quotes=quotes,
         evidence=evidence_list,
         references=sorted(references.values(), key=lambda r: r.number),
+        recommendations=report_recommendations(report),
     )
     labels = dict(ReportSection.Key.choices)
     content.headings = [

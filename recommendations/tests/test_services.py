@@ -84,3 +84,23 @@ def test_a_liaison_sees_only_its_authority_and_only_sent_reports(
     assert draft not in recommendations_visible_to(liaison)
     assert not recommendations_visible_to(trainer).exists()
     assert Recommendation.objects.count() == 3
+
+
+def test_the_report_lists_the_recommendations_issued_from_it(coordinator):
+    from visits.documents import report_docx
+    from visits.report_content import build
+
+    report = report_for(coordinator, kuis_place(), Report.Status.DRAFT)
+    recommendation(
+        coordinator, report, text="Provide drinking water in every cell.", deadline=datetime.date(2025, 9, 1)
+    )
+    content = build(report, lang="en")
+    assert [r["text"] for r in content.recommendations] == ["Provide drinking water in every cell."]
+    assert "01.09.2025" in content.recommendations[0]["meta"]
+    assert "Provide drinking water in every cell." in content.as_text()["recommendations"]
+    import io
+
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(report_docx(report, "en"))).paragraphs)
+    assert "Provide drinking water in every cell." in text
