@@ -124,3 +124,27 @@ def letter_for_user(user: Any, pk: int | str) -> Letter:
 
 def reprisal_case_for_user(user: Any, pk: int | str) -> ReprisalCase:
     return _get(reprisal_cases_visible_to(user).select_related("facility", "interview"), pk)
+
+
+# --- the authority portal (recommendations/views_portal.py) ----------------------------------------
+
+
+def response_for_user(user: Any, pk: int | str) -> Response:
+    return _get(
+        responses_visible_to(user).select_related(
+            "recommendation__status", "recommendation__facility", "recommendation__authority", "authority"
+        ),
+        pk,
+    )
+
+
+def response_attachment_for_user(user: Any, pk: int | str) -> Any:
+    """An attachment of a response the user sees (its authority's liaisons, NPM staff), else 404."""
+    from recommendations.models import ResponseAttachment
+
+    return _get(ResponseAttachment.objects.filter(response__in=responses_visible_to(user)), pk)
+
+
+def sent_report_for_user(user: Any, pk: int | str) -> Report:
+    """A final visit report sent to the liaison's authority, else 404 (the portal's downloads)."""
+    return _get(reports_sent_to(user).select_related("visit__facility"), pk)

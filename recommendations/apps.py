@@ -11,3 +11,7 @@ class RecommendationsConfig(AppConfig):
 
         pack.register()
         sources.register()
+        from recommendations import views_reprisals
+        from visits.extensions import register_visit_section
+
+        register_visit_section(views_reprisals.visit_section)

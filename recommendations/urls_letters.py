@@ -1,3 +1,14 @@
-from django.urls import URLPattern
+"""URL patterns of the correspondence register; included by recommendations/urls.py."""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from recommendations import views_letters
+
+urlpatterns: list[URLPattern] = [
+    path("letters/", views_letters.letter_list, name="letter_list"),
+    path("letters/new/", views_letters.letter_create, name="letter_create"),
+    path("letters/<int:pk>/", views_letters.letter_detail, name="letter_detail"),
+    path("letters/<int:pk>/escalate/", views_letters.letter_escalate, name="letter_escalate"),
+]

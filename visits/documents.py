@@ -608,10 +608,10 @@ def _docx(content: ReportContent) -> bytes:
             for number, item in layout.positive:
                 _finding(document, item, number)
         elif sec.key == "recommendations":
-            for item in content.recommendations:
+            for rec_item in content.recommendations:
                 p = document.add_paragraph(style="List Number")
-                p.add_run(item["text"])
-                p.add_run(f" ({item['meta']})").italic = True
+                p.add_run(rec_item["text"])
+                p.add_run(f" ({rec_item['meta']})").italic = True
         elif sec.key == "annexes":
             _docx_annexes(document, content, layout)
     if content.references:

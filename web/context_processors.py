@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import can
 from core.models import CountryPack
+from recommendations.access import is_liaison
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def navigation(user: Any) -> list[NavGroup]:
     visits: list[NavItem] = []
     if can(user, "visits.view"):
         visits.append(NavItem(_("Visits"), reverse("visits:list"), "visits"))
+        visits.append(NavItem(_("Correspondence"), reverse("recommendations:letter_list"), "letters"))
     if visits:
         groups.append(NavGroup(_("Visits"), visits))
     training: list[NavItem] = []
@@ -79,6 +81,9 @@ def navigation(user: Any) -> list[NavGroup]:
         reference.append(NavItem(_("Audit log"), reverse("accounts:audit"), "audit"))
     if reference:
         groups.append(NavGroup(_("Administration"), reference))
+    if is_liaison(user):  # the authority portal: the only NPM pages an authority's liaison uses
+        portal = [NavItem(_("Authority portal"), reverse("recommendations:portal"), "portal")]
+        groups.append(NavGroup(_("Recommendations"), portal))
     return groups
 
 
