@@ -139,6 +139,9 @@ DOZOR_FIELD_KEYS = env_str("DOZOR_FIELD_KEYS", "")
 if PRODUCTION and not DOZOR_FIELD_KEYS:
     raise ImproperlyConfigured("DOZOR_FIELD_KEYS must be set when DOZOR_ENV=production (dozor keys new)")
 DOZOR_MAX_EVIDENCE_BYTES = env_int("DOZOR_MAX_EVIDENCE_BYTES", 20 * 1024 * 1024)
+DOZOR_MAX_ATTACHMENT_BYTES = env_int("DOZOR_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+# The address people reach Dozor at, for links in e-mails (reminders); no trailing slash.
+DOZOR_SITE_URL = env_str("DOZOR_SITE_URL", "").rstrip("/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

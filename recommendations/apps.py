@@ -15,3 +15,7 @@ class RecommendationsConfig(AppConfig):
         from visits.extensions import register_visit_section
 
         register_visit_section(views_reprisals.visit_section)
+        from recommendations import views as recommendation_views
+        from visits import extensions as visit_extensions
+
+        visit_extensions.register_visit_section(recommendation_views.visit_section)

@@ -1,3 +1,11 @@
-from django.urls import URLPattern
+"""URL patterns of the recommendations dashboard; included by recommendations/urls.py."""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from recommendations import views_dashboard
+
+urlpatterns: list[URLPattern] = [
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
+]

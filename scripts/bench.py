@@ -80,6 +80,9 @@ def main() -> int:
     from bench_reports import measure  # scripts/ is on sys.path: this file's folder
 
     rows += measure()  # the visit report as PDF and DOCX (40 findings, Kazakh)
+    from bench_recommendations import measure as measure_recommendations
+
+    rows += measure_recommendations()  # the dashboard on 300,000 recommendations
     print(f"\nDozor benchmark ({connection.vendor}, scale {scale})")
     for label, value, extra in rows:
         print(f"  {label:<36} {value:>18}  {extra}")

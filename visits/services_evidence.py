@@ -74,7 +74,7 @@ AUDITED_FIELDS = [
 class Detected:
     content_type: str
     extension: str
-    image_format: str | None  # Pillow's format name for images, None for PDF
+    detected_format: str | None  # Pillow's format name for images, None for PDF
 
 
 def _fail(field: str, message: str) -> ValidationError:
@@ -106,7 +106,7 @@ def _open_image(content: bytes) -> Image.Image:
     return Image.open(io.BytesIO(content), formats=list(IMAGE_FORMATS))
 
 
-def _image_format(content: bytes) -> str | None:
+def image_format(content: bytes) -> str | None:
     """Pillow's format name if ``content`` is a whole, decodable JPEG, PNG or WebP image."""
     try:
         with _open_image(content) as image:
@@ -124,17 +124,17 @@ def _image_format(content: bytes) -> str | None:
         return None
 
 
-def _is_pdf(content: bytes) -> bool:
+def is_pdf(content: bytes) -> bool:
     return content.startswith(b"%PDF-") and b"%%EOF" in content[-PDF_EOF_WINDOW:]
 
 
 def _detect(content: bytes, kind: str) -> Detected:
-    image_format = _image_format(content)
-    if image_format is not None:
-        content_type, extension = IMAGE_FORMATS[image_format]
-        return Detected(content_type, extension, image_format)
-    if kind == Evidence.Kind.DOCUMENT and _is_pdf(content):
-        return Detected(*PDF, image_format=None)
+    detected_format = image_format(content)
+    if detected_format is not None:
+        content_type, extension = IMAGE_FORMATS[detected_format]
+        return Detected(content_type, extension, detected_format)
+    if kind == Evidence.Kind.DOCUMENT and is_pdf(content):
+        return Detected(*PDF, detected_format=None)
     if kind == Evidence.Kind.PHOTO:
         raise _fail("uploaded_file", _("The file is not a JPEG, PNG or WebP image."))
     raise _fail("uploaded_file", _("The file is not a PDF document or a JPEG, PNG or WebP image."))
@@ -165,7 +165,7 @@ def _captured_at(image: Image.Image) -> datetime.datetime | None:
         return None
 
 
-def _without_metadata(image: Image.Image, image_format: str) -> bytes:
+def _without_metadata(image: Image.Image, detected_format: str) -> bytes:
     """The pixels re-encoded into a fresh image: nothing of the original's metadata survives.
 
     A copy starts with an empty ``info`` (which encoders read for the ICC profile, comments and
@@ -173,14 +173,14 @@ def _without_metadata(image: Image.Image, image_format: str) -> bytes:
     upright = ImageOps.exif_transpose(image)
     clean = upright.copy()
     clean.info = {}
-    if image_format == "PNG" and "transparency" in upright.info:
+    if detected_format == "PNG" and "transparency" in upright.info:
         clean.info["transparency"] = upright.info["transparency"]
     buffer = io.BytesIO()
-    clean.save(buffer, format=image_format, **ENCODER_OPTIONS[image_format])
+    clean.save(buffer, format=detected_format, **ENCODER_OPTIONS[detected_format])
     return buffer.getvalue()
 
 
-def _clean_name(name: str, extension: str) -> str:
+def clean_name(name: str, extension: str) -> str:
     """The user's file name, fit for display and a download header: no folders, no control
     characters, at most ``NAME_MAX`` characters (the extension kept)."""
     base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
@@ -218,19 +218,19 @@ def evidence_upload(
     captured_at = None
     stored = content
     stripped = False
-    if detected.image_format is not None:
+    if detected.detected_format is not None:
         with _open_image(content) as image:
             if getattr(image, "n_frames", 1) > 1:
                 raise _fail("uploaded_file", _("Animated images are not accepted."))
             captured_at = _captured_at(image)
             if not keep_metadata:
-                stored = _without_metadata(image, detected.image_format)
+                stored = _without_metadata(image, detected.detected_format)
                 stripped = True
 
     evidence = Evidence(
         visit=visit,
         kind=kind,
-        original_name=_clean_name(str(getattr(uploaded_file, "name", "") or ""), detected.extension),
+        original_name=clean_name(str(getattr(uploaded_file, "name", "") or ""), detected.extension),
         content_type=detected.content_type,
         size=len(stored),
         sha256=hashlib.sha256(stored).hexdigest(),

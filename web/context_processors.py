@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import can
+from accounts.models import Role
 from core.models import CountryPack
 from recommendations.access import is_liaison
 
@@ -52,7 +53,15 @@ def navigation(user: Any) -> list[NavGroup]:
     visits: list[NavItem] = []
     if can(user, "visits.view"):
         visits.append(NavItem(_("Visits"), reverse("visits:list"), "visits"))
+        visits.append(NavItem(_("Recommendations"), reverse("recommendations:list"), "recommendations"))
         visits.append(NavItem(_("Correspondence"), reverse("recommendations:letter_list"), "letters"))
+        visits.append(
+            NavItem(_("Dashboard"), reverse("recommendations:dashboard"), "recommendations_dashboard")
+        )
+        if can(user, "visits.manage") or user.role == Role.MONITOR:
+            visits.append(
+                NavItem(_("Reprisal follow-up"), reverse("recommendations:reprisal_list"), "reprisals")
+            )
     if visits:
         groups.append(NavGroup(_("Visits"), visits))
     training: list[NavItem] = []

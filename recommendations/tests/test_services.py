@@ -104,3 +104,130 @@ def test_the_report_lists_the_recommendations_issued_from_it(coordinator):
 
     text = "\n".join(p.text for p in Document(io.BytesIO(report_docx(report, "en"))).paragraphs)
     assert "Provide drinking water in every cell." in text
+
+
+# --- correcting a recommendation and linking repeats ----------------------------------------------
+
+
+def _update_values(made: Recommendation, **overrides: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "theme": made.theme,
+        "addressee": made.addressee,
+        "issued_on": made.issued_on,
+        "text_kk": made.text_kk,
+        "text_ru": made.text_ru,
+        "text_en": made.text_en,
+        "source": made.source,
+        "report": made.report,
+        "source_reference": made.source_reference,
+        "authority": made.authority,
+        "facility": made.facility,
+        "provisions": list(made.provisions.all()),
+        "priority": made.priority,
+        "term": made.term,
+        "systemic": made.systemic,
+        "deadline": made.deadline,
+    }
+    values.update(overrides)
+    return values
+
+
+def test_a_coordinator_corrects_a_recommendation_and_the_audit_keeps_the_diff(coordinator):
+    from accounts.models import AuditEvent
+    from recommendations.services import recommendation_update
+    from standards.models import Provision
+
+    made = recommendation(coordinator, None, facility=kuis_place())
+    provision = Provision.objects.order_by("pk").first()
+    assert provision is not None
+    updated = recommendation_update(
+        actor=coordinator,
+        recommendation=made,
+        **_update_values(  # type: ignore[arg-type]
+            made,
+            text_ru="  Обеспечить осмотр врачом в течение 24 часов.  ",
+            priority=Recommendation.Priority.HIGH,
+            provisions=[provision],
+        ),
+    )
+    updated.refresh_from_db()
+    assert updated.text_ru == "Обеспечить осмотр врачом в течение 24 часов."
+    assert "осмотр" in updated.search_text and "doctor" in updated.search_text
+    assert list(updated.provisions.all()) == [provision]
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE).latest("at")
+    assert set(event.changes) == {"text_ru", "priority", "provisions"}
+    assert event.changes["priority"] == {"before": "medium", "after": "high"}
+
+
+def test_a_correction_follows_the_same_rules_and_reports_every_problem(coordinator, monitor):
+    from recommendations.services import recommendation_update
+
+    made = recommendation(coordinator, None, facility=kuis_place())
+    with pytest.raises(PermissionDenied):
+        recommendation_update(actor=monitor, recommendation=made, **_update_values(made))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError) as problem:
+        recommendation_update(
+            actor=coordinator,
+            recommendation=made,
+            **_update_values(  # type: ignore[arg-type]
+                made,
+                text_en="",
+                addressee=Recommendation.Addressee.AUTHORITY,
+                authority=None,
+                facility=None,
+                deadline=datetime.date(2020, 1, 1),
+            ),
+        )
+    assert {"text_ru", "authority", "deadline"} <= set(problem.value.message_dict)
+    made.refresh_from_db()
+    assert made.text_en.startswith("Ensure")
+
+
+def test_the_date_of_issue_cannot_move_after_the_first_assessment(coordinator):
+    from recommendations.services import recommendation_update
+
+    made = recommendation(coordinator, None, facility=kuis_place())
+    status_change(
+        actor=coordinator,
+        recommendation=made,
+        status=Status.objects.get(code="in_progress"),
+        changed_on=datetime.date(2025, 5, 1),
+        verification=StatusChange.Verification.AUTHORITY_REPORT,
+    )
+    with pytest.raises(ValidationError) as problem:
+        recommendation_update(
+            actor=coordinator,
+            recommendation=made,
+            **_update_values(made, issued_on=datetime.date(2025, 6, 1)),  # type: ignore[arg-type]
+        )
+    assert "issued_on" in problem.value.message_dict
+
+
+def test_a_repeat_links_to_an_earlier_recommendation_without_cycles(coordinator, monitor):
+    from accounts.models import AuditEvent
+    from recommendations.services import mark_repeat
+
+    place = kuis_place()
+    first = recommendation(coordinator, None, facility=place, issued_on=datetime.date(2024, 3, 1))
+    second = recommendation(coordinator, None, facility=place, repeat_of=first)
+    third = recommendation(coordinator, None, facility=place)
+    assert second.repeat_of == first
+    with pytest.raises(PermissionDenied):
+        mark_repeat(actor=monitor, recommendation=third, repeat_of=second)
+    mark_repeat(actor=coordinator, recommendation=third, repeat_of=second)
+    third.refresh_from_db()
+    assert third.repeat_of == second
+    assert AuditEvent.objects.filter(object_id=str(third.pk), changes__repeat_of__after=second.pk).exists()
+    for target, earlier in ((first, third), (third, third)):  # a cycle, itself
+        with pytest.raises(ValidationError) as problem:
+            mark_repeat(actor=coordinator, recommendation=target, repeat_of=earlier)
+        assert "repeat_of" in problem.value.message_dict
+    with pytest.raises(ValidationError):  # a later recommendation cannot be the earlier one
+        mark_repeat(
+            actor=coordinator,
+            recommendation=first,
+            repeat_of=recommendation(coordinator, None, facility=place),
+        )
+    mark_repeat(actor=coordinator, recommendation=third, repeat_of=None)
+    third.refresh_from_db()
+    assert third.repeat_of is None
