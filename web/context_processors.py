@@ -54,6 +54,10 @@ def navigation(user: Any) -> list[NavGroup]:
     if can(user, "visits.view"):
         visits.append(NavItem(_("Visits"), reverse("visits:list"), "visits"))
         visits.append(NavItem(_("Recommendations"), reverse("recommendations:list"), "recommendations"))
+        if can(user, "visits.manage"):
+            visits.append(
+                NavItem(_("Responses to assess"), reverse("recommendations:responses_to_assess"), "responses")
+            )
         visits.append(NavItem(_("Correspondence"), reverse("recommendations:letter_list"), "letters"))
         visits.append(
             NavItem(_("Dashboard"), reverse("recommendations:dashboard"), "recommendations_dashboard")
