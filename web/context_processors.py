@@ -95,7 +95,10 @@ def navigation(user: Any) -> list[NavGroup]:
     if reference:
         groups.append(NavGroup(_("Administration"), reference))
     if is_liaison(user):  # the authority portal: the only NPM pages an authority's liaison uses
-        portal = [NavItem(_("Authority portal"), reverse("recommendations:portal"), "portal")]
+        portal = [
+            NavItem(_("Authority portal"), reverse("recommendations:portal"), "portal"),
+            NavItem(_("Correspondence"), reverse("recommendations:letter_list"), "letters"),
+        ]
         groups.append(NavGroup(_("Recommendations"), portal))
     return groups
 
