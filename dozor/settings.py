@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "planning",
     "visits",
     "recommendations",
+    "publishing",
     "api",
     "web",
 ]
