@@ -11,9 +11,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import authorities_visible_to
 from core.models import Authority
+from facilities.access import facilities_visible_to
 from facilities.models import Facility
 from recommendations.models import Letter
+from visits.access import reports_visible_to
 from visits.models import Report
 
 
@@ -77,12 +80,13 @@ class LetterForm(forms.Form):
         help_text=_("The recommendations' numbers, separated by commas or spaces."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._queryset("authority", Authority.objects.order_by("path"))
-        self._queryset("facility", Facility.objects.order_by("name_ru", "pk"))
+        self._queryset("authority", authorities_visible_to(user).order_by("path"))
+        self._queryset("facility", facilities_visible_to(user).order_by("name_ru", "pk"))
         self._queryset(
-            "report", Report.objects.select_related("visit__facility").order_by("-visit__started_on", "-pk")
+            "report",
+            reports_visible_to(user).select_related("visit__facility").order_by("-visit__started_on", "-pk"),
         )
 
     def _queryset(self, name: str, queryset: QuerySet[Any]) -> None:

@@ -125,6 +125,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("pk")
         ),
         "can_manage": manage,
+        "is_liaison": is_liaison(request.user),
         "can_escalate": manage and not services_letters.escalation_problems(letter, on=today),
         "section": SECTION,
     }
@@ -159,7 +160,7 @@ def _reply_initial(request: HttpRequest) -> dict[str, Any]:
 def letter_create(request: HttpRequest) -> HttpResponse:
     if not can_manage(request.user):
         raise PermissionDenied
-    form = LetterForm(request.POST or None, initial=_reply_initial(request))
+    form = LetterForm(request.POST or None, initial=_reply_initial(request), user=request.user)
     if request.method == "POST":
         letter = submit_form(
             form,
