@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from api import views, views_methodology, views_planning, views_training, views_visits
+from api import views, views_methodology, views_planning, views_recommendations, views_training, views_visits
 
 app_name = "api"
 
@@ -38,6 +38,15 @@ router.register("risk-scores", views_planning.RiskScoreViewSet, basename="risk-s
 router.register("incidents", views_planning.IncidentViewSet, basename="incident")
 router.register("cost-rates", views_planning.CostRateViewSet, basename="cost-rate")
 router.register("proposals", views_planning.ProposalViewSet, basename="proposal")
+# Recommendations and their follow-up; reprisal cases deliberately have no endpoints.
+router.register(
+    "recommendation-statuses",
+    views_recommendations.RecommendationStatusViewSet,
+    basename="recommendation-status",
+)
+router.register("recommendations", views_recommendations.RecommendationViewSet, basename="recommendation")
+router.register("responses", views_recommendations.ResponseViewSet, basename="response")
+router.register("letters", views_recommendations.LetterViewSet, basename="letter")
 
 urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),
