@@ -1,9 +1,11 @@
-"""Checks shared by every upload: size caps and archives that expand too far (zip bombs)."""
+"""Checks shared by every upload (size caps, archives that expand too far: zip bombs) and the
+headers of every access-checked download."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -40,3 +42,13 @@ def open_zip(data: bytes, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> zipfil
         archive.close()
         raise ArchiveTooLarge(_("The archive expands to more than is allowed."))
     return archive
+
+
+def private_download(response: Any, filename: str = "") -> Any:
+    """Mark a response carrying confidential or personal data: a download (when ``filename`` is
+    given), never cached by browsers or proxies, never content-sniffed."""
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import active_user, can, require
+from core.files import private_download
 from core.forms import submit_form
 from people.models import Person
 from planning import ical, proposals, services
@@ -525,8 +526,7 @@ def my_ical(request: HttpRequest) -> HttpResponse:
     audit_secret_views(request.user, visits, via="ical")
     body = ical.planned_visits_ical(visits, roles=_own_roles(request.user, visits))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="my-visits.ics"'
-    response["Cache-Control"] = "private, no-store"
+    private_download(response, "my-visits.ics")
     return response
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import uuid
 import zipfile
 from collections.abc import Sequence
@@ -42,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record, snapshot
 from accounts.models import AuditEvent, User
+from core.files import UploadError, open_zip
 from recommendations.access import can_manage, is_liaison, recommendations_visible_to
 from recommendations.models import Recommendation, Response, ResponseAttachment, Status, StatusChange
 from recommendations.services import status_change
@@ -50,10 +50,8 @@ from visits.services_evidence import IMAGE_FORMATS, PDF, clean_name, image_forma
 
 MAX_ATTACHMENTS = 10
 TEXT_MAX = 20_000
-# A DOCX or XLSX is a zip: refuse archives that would expand into far more than any real document
-# (zip bombs) or that hold implausibly many parts, before reading anything but the directory.
-ZIP_MAX_UNCOMPRESSED = 200 * 1024 * 1024
-ZIP_MAX_ENTRIES = 5000
+# A DOCX or XLSX is a zip: core.files.open_zip refuses archives that would expand too far (zip
+# bombs) before anything but the directory is read; the parts list itself is bounded here.
 CONTENT_TYPES_MAX = 1024 * 1024
 OFFICE_MAIN_PARTS: dict[str, tuple[str, str]] = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": (
@@ -87,17 +85,22 @@ def _office_type(content: bytes) -> tuple[str, str] | None:
     if not content.startswith(b"PK\x03\x04"):
         return None
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            entries = archive.infolist()
-            if len(entries) > ZIP_MAX_ENTRIES or sum(e.file_size for e in entries) > ZIP_MAX_UNCOMPRESSED:
-                return None
-            names = {e.filename for e in entries}
+        with open_zip(content) as archive:  # refuses archives that expand too far (zip bombs)
+            names = {e.filename for e in archive.infolist()}
             listing = archive.getinfo("[Content_Types].xml")
             if listing.file_size > CONTENT_TYPES_MAX:
                 return None
             # Expat (>= 2.4) limits entity expansion and ElementTree never loads external entities.
             root = ElementTree.fromstring(archive.read(listing))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError, RuntimeError):
+    except (
+        UploadError,
+        zipfile.BadZipFile,
+        KeyError,
+        ElementTree.ParseError,
+        OSError,
+        ValueError,
+        RuntimeError,
+    ):
         return None
     if root.tag != f"{CT_NAMESPACE}Types":
         return None

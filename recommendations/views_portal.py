@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import can, require
 from accounts.models import User
+from core.files import private_download
 from core.forms import submit_form
 from core.i18n import pick
 from recommendations import services_portal
@@ -263,9 +264,7 @@ def portal_report_document(request: HttpRequest, pk: int) -> HttpResponse:
         ip_address=_ip(request),
     )
     response = HttpResponse(data, content_type=documents.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{documents.filename(report, fmt, lang)}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
+    private_download(response, f"{documents.filename(report, fmt, lang)}")
     return response
 
 
@@ -285,8 +284,7 @@ def response_attachment(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    private_download(response)
     return response
 
 

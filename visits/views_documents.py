@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.files import private_download
 from visits import documents
 from visits.access import confidential_visits_for, report_for_user
 from visits.report_content import LANGUAGES
@@ -40,7 +41,5 @@ def report_document(request: HttpRequest, pk: int) -> HttpResponse:
         ip_address=request.META.get("REMOTE_ADDR") or None,
     )
     response = HttpResponse(data, content_type=documents.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{documents.filename(report, fmt, lang)}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
+    private_download(response, f"{documents.filename(report, fmt, lang)}")
     return response

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import can, require
+from core.files import private_download
 from core.forms import submit_form
 from visits import services_evidence
 from visits.access import (
@@ -133,8 +134,7 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(
         handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    private_download(response)
     return response
 
 

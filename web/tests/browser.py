@@ -63,3 +63,29 @@ def page(browser, live_server) -> Iterator[tuple[object, ConsoleWatcher]]:  # ty
 def screenshot(page: object, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+JOURNEY_PASSWORD = "correct-horse-battery-staple"
+
+
+def sign_in(  # type: ignore[no-untyped-def]
+    browser, live_server, username: str, console: ConsoleWatcher, *, language: str = "", password: str = ""
+):
+    """A new browser context signed in as ``username`` (console errors go to ``console``); with
+    ``language``, the interface is switched to it. Returns (context, page)."""
+    context = browser.new_context(
+        locale="en-GB", viewport={"width": 1366, "height": 900}, accept_downloads=True
+    )
+    page = context.new_page()
+    page.on("console", console.on_console)
+    page.on("pageerror", console.on_page_error)
+    page.set_default_timeout(30000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password or JOURNEY_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    if language:
+        page.click(f"[data-testid=lang-{language}]")
+        page.wait_for_selector(f"html[lang={language}]")
+    return context, page

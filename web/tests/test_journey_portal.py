@@ -16,7 +16,7 @@ from core.models import Authority, VisitType
 from recommendations.models import Response, ResponseAttachment
 from recommendations.tests.factories import kuis_place, recommendation, report_for
 from visits.services import visit_create
-from web.tests.browser import screenshot
+from web.tests.browser import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,17 +26,7 @@ ANSWER = "A doctor is now on duty at admission around the clock (order No. 17)."
 
 
 def _sign_in(browser, live_server, username: str, console):  # type: ignore[no-untyped-def]
-    context = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.on("console", console.on_console)
-    page.on("pageerror", console.on_page_error)
-    page.set_default_timeout(30000)
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
-    return context, page
+    return sign_in(browser, live_server, username, console, password=PASSWORD)
 
 
 def _pdf(tmp_path: Path) -> Path:

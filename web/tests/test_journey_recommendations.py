@@ -22,7 +22,7 @@ from recommendations.tests.factories import health_place, kuis_place, recommenda
 from recommendations.workdays import add_working_days
 from standards.models import Theme
 from visits.services import visit_create
-from web.tests.browser import screenshot
+from web.tests.browser import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,20 +60,7 @@ def _look(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _sign_in(browser, live_server, username: str, console, language: str = ""):  # type: ignore[no-untyped-def]
-    context = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.on("console", console.on_console)
-    page.on("pageerror", console.on_page_error)
-    page.set_default_timeout(30000)
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
-    if language:
-        page.click(f"[data-testid=lang-{language}]")
-        page.wait_for_selector(f"html[lang={language}]")
-    return context, page
+    return sign_in(browser, live_server, username, console, language=language, password=PASSWORD)
 
 
 def test_the_coordinator_issues_a_repeat_writes_to_the_authority_and_verifies_on_site(  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from facilities.models import Occupancy
 from facilities.tests.factories import FacilityFactory
 from visits.models import Evidence, Finding, Interview, Report
 from visits.services import visit_create
-from web.tests.browser import ARTIFACTS, screenshot
+from web.tests.browser import ARTIFACTS, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,19 +35,7 @@ NOTES = "Жеке жазба: күзетші Серіков туралы айт�
 
 
 def _sign_in(browser, live_server, username: str, console):  # type: ignore[no-untyped-def]
-    context = browser.new_context(
-        locale="en-GB", viewport={"width": 1366, "height": 900}, accept_downloads=True
-    )
-    page = context.new_page()
-    page.on("console", console.on_console)
-    page.on("pageerror", console.on_page_error)
-    page.set_default_timeout(30000)
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
-    return context, page
+    return sign_in(browser, live_server, username, console, password=PASSWORD)
 
 
 def _photo(tmp_path: Path) -> Path:
