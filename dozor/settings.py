@@ -141,6 +141,8 @@ if PRODUCTION and not DOZOR_FIELD_KEYS:
     raise ImproperlyConfigured("DOZOR_FIELD_KEYS must be set when DOZOR_ENV=production (dozor keys new)")
 DOZOR_MAX_EVIDENCE_BYTES = env_int("DOZOR_MAX_EVIDENCE_BYTES", 20 * 1024 * 1024)
 DOZOR_MAX_ATTACHMENT_BYTES = env_int("DOZOR_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+# A YAML file of extra redaction patterns (default: the country pack's redaction.yaml).
+DOZOR_REDACTION_PATTERNS = env_str("DOZOR_REDACTION_PATTERNS", "")
 # The address people reach Dozor at, for links in e-mails (reminders); no trailing slash.
 DOZOR_SITE_URL = env_str("DOZOR_SITE_URL", "").rstrip("/")
 STORAGES = {

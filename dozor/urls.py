@@ -11,10 +11,12 @@ urlpatterns = [
     path("methodology/", include("methodology.urls")),
     path("visits/", include("visits.urls")),
     path("recommendations/", include("recommendations.urls")),
+    path("publishing/", include("publishing.urls")),
     path("training/", include("training.urls")),
     path("planning/", include("planning.urls")),
     path("verify/", include(verify_patterns)),
     path("api/", include("api.urls")),
+    path("public/", include("publishing.urls_portal")),
     path("", include("web.urls")),
 ]
 

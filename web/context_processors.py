@@ -66,6 +66,8 @@ def navigation(user: Any) -> list[NavGroup]:
             visits.append(
                 NavItem(_("Reprisal follow-up"), reverse("recommendations:reprisal_list"), "reprisals")
             )
+        if user.role in (Role.COORDINATOR, Role.COUNCIL):  # the redaction work (publishing/access.py)
+            visits.append(NavItem(_("Publishing"), reverse("publishing:list"), "publishing"))
     if visits:
         groups.append(NavGroup(_("Visits"), visits))
     training: list[NavItem] = []
@@ -98,6 +100,7 @@ def navigation(user: Any) -> list[NavGroup]:
         portal = [
             NavItem(_("Authority portal"), reverse("recommendations:portal"), "portal"),
             NavItem(_("Correspondence"), reverse("recommendations:letter_list"), "letters"),
+            NavItem(_("Dashboard"), reverse("recommendations:dashboard"), "recommendations_dashboard"),
         ]
         groups.append(NavGroup(_("Recommendations"), portal))
     return groups
