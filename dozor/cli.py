@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from django.core.management import execute_from_command_line
 
+    # Command modules are Python names ("annual_report"); the documented spelling uses hyphens.
+    args[0] = args[0].replace("-", "_")
     execute_from_command_line(["dozor", *args])
     return 0
 

@@ -1,9 +1,13 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from training.urls import verify_patterns
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico on pages that do not name an icon (JSON, feeds).
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("accounts/", include("accounts.urls")),
     path("places/", include("facilities.urls")),
     path("people/", include("people.urls")),

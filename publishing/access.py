@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from accounts.access import active_user, can
 from accounts.models import Role
-from publishing.models import MediaContact, PublicReport
+from publishing.models import MediaContact, MediaInteraction, PressRelease, PublicReport
 
 
 def can_redact(user: Any) -> bool:
@@ -44,3 +44,26 @@ def published_reports() -> QuerySet[PublicReport]:
 
 def media_contacts_visible_to(user: Any) -> QuerySet[MediaContact]:
     return MediaContact.objects.all() if can(user, "visits.manage") else MediaContact.objects.none()
+
+
+# --- media work (publishing/services_media.py) -------------------------------------------------------
+# Contacts and the interaction log hold journalists' personal data: coordinators only (above and
+# below). Press releases are public-facing texts drafted from published reports: council members
+# read them, coordinators write them.
+
+
+def can_manage_media(user: Any) -> bool:
+    return can(user, "visits.manage")
+
+
+def can_read_press_releases(user: Any) -> bool:
+    staff = active_user(user)
+    return staff is not None and staff.role in (Role.COORDINATOR, Role.COUNCIL)
+
+
+def press_releases_visible_to(user: Any) -> QuerySet[PressRelease]:
+    return PressRelease.objects.all() if can_read_press_releases(user) else PressRelease.objects.none()
+
+
+def media_interactions_visible_to(user: Any) -> QuerySet[MediaInteraction]:
+    return MediaInteraction.objects.all() if can_manage_media(user) else MediaInteraction.objects.none()

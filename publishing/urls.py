@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from publishing import views
+from publishing import urls_annual, urls_media, views
 
 app_name = "publishing"
 
@@ -29,4 +29,6 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/redactions/add/", views.redaction_add, name="redaction_add"),
     path("redactions/<int:pk>/decide/", views.redaction_decide, name="redaction_decide"),
     path("<int:pk>/workflow/", views.public_version_workflow, name="workflow"),
+    *urls_media.urlpatterns,
+    *urls_annual.urlpatterns,
 ]

@@ -83,6 +83,9 @@ def main() -> int:
     from bench_recommendations import measure as measure_recommendations
 
     rows += measure_recommendations()  # the dashboard on 300,000 recommendations
+    from bench_annual import measure as measure_annual
+
+    rows += measure_annual()  # the annual report of the busiest year, PDF and DOCX
     print(f"\nDozor benchmark ({connection.vendor}, scale {scale})")
     for label, value, extra in rows:
         print(f"  {label:<36} {value:>18}  {extra}")

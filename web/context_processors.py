@@ -68,6 +68,8 @@ def navigation(user: Any) -> list[NavGroup]:
             )
         if user.role in (Role.COORDINATOR, Role.COUNCIL):  # the redaction work (publishing/access.py)
             visits.append(NavItem(_("Publishing"), reverse("publishing:list"), "publishing"))
+            # media work (publishing/access.py): council members read the press releases
+            visits.append(NavItem(_("Media"), reverse("publishing:press_releases"), "media"))
     if visits:
         groups.append(NavGroup(_("Visits"), visits))
     training: list[NavItem] = []
