@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from core.models import Authority, CountryPack, Region, VisitType
 from planning.models import Expense, Plan, PlannedVisit
-from recommendations.dashboard import COUNT_NAMES, Row, _counts, _labeller, _Outcomes, _roll_up
+from recommendations.dashboard import COUNT_NAMES, Outcomes, Row, labeller, outcome_counts, roll_up
 from recommendations.models import Recommendation, ReprisalCase
 from standards.models import Theme
 from training.models import Certificate, Enrolment, Event
@@ -214,8 +214,8 @@ def _activities(year: int, labels: _Labels) -> Section:
             cell[1] += g["n"]
             unannounced += g["n"]
 
-    type_label = _labeller(labels.visit_types, DASH)
-    region_label = _labeller(labels.regions, DASH)
+    type_label = labeller(labels.visit_types, DASH)
+    region_label = labeller(labels.regions, DASH)
     type_rows = _sorted_counts(by_type, type_label)
     region_rows = _sorted_counts(by_region, region_label, extra=[r.pk for r in labels.regions])
     ministry_rows = sorted(
@@ -313,7 +313,7 @@ def _findings(year: int, labels: _Labels) -> Section:
     def cells(counts: dict[str, int]) -> list[int]:
         return [counts.get(s.value, 0) for s in SEVERITIES] + [counts["urgent"], counts["total"]]
 
-    theme_label = _labeller(labels.themes, DASH)
+    theme_label = labeller(labels.themes, DASH)
     theme_rows = sorted(((theme_label(pk), counts) for pk, counts in by_theme.items()), key=lambda r: r[0][1])
     ministry_rows = sorted(
         ((labels.ministry(code), counts) for code, counts in by_ministry.items()), key=lambda r: r[0][1]
@@ -361,8 +361,8 @@ def _findings(year: int, labels: _Labels) -> Section:
 
 def _recommendations(year: int, labels: _Labels) -> Section:
     # The dashboard's definitions (recommendations.dashboard): one aggregate query with its counts.
-    outcomes = _Outcomes.load()
-    counts = _counts(outcomes, timezone.localdate())
+    outcomes = Outcomes.load()
+    counts = outcome_counts(outcomes, timezone.localdate())
     grouped = list(
         Recommendation.objects.filter(issued_on__year=year)
         .order_by()
@@ -371,8 +371,8 @@ def _recommendations(year: int, labels: _Labels) -> Section:
     )
     for g in grouped:
         g["ministry"] = labels.ministry_of(g["authority_id"])
-    by_ministry = _roll_up(grouped, "ministry", labels.ministry)
-    by_theme = _roll_up(grouped, "theme_id", _labeller(labels.themes, DASH))
+    by_ministry = roll_up(grouped, "ministry", labels.ministry)
+    by_theme = roll_up(grouped, "theme_id", labeller(labels.themes, DASH))
     totals = Row(key=None, label=_("Total"))
     for row in by_theme:
         totals.add(row)

@@ -23,13 +23,13 @@ from publishing.annual import LANGUAGES, AnnualReport, Chart, Table, build, vali
 from visits.documents import (
     CONTENT_TYPES,
     FONT_DIR,
-    _bottom_border,
-    _page_counter_css,
-    _page_footer,
-    _pdf,
-    _style_document,
-    _table,
-    _toc,
+    bottom_border,
+    docx_table,
+    docx_toc,
+    page_counter_css,
+    page_footer,
+    render_pdf,
+    style_document,
 )
 
 FORMATS = ("pdf", "docx")
@@ -101,13 +101,13 @@ def annual_html(report: AnnualReport) -> str:
                 "r": report,
                 "lang": report.lang,
                 "charts": charts,
-                "page_counter": mark_safe(_page_counter_css()),  # CSS-escaped there
+                "page_counter": mark_safe(page_counter_css()),  # CSS-escaped there
             },
         )
 
 
 def annual_pdf(report: AnnualReport) -> bytes:
-    return _pdf(annual_html(report))
+    return render_pdf(annual_html(report))
 
 
 # --- DOCX ---------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def _docx_table(document: Any, table: Table) -> None:
     if not table.rows:
         document.add_paragraph(_("Nothing recorded in the year."))
     else:
-        _table(document, table.columns, rows, numeric=table.numeric)
+        docx_table(document, table.columns, rows, numeric=table.numeric)
         if table.total is not None:
             last = document.tables[-1].rows[-1]
             for cell in last.cells:
@@ -146,21 +146,21 @@ def _docx(report: AnnualReport) -> bytes:
     from docx.shared import Cm, Pt
 
     document = Document()
-    _style_document(document, report.lang)
+    style_document(document, report.lang)
     section = document.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.8))
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _page_footer(footer)
+    page_footer(footer)
 
     head = document.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
     npm = head.add_run(report.npm_name)
     npm.bold = True
     npm.font.size = Pt(12)
-    _bottom_border(document.add_paragraph())
+    bottom_border(document.add_paragraph())
     document.add_paragraph(report.title, style="Title")
     line = document.add_paragraph()
     line.add_run(f"{_('Prepared from the data on')}: ").bold = True
@@ -171,7 +171,7 @@ def _docx(report: AnnualReport) -> bytes:
     for sec in report.sections:
         entries.append((1, f"{sec.number}. {sec.title}"))
         entries += [(2, t.title) for t in sec.tables]
-    _toc(document, entries)
+    docx_toc(document, entries)
 
     for sec in report.sections:
         if sec is report.sections[0]:

@@ -33,11 +33,11 @@ from publishing.models import PublicReport
 from publishing.portal import LANGUAGES, ordered_sections
 from visits.documents import (
     CONTENT_TYPES,
-    _bottom_border,
-    _page_counter_css,
-    _page_footer,
-    _pdf,
-    _style_document,
+    bottom_border,
+    page_counter_css,
+    page_footer,
+    render_pdf,
+    style_document,
 )
 from visits.models import ReportSection
 
@@ -141,12 +141,12 @@ def document_html(document: PublicDocument) -> str:
     with translation.override(document.lang):
         return render_to_string(
             "public/document.html",
-            {"d": document, "page_counter": mark_safe(_page_counter_css())},  # CSS-escaped there
+            {"d": document, "page_counter": mark_safe(page_counter_css())},  # CSS-escaped there
         )
 
 
 def document_pdf(document: PublicDocument) -> bytes:
-    return _pdf(document_html(document))
+    return render_pdf(document_html(document))
 
 
 # --- DOCX ---------------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def _docx(document: PublicDocument) -> bytes:
     from docx.shared import Cm, Pt
 
     doc = Document()
-    _style_document(doc, document.lang)
+    style_document(doc, document.lang)
     doc.core_properties.title = document.title
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
@@ -171,14 +171,14 @@ def _docx(document: PublicDocument) -> bytes:
         setattr(section, side, Cm(1.8))
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _page_footer(footer)
+    page_footer(footer)
 
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
     npm = head.add_run(document.npm_name)
     npm.bold = True
     npm.font.size = Pt(12)
-    _bottom_border(doc.add_paragraph())
+    bottom_border(doc.add_paragraph())
     doc.add_paragraph(document.title, style="Title")
     for label, value in document.facts:
         line = doc.add_paragraph()

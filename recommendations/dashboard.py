@@ -126,14 +126,14 @@ class Dashboard:
 
 
 @dataclass(frozen=True)
-class _Outcomes:
+class Outcomes:
     implemented: list[int]
     partial: list[int]
     withdrawn: list[int]
     following: list[int]  # statuses that do not close the follow-up
 
     @classmethod
-    def load(cls) -> _Outcomes:
+    def load(cls) -> Outcomes:
         statuses = list(Status.objects.only("pk", "outcome", "closed"))
 
         def ids(test: Callable[[Status], bool]) -> list[int]:
@@ -147,7 +147,7 @@ class _Outcomes:
         )
 
 
-def _counts(outcomes: _Outcomes, today: datetime.date) -> dict[str, Count]:
+def outcome_counts(outcomes: Outcomes, today: datetime.date) -> dict[str, Count]:
     return {
         "total": Count("id"),
         "implemented": Count("id", filter=Q(status_id__in=outcomes.implemented)),
@@ -166,7 +166,7 @@ def _grouped(queryset: QuerySet[Any], counts: dict[str, Count], *keys: str) -> l
     return list(queryset.order_by().values(*keys).annotate(**counts))
 
 
-def _roll_up(
+def roll_up(
     groups: Iterable[dict[str, Any]],
     key: str,
     label: Callable[[Any], tuple[str, Any]],
@@ -186,7 +186,7 @@ def _roll_up(
     return sorted(rows.values(), key=lambda row: row.sort_key)
 
 
-def _labeller(objects: Iterable[Any], missing: str) -> Callable[[Any], tuple[str, Any]]:
+def labeller(objects: Iterable[Any], missing: str) -> Callable[[Any], tuple[str, Any]]:
     """Label and sort key of a reference row by id; None (no such link) sorts last."""
     by_id = {obj.pk: obj for obj in objects}
 
@@ -218,8 +218,8 @@ def dashboard_build(
     """The whole dashboard for ``user``; ``authority`` must be one of ``visible_authorities``
     (which the caller may pass in as ``authorities`` when it already has them)."""
     today = today or timezone.localdate()
-    outcomes = _Outcomes.load()
-    counts = _counts(outcomes, today)
+    outcomes = Outcomes.load()
+    counts = outcome_counts(outcomes, today)
     if authorities is None:
         authorities = visible_authorities(user)
     every_authority = list(Authority.objects.all())
@@ -238,7 +238,7 @@ def dashboard_build(
     def in_year(values: dict[str, Any]) -> bool:
         return year is None or values["year"] == year
 
-    by_year = _roll_up(times, "year", lambda value: (str(value), value))
+    by_year = roll_up(times, "year", lambda value: (str(value), value))
     totals = Row(key=None, label=_("All"))
     for row in by_year:
         if year is None or row.key == year:
@@ -250,18 +250,18 @@ def dashboard_build(
         Breakdown(
             "authority",
             _("By authority"),
-            _roll_up(places, "authority_id", _labeller(every_authority, _("Government or Parliament"))),
+            roll_up(places, "authority_id", labeller(every_authority, _("Government or Parliament"))),
         ),
         Breakdown(
-            "region", _("By region"), _roll_up(places, "facility__region_id", _labeller(regions, no_place))
+            "region", _("By region"), roll_up(places, "facility__region_id", labeller(regions, no_place))
         ),
         Breakdown(
             "facility_type",
             _("By type of place"),
-            _roll_up(places, "facility__type_id", _labeller(kinds, no_place)),
+            roll_up(places, "facility__type_id", labeller(kinds, no_place)),
         ),
         Breakdown(
-            "theme", _("By theme"), _roll_up(times, "theme_id", _labeller(Theme.objects.all(), "—"), in_year)
+            "theme", _("By theme"), roll_up(times, "theme_id", labeller(Theme.objects.all(), "—"), in_year)
         ),
         Breakdown("year", _("By year of issue"), by_year),
     ]

@@ -134,7 +134,7 @@ def _css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _page_counter_css() -> str:
+def page_counter_css() -> str:
     """The translated "Page X of Y" as CSS content: strings around counter(page)/counter(pages)."""
     marker = "\x00"
     label = _("Page %(number)s of %(total)s") % {
@@ -346,12 +346,12 @@ def report_html(content: ReportContent) -> str:
                 "layout": _layout(content),
                 "chart": mark_safe(occupancy_svg(content.history)),  # built above, values escaped
                 "confidential": confidential_label(),
-                "page_counter": mark_safe(_page_counter_css()),  # CSS-escaped above
+                "page_counter": mark_safe(page_counter_css()),  # CSS-escaped above
             },
         )
 
 
-def _pdf(html: str) -> bytes:
+def render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported late: loading Pango is slow and only needed here
 
     pdf = HTML(string=html).write_pdf()
@@ -360,7 +360,7 @@ def _pdf(html: str) -> bytes:
 
 
 def report_pdf(report: Report, lang: str, internal: bool = True, evidence: bool = True) -> bytes:
-    return _pdf(report_html(build(report, lang=lang, internal=internal, evidence=evidence)))
+    return render_pdf(report_html(build(report, lang=lang, internal=internal, evidence=evidence)))
 
 
 # --- DOCX ---------------------------------------------------------------------------------------
@@ -384,7 +384,7 @@ def _set_run_fonts(element: Any, lang: str) -> None:
     language.set(qn("w:val"), WORD_LANGUAGES[lang])
 
 
-def _style_document(document: Any, lang: str) -> None:
+def style_document(document: Any, lang: str) -> None:
     from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -440,7 +440,7 @@ def _field(paragraph: Any, instruction: str, placeholder: str = "1") -> None:
     char("end")
 
 
-def _page_footer(paragraph: Any) -> None:
+def page_footer(paragraph: Any) -> None:
     marker = "\x00"
     label = _("Page %(number)s of %(total)s") % {
         "number": f"{marker}N{marker}",
@@ -455,7 +455,7 @@ def _page_footer(paragraph: Any) -> None:
             paragraph.add_run(chunk)
 
 
-def _toc(document: Any, entries: Iterable[tuple[int, str]]) -> None:
+def docx_toc(document: Any, entries: Iterable[tuple[int, str]]) -> None:
     """A TOC field whose current result is the list of headings (without page numbers), so the
     contents read right before anyone updates fields; Word and LibreOffice replace it on update."""
     from docx.oxml import OxmlElement
@@ -486,7 +486,7 @@ def _toc(document: Any, entries: Iterable[tuple[int, str]]) -> None:
             fld(paragraph, "end")
 
 
-def _table(
+def docx_table(
     document: Any,
     header: list[str] | None,
     rows: Iterable[tuple[object, ...]],
@@ -545,7 +545,7 @@ def _docx(content: ReportContent) -> bytes:
     from docx.shared import Cm, Pt, RGBColor
 
     document = Document()
-    _style_document(document, content.lang)
+    style_document(document, content.lang)
     section = document.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
@@ -558,7 +558,7 @@ def _docx(content: ReportContent) -> bytes:
         run.font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _page_footer(footer)
+    page_footer(footer)
 
     # Letterhead.
     head = document.add_paragraph()
@@ -567,7 +567,7 @@ def _docx(content: ReportContent) -> bytes:
     npm.bold = True
     npm.font.size = Pt(12)
     rule = document.add_paragraph()
-    _bottom_border(rule)
+    bottom_border(rule)
     document.add_paragraph(content.title, style="Title")
     for label, value in _letterhead_facts(content):
         line = document.add_paragraph()
@@ -579,7 +579,7 @@ def _docx(content: ReportContent) -> bytes:
     sections = _sections(content)
     layout = _layout(content)
     document.add_heading(_("Contents"), level=1)
-    _toc(document, _toc_entries(content, sections, layout))
+    docx_toc(document, _toc_entries(content, sections, layout))
 
     for sec in sections:
         if sec is sections[0] or sec.key == "annexes":
@@ -588,11 +588,11 @@ def _docx(content: ReportContent) -> bytes:
         for paragraph in sec.paragraphs:
             document.add_paragraph(paragraph)
         if sec.key == "methodology":
-            _table(document, None, content.methodology_facts, numeric={1})
+            docx_table(document, None, content.methodology_facts, numeric={1})
             if content.phases:
-                _table(document, [_("Phase of the visit"), _("Time"), _("Note")], content.phases)
+                docx_table(document, [_("Phase of the visit"), _("Time"), _("Note")], content.phases)
             if content.team:
-                _table(document, [_("Team"), _("Role")], content.team)
+                docx_table(document, [_("Team"), _("Role")], content.team)
         elif sec.key == "findings":
             for theme in layout.themes:
                 document.add_heading(f"{theme.number} {theme.title}", level=2)
@@ -634,7 +634,7 @@ def _docx_annexes(document: Any, content: ReportContent, layout: Layout) -> None
 
     if content.occupancy:
         document.add_heading(f"{layout.annex['occupancy']} {_('Occupancy on the day of the visit')}", level=2)
-        _table(
+        docx_table(
             document,
             [_("Category"), _("Capacity"), _("Population")],
             [
@@ -646,7 +646,7 @@ def _docx_annexes(document: Any, content: ReportContent, layout: Layout) -> None
     document.add_heading(f"{layout.annex['history']} {_('Capacity and population over time')}", level=2)
     if content.history:
         document.add_picture(io.BytesIO(occupancy_png(content.history)), width=Cm(16))
-        _table(
+        docx_table(
             document,
             [_("Date"), _("Capacity"), _("Population")],
             [(f"{p.date:%d.%m.%Y}", p.capacity, p.population) for p in content.history],
@@ -656,10 +656,10 @@ def _docx_annexes(document: Any, content: ReportContent, layout: Layout) -> None
         document.add_paragraph(_("No occupancy records yet."))
     if "evidence" in layout.annex:
         document.add_heading(f"{layout.annex['evidence']} {_('Evidence (internal annex)')}", level=2)
-        _table(document, [_("File name"), _("Description"), _("SHA-256")], content.evidence)
+        docx_table(document, [_("File name"), _("Description"), _("SHA-256")], content.evidence)
 
 
-def _bottom_border(paragraph: Any) -> None:
+def bottom_border(paragraph: Any) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
