@@ -23,13 +23,12 @@ from publishing.annual import LANGUAGES, AnnualReport, Chart, Table, build, vali
 from visits.documents import (
     CONTENT_TYPES,
     FONT_DIR,
-    bottom_border,
+    a4_document,
     docx_table,
     docx_toc,
+    letterhead,
     page_counter_css,
-    page_footer,
     render_pdf,
-    style_document,
 )
 
 FORMATS = ("pdf", "docx")
@@ -141,27 +140,10 @@ def annual_docx(report: AnnualReport) -> bytes:
 
 
 def _docx(report: AnnualReport) -> bytes:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm
 
-    document = Document()
-    style_document(document, report.lang)
-    section = document.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.8))
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    page_footer(footer)
-
-    head = document.add_paragraph()
-    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    npm = head.add_run(report.npm_name)
-    npm.bold = True
-    npm.font.size = Pt(12)
-    bottom_border(document.add_paragraph())
-    document.add_paragraph(report.title, style="Title")
+    document = a4_document(report.lang)
+    letterhead(document, report.npm_name, report.title)
     line = document.add_paragraph()
     line.add_run(f"{_('Prepared from the data on')}: ").bold = True
     line.add_run(f"{report.generated_on:%d.%m.%Y}")

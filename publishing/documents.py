@@ -33,11 +33,10 @@ from publishing.models import PublicReport
 from publishing.portal import LANGUAGES, ordered_sections
 from visits.documents import (
     CONTENT_TYPES,
-    bottom_border,
+    a4_document,
+    letterhead,
     page_counter_css,
-    page_footer,
     render_pdf,
-    style_document,
 )
 from visits.models import ReportSection
 
@@ -158,28 +157,10 @@ def document_docx(document: PublicDocument) -> bytes:
 
 
 def _docx(document: PublicDocument) -> bytes:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
 
-    doc = Document()
-    style_document(doc, document.lang)
+    doc = a4_document(document.lang)
     doc.core_properties.title = document.title
-    section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.8))
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    page_footer(footer)
-
-    head = doc.add_paragraph()
-    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    npm = head.add_run(document.npm_name)
-    npm.bold = True
-    npm.font.size = Pt(12)
-    bottom_border(doc.add_paragraph())
-    doc.add_paragraph(document.title, style="Title")
+    letterhead(doc, document.npm_name, document.title)
     for label, value in document.facts:
         line = doc.add_paragraph()
         line.paragraph_format.space_after = 0

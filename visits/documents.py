@@ -534,41 +534,56 @@ def _finding(document: Any, item: FindingItem, number: str) -> None:
             line.add_run(_refs(item))
 
 
+def a4_document(lang: str) -> Any:
+    """A new DOCX in ``lang``: the fonts with Kazakh letters, A4 with 1.8 cm margins and the page
+    counter in the footer (shared by the visit report, the public version and the annual report)."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    document = Document()
+    style_document(document, lang)
+    section = document.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.8))
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    page_footer(footer)
+    return document
+
+
+def letterhead(document: Any, npm_name: str, title: str) -> None:
+    """The NPM's name centred above a rule, then the document's title."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    head = document.add_paragraph()
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    npm = head.add_run(npm_name)
+    npm.bold = True
+    npm.font.size = Pt(12)
+    bottom_border(document.add_paragraph())
+    document.add_paragraph(title, style="Title")
+
+
 def report_docx_from(content: ReportContent) -> bytes:
     with translation.override(content.lang):
         return _docx(content)
 
 
 def _docx(content: ReportContent) -> bytes:
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt, RGBColor
+    from docx.shared import RGBColor
 
-    document = Document()
-    style_document(document, content.lang)
-    section = document.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.8))
+    document = a4_document(content.lang)
     if content.internal:
-        banner = section.header.paragraphs[0]
+        banner = document.sections[0].header.paragraphs[0]
         banner.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = banner.add_run(confidential_label())
         run.bold = True
         run.font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    page_footer(footer)
-
-    # Letterhead.
-    head = document.add_paragraph()
-    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    npm = head.add_run(content.npm_name)
-    npm.bold = True
-    npm.font.size = Pt(12)
-    rule = document.add_paragraph()
-    bottom_border(rule)
-    document.add_paragraph(content.title, style="Title")
+    letterhead(document, content.npm_name, content.title)
     for label, value in _letterhead_facts(content):
         line = document.add_paragraph()
         line.paragraph_format.space_after = 0
