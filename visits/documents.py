@@ -417,8 +417,9 @@ def style_document(document: Any, lang: str) -> None:
     document.core_properties.language = WORD_LANGUAGES[lang]
 
 
-def _field(paragraph: Any, instruction: str, placeholder: str = "1") -> None:
-    """A complex field (PAGE, NUMPAGES...) with a placeholder result shown until it is updated."""
+def _field(paragraph: Any, instruction: str, shown: str = "1") -> None:
+    """A complex Word field (PAGE, NUMPAGES...) with the result ``shown`` until the reader's word
+    processor updates it (Word and LibreOffice update page fields when they lay out the page)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -436,7 +437,7 @@ def _field(paragraph: Any, instruction: str, placeholder: str = "1") -> None:
     instr.text = f" {instruction} "
     run._r.append(instr)
     char("separate")
-    paragraph.add_run(placeholder)
+    paragraph.add_run(shown)
     char("end")
 
 
