@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from accounts.models import Role, User
-from core.models import Authority
+from dozor.accounts.models import Role, User
+from dozor.core.models import Authority
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -23,7 +23,7 @@ PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    from core.packs import pack_load
+    from dozor.core.packs import pack_load
 
     with django_db_blocker.unblock():
         pack_load(code="kz")

@@ -9,21 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-OWN_APPS = (
-    "core",
-    "accounts",
-    "facilities",
-    "people",
-    "standards",
-    "methodology",
-    "training",
-    "planning",
-    "visits",
-    "recommendations",
-    "publishing",
-    "api",
-    "web",
-)
+from dozor import APPS
 
 
 def _print_help() -> None:
@@ -32,7 +18,7 @@ def _print_help() -> None:
 
     django.setup()
     commands = get_commands()
-    own = sorted(name for name, app in commands.items() if app in OWN_APPS)
+    own = sorted(name for name, app in commands.items() if app in APPS)
     print("usage: dozor <command> [options]    (dozor <command> --help for a command's options)\n")
     print("Dozor commands:")
     for name in own:

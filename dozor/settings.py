@@ -8,6 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from dozor import APPS
 from dozor.env import env_bool, env_int, env_list, env_required_in_production, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,7 +37,6 @@ if not PRODUCTION:
     (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)  # SQLite file and WhiteNoise's root live here
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,19 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
-    "core",
-    "accounts",
-    "facilities",
-    "people",
-    "standards",
-    "methodology",
-    "training",
-    "planning",
-    "visits",
-    "recommendations",
-    "publishing",
-    "api",
-    "web",
+    *APPS,
 ]
 
 MIDDLEWARE = [
@@ -76,7 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "web.middleware.SecurityHeadersMiddleware",
+    "dozor.web.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "dozor.urls"
@@ -93,7 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "web.context_processors.shell",
+                "dozor.web.context_processors.shell",
             ],
         },
     },
@@ -195,7 +183,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "dozor.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -2,27 +2,27 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from training.urls import verify_patterns
+from dozor.training.urls import verify_patterns
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that do not name an icon (JSON, feeds).
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
-    path("accounts/", include("accounts.urls")),
-    path("places/", include("facilities.urls")),
-    path("people/", include("people.urls")),
-    path("standards/", include("standards.urls")),
-    path("methodology/", include("methodology.urls")),
-    path("visits/", include("visits.urls")),
-    path("recommendations/", include("recommendations.urls")),
-    path("publishing/", include("publishing.urls")),
-    path("training/", include("training.urls")),
-    path("planning/", include("planning.urls")),
+    path("accounts/", include("dozor.accounts.urls")),
+    path("places/", include("dozor.facilities.urls")),
+    path("people/", include("dozor.people.urls")),
+    path("standards/", include("dozor.standards.urls")),
+    path("methodology/", include("dozor.methodology.urls")),
+    path("visits/", include("dozor.visits.urls")),
+    path("recommendations/", include("dozor.recommendations.urls")),
+    path("publishing/", include("dozor.publishing.urls")),
+    path("training/", include("dozor.training.urls")),
+    path("planning/", include("dozor.planning.urls")),
     path("verify/", include(verify_patterns)),
-    path("api/", include("api.urls")),
-    path("public/", include("publishing.urls_portal")),
-    path("", include("web.urls")),
+    path("api/", include("dozor.api.urls")),
+    path("public/", include("dozor.publishing.urls_portal")),
+    path("", include("dozor.web.urls")),
 ]
 
-handler403 = "web.views.permission_denied"
-handler404 = "web.views.page_not_found"
+handler403 = "dozor.web.views.permission_denied"
+handler404 = "dozor.web.views.page_not_found"

@@ -30,7 +30,7 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import Role, User
+    from dozor.accounts.models import Role, User
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

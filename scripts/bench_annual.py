@@ -42,13 +42,13 @@ def populate(seed: int = 11) -> None:
     from bench_recommendations import _places
     from bench_recommendations import populate as populate_recommendations
 
-    from core.models import Region, VisitType
-    from people.models import Person
-    from planning.models import Expense, Plan, PlannedVisit
-    from recommendations.models import ReprisalCase
-    from standards.models import Theme
-    from training.models import Certificate, Enrolment, Event, Programme
-    from visits.models import Finding, Visit
+    from dozor.core.models import Region, VisitType
+    from dozor.people.models import Person
+    from dozor.planning.models import Expense, Plan, PlannedVisit
+    from dozor.recommendations.models import ReprisalCase
+    from dozor.standards.models import Theme
+    from dozor.training.models import Certificate, Enrolment, Event, Programme
+    from dozor.visits.models import Finding, Visit
 
     if Visit.objects.exists():
         return
@@ -152,7 +152,7 @@ def busiest_year() -> int:
     from django.db.models import Count
     from django.db.models.functions import ExtractYear
 
-    from visits.models import Visit
+    from dozor.visits.models import Visit
 
     top = (
         Visit.objects.order_by()
@@ -180,9 +180,9 @@ def measure(rounds: int = 3, lang: str = "kk") -> list[tuple[str, str, str]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from publishing.annual import build
-    from publishing.annual_documents import annual_docx, annual_pdf
-    from visits.models import Visit
+    from dozor.publishing.annual import build
+    from dozor.publishing.annual_documents import annual_docx, annual_pdf
+    from dozor.visits.models import Visit
 
     started = time.perf_counter()
     populate()

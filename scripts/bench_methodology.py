@@ -51,14 +51,14 @@ def main() -> int:
     from django.db import connection
     from django.db.models import Count
 
-    from accounts.models import Role, User
-    from core.models import Region, VisitType
-    from facilities.models import Facility
-    from methodology.models import TemplateVersion
-    from methodology.xlsform import export_version, to_xform
-    from visits.models import Answer
-    from visits.services import submissions_import, visit_create
-    from visits.tests import exports
+    from dozor.accounts.models import Role, User
+    from dozor.core.models import Region, VisitType
+    from dozor.facilities.models import Facility
+    from dozor.methodology.models import TemplateVersion
+    from dozor.methodology.xlsform import export_version, to_xform
+    from dozor.visits.models import Answer
+    from dozor.visits.services import submissions_import, visit_create
+    from dozor.visits.tests import exports
 
     call_command("migrate", verbosity=0)
     call_command("pack", "load", "kz", verbosity=0)

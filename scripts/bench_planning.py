@@ -42,10 +42,10 @@ def main() -> int:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from planning.models import Plan
-    from planning.optimiser import greedy, solve
-    from planning.proposals import build_instance
-    from planning.tests.validator import validate
+    from dozor.planning.models import Plan
+    from dozor.planning.optimiser import greedy, solve
+    from dozor.planning.proposals import build_instance
+    from dozor.planning.tests.validator import validate
 
     call_command("migrate", verbosity=0)
     call_command("pack", "load", "kz", verbosity=0)

@@ -54,8 +54,8 @@ TEXT_KK = (
 
 def _places() -> list[Any]:
     """The active places, creating 3,600 spread over types and regions if there are too few."""
-    from core.models import Region
-    from facilities.models import Facility, FacilityType
+    from dozor.core.models import Region
+    from dozor.facilities.models import Facility, FacilityType
 
     existing = list(Facility.objects.only("pk", "authority_id"))
     if len(existing) >= 500:
@@ -83,10 +83,10 @@ def _places() -> list[Any]:
 
 def populate(count: int = COUNT, *, seed: int = 7) -> int:
     """Bulk-create recommendations until there are ``count``; returns how many were created."""
-    from accounts.models import Role, User
-    from core.models import Authority
-    from recommendations.models import Recommendation, Status
-    from standards.models import Theme
+    from dozor.accounts.models import Role, User
+    from dozor.core.models import Authority
+    from dozor.recommendations.models import Recommendation, Status
+    from dozor.standards.models import Theme
 
     have = Recommendation.objects.count()
     if have >= count:
@@ -172,9 +172,9 @@ def measure(count: int = COUNT, rounds: int = 5) -> list[tuple[str, str, str]]:
     from django.db import connection
     from django.test import Client
 
-    from accounts.models import Role, User
-    from core.models import Authority
-    from recommendations.dashboard import dashboard_build
+    from dozor.accounts.models import Role, User
+    from dozor.core.models import Authority
+    from dozor.recommendations.dashboard import dashboard_build
 
     started = time.perf_counter()
     made = populate(count)

@@ -26,20 +26,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 if TYPE_CHECKING:
-    from visits.models import Report
+    from dozor.visits.models import Report
 
 FINDINGS = 40
 
 
 def build_report() -> Report:
     """A visit with a full report, at the first active SIZO (one is created if there is none)."""
-    from accounts.models import Role, User
-    from core.models import Authority, Region, VisitType
-    from facilities.models import Facility, FacilityType, Occupancy
-    from standards.models import Provision, Theme
-    from visits.models import Evidence, Finding, Interview, OccupancyCount, ReportSection
-    from visits.services import visit_create
-    from visits.services_reports import report_start
+    from dozor.accounts.models import Role, User
+    from dozor.core.models import Authority, Region, VisitType
+    from dozor.facilities.models import Facility, FacilityType, Occupancy
+    from dozor.standards.models import Provision, Theme
+    from dozor.visits.models import Evidence, Finding, Interview, OccupancyCount, ReportSection
+    from dozor.visits.services import visit_create
+    from dozor.visits.services_reports import report_start
 
     user, _ = User.objects.get_or_create(username="bench-reports", defaults={"role": Role.COORDINATOR})
     facility = (
@@ -121,7 +121,7 @@ def measure(rounds: int = 3) -> list[tuple[str, str, str]]:
     """(label, median time, detail) rows for the PDF and DOCX of a 40-finding report in Kazakh."""
     import subprocess
 
-    from visits.documents import report_docx, report_pdf
+    from dozor.visits.documents import report_docx, report_pdf
 
     report = build_report()
     rows: list[tuple[str, str, str]] = []

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from conftest import PASSWORD
+from dozor.accounts.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_audits_sign_in_failed_sign_in_and_sign_out(client, coordinator):
+    client.post(reverse("accounts:login"), {"username": "alice", "password": "wrong"})
+    client.post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD})
+    client.post(reverse("accounts:logout"))
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    assert actions == ["login_failed", "login", "logout"]
+    failed = AuditEvent.objects.get(action="login_failed")
+    assert failed.object_repr == "alice" and failed.actor is None
+    assert AuditEvent.objects.get(action="login").actor == coordinator
+
+
+def test_only_coordinators_read_the_audit_log(
+    as_coordinator, as_monitor, as_council, as_liaison, as_trainer, anonymous
+):
+    assert as_coordinator.get(reverse("accounts:audit")).status_code == 200
+    for client in (as_monitor, as_council, as_liaison, as_trainer):
+        assert client.get(reverse("accounts:audit")).status_code == 403
+    assert anonymous.get(reverse("accounts:audit")).status_code == 302
+
+
+def test_it_issues_an_api_token_once(as_monitor, monitor):
+    response = as_monitor.post(reverse("accounts:token"))
+    assert response.status_code == 200
+    from rest_framework.authtoken.models import Token
+
+    key = Token.objects.get(user=monitor).key
+    assert key in response.content.decode()
+    assert key not in as_monitor.get(reverse("accounts:token")).content.decode()

@@ -1,0 +1,172 @@
+"""dozor keys new|rotate|check - the field-encryption keys (dozor.core.crypto, DOZOR_FIELD_KEYS)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import models, transaction
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from dozor.core.crypto import DEV_KEY_ID, DecryptionError, Keyring, decrypt, key_id_of, keyring, new_key
+from dozor.core.fields import EncryptedTextField
+
+BATCH = 500
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
+    """Every model with encrypted fields, found generically (no app is named here)."""
+    found = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.proxy or not meta.managed:
+            continue
+        # local fields only: a parent's fields are handled once, with the parent model
+        fields = [f for f in meta.local_concrete_fields if isinstance(f, EncryptedTextField)]
+        if fields:
+            found.append((model, fields))
+    return sorted(found, key=lambda item: item[0]._meta.label_lower)
+
+
+def raw_values(
+    model: type[models.Model], fields: list[EncryptedTextField]
+) -> Iterator[tuple[Any, dict[str, str]]]:
+    """(pk, {field name: stored text}) per row, read as plain text so that nothing is decrypted:
+    the cast's output field is a plain TextField, which has no ``from_db_value``."""
+    aliases = {f"dozor_raw_{field.attname}": field for field in fields}
+    rows = (
+        model._base_manager.order_by("pk")
+        .annotate(**{alias: Cast(field.attname, models.TextField()) for alias, field in aliases.items()})
+        .values_list("pk", *aliases)
+    )
+    for pk, *stored in rows.iterator(chunk_size=2000):
+        yield pk, {field.attname: value or "" for field, value in zip(aliases.values(), stored, strict=True)}
+
+
+def _plain(value: str, field: EncryptedTextField, ring: Keyring) -> str:
+    if key_id_of(value) is None:
+        raise DecryptionError("not an encrypted value")
+    try:
+        return decrypt(value, context=field.context(), ring=ring)
+    except ValueError as exc:  # broken base64, a too short value, bytes that are not UTF-8
+        raise DecryptionError(f"the value is damaged ({exc})") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Field-encryption keys (DOZOR_FIELD_KEYS): new, rotate [--dry-run], check.\n"
+        "new: print a new key line id:base64 to put first in "
+        "DOZOR_FIELD_KEYS; rotate: re-encrypt with the current (first) key every encrypted value written "
+        "with an older key, in one transaction (--dry-run writes nothing); check: decrypt every encrypted "
+        "value and report those that fail (exit status 1)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["new", "rotate", "check"])
+        parser.add_argument(
+            "--id", dest="key_id", help="new: the key id (letters and digits; default kYYYYMMDD)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="rotate: count and verify, write nothing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "new":
+            self._new(options.get("key_id") or f"k{timezone.now():%Y%m%d}")
+        elif action == "rotate":
+            self._rotate(dry_run=options["dry_run"])
+        else:
+            self._check()
+
+    def _new(self, key_id: str) -> None:
+        if not key_id.isalnum():
+            raise CommandError("the key id must be letters and digits only")
+        self.stdout.write(f"{key_id}:{new_key()}")
+        self.stderr.write(
+            "Put this key first in DOZOR_FIELD_KEYS, keep the old keys after it, restart, then run "
+            "`dozor keys rotate`; remove an old key only after `dozor keys check` passes without it."
+        )
+
+    def _rotate(self, *, dry_run: bool) -> None:
+        ring = keyring()
+        total = 0
+        failures: list[str] = []
+        with transaction.atomic():
+            for model, fields in encrypted_fields():
+                label = model._meta.label_lower
+                rows = 0
+                stale_rows = 0
+                values = 0
+                updates: dict[str, list[models.Model]] = {field.attname: [] for field in fields}
+                for pk, stored in raw_values(model, fields):
+                    rows += 1
+                    stale = False
+                    for field in fields:
+                        value = stored[field.attname]
+                        if not value or key_id_of(value) == ring.current:
+                            continue
+                        try:
+                            plain = _plain(value, field, ring)
+                        except DecryptionError as exc:
+                            failures.append(f"{label} #{pk} {field.name}: {exc}")
+                            continue
+                        obj = model(pk=pk)
+                        setattr(obj, field.attname, plain)
+                        updates[field.attname].append(obj)
+                        values += 1
+                        stale = True
+                    stale_rows += stale
+                if not dry_run and not failures:
+                    for attname, objs in updates.items():
+                        # bulk_update sends each value through the field: encrypted with the current key
+                        model._base_manager.bulk_update(objs, [attname], batch_size=BATCH)
+                total += values
+                self.stdout.write(
+                    f"{label}: {values} values in {stale_rows} of {rows} rows re-encrypted with key {ring.current}"
+                )
+            if failures:
+                for failure in failures:
+                    self.stderr.write(failure)
+                raise CommandError(
+                    f"{len(failures)} values cannot be decrypted with DOZOR_FIELD_KEYS; nothing was written"
+                )
+            if dry_run:
+                transaction.set_rollback(True)
+        suffix = " (dry run: nothing written)" if dry_run else ""
+        self.stdout.write(f"{total} values re-encrypted with key {ring.current}{suffix}")
+
+    def _check(self) -> None:
+        ring = keyring()
+        failures: list[str] = []
+        keys: Counter[str] = Counter()
+        total = 0
+        for model, fields in encrypted_fields():
+            label = model._meta.label_lower
+            counted: Counter[str] = Counter()
+            for pk, stored in raw_values(model, fields):
+                for field in fields:
+                    value = stored[field.attname]
+                    if not value:
+                        continue
+                    counted[key_id_of(value) or "-"] += 1
+                    try:
+                        _plain(value, field, ring)
+                    except DecryptionError as exc:
+                        failures.append(f"{label} #{pk} {field.name}: {exc}")
+            by_key = ", ".join(f"{key}: {count}" for key, count in sorted(counted.items())) or "none"
+            self.stdout.write(f"{label}: {sum(counted.values())} values (by key {by_key})")
+            keys.update(counted)
+            total += sum(counted.values())
+        if ring.current == DEV_KEY_ID:
+            self.stderr.write("warning: DOZOR_FIELD_KEYS is not set; the development key is in use")
+        old = sorted(key for key in keys if key != ring.current)
+        if old:
+            self.stderr.write(f"values under older keys ({', '.join(old)}): run `dozor keys rotate`")
+        if failures:
+            for failure in failures:
+                self.stderr.write(failure)
+            raise CommandError(f"{len(failures)} of {total} encrypted values cannot be decrypted")
+        self.stdout.write(f"all {total} encrypted values decrypt with key(s) {', '.join(sorted(ring.keys))}")

@@ -1,0 +1,146 @@
+"""Reference data shared by every app: country pack, languages, regions, authorities."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dozor.core.i18n import pick
+
+
+class TranslatedNameModel(models.Model):
+    """A model with a name in each working language; ``name`` picks the active language."""
+
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=300, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=300, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return pick(self, "name")
+
+
+class CodedReference(TranslatedNameModel):
+    """Reference row identified by a stable code from the country pack."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "code"]
+
+
+class CountryPack(models.Model):
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    version = models.CharField(_("version"), max_length=40)
+    name_kk = models.CharField(max_length=200, blank=True)
+    name_ru = models.CharField(max_length=200, blank=True)
+    name_en = models.CharField(max_length=200, blank=True)
+    npm_name_kk = models.CharField(max_length=300, blank=True)
+    npm_name_ru = models.CharField(max_length=300, blank=True)
+    npm_name_en = models.CharField(max_length=300, blank=True)
+    default_language = models.CharField(max_length=5, default="ru")
+    loaded_at = models.DateTimeField(_("loaded at"))
+    checksum = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("country pack")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.version}"
+
+    @property
+    def name(self) -> str:
+        return pick(self, "name")
+
+    @property
+    def npm_name(self) -> str:
+        return pick(self, "npm_name")
+
+
+class Language(CodedReference):
+    class Meta(CodedReference.Meta):
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+
+class Region(CodedReference):
+    class Kind(models.TextChoices):
+        REGION = "region", _("Region")
+        CITY = "city", _("City of republican significance")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    centre_kk = models.CharField(_("centre (Kazakh)"), max_length=200, blank=True)
+    centre_ru = models.CharField(_("centre (Russian)"), max_length=200, blank=True)
+    centre_en = models.CharField(_("centre (English)"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    boundary_id = models.CharField(_("boundary id"), max_length=40, blank=True)
+
+    class Meta(CodedReference.Meta):
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    @property
+    def centre(self) -> str:
+        return pick(self, "centre")
+
+
+class Authority(CodedReference):
+    """A state body operating or supervising places: ministry -> committee -> department."""
+
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", _("Ministry")
+        COMMITTEE = "committee", _("Committee")
+        DEPARTMENT = "department", _("Department")
+        AGENCY = "agency", _("Agency")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    short_kk = models.CharField(max_length=80, blank=True)
+    short_ru = models.CharField(max_length=80, blank=True)
+    short_en = models.CharField(max_length=80, blank=True)
+    # Materialised path of codes ("/MVD/KUIS/") so that subtree queries are one indexed LIKE.
+    path = models.CharField(max_length=400, db_index=True, editable=False)
+
+    class Meta(CodedReference.Meta):
+        verbose_name = _("authority")
+        verbose_name_plural = _("authorities")
+
+    @property
+    def short(self) -> str:
+        return pick(self, "short") or self.name
+
+
+class PopulationCategory(CodedReference):
+    class Meta(CodedReference.Meta):
+        verbose_name = _("population category")
+        verbose_name_plural = _("population categories")
+
+
+class VisitType(CodedReference):
+    description_kk = models.TextField(blank=True)
+    description_ru = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+
+    class Meta(CodedReference.Meta):
+        verbose_name = _("visit type")
+        verbose_name_plural = _("visit types")
+
+    @property
+    def description(self) -> str:
+        return pick(self, "description")

@@ -1,0 +1,54 @@
+"""Who may see and change which places. Every view, API endpoint, export and count uses these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from dozor.accounts.access import active_user, can
+from dozor.accounts.models import Role
+from dozor.facilities.models import Facility, FacilityType, Occupancy
+
+
+def facilities_visible_to(user: Any) -> QuerySet[Facility]:
+    """Places the user may see: all of them for NPM roles, only their authority's subtree for a liaison."""
+    if not can(user, "facilities.view"):
+        return Facility.objects.none()
+    staff = active_user(user)
+    assert staff is not None
+    if staff.role == Role.LIAISON:
+        assert staff.authority is not None
+        return Facility.objects.filter(authority__path__startswith=staff.authority.path)
+    if staff.region_id is not None:
+        # A regional scope (e.g. a monitor of one regional group) narrows the registry to that region.
+        return Facility.objects.filter(region_id=staff.region_id)
+    return Facility.objects.all()
+
+
+def facility_for_user(user: Any, pk: int | str, *, write: bool = False) -> Facility:
+    """Fetch and authorise one place: 404 if invisible to the user, 403 if visible but read-only."""
+    try:
+        facility = facilities_visible_to(user).select_related("type", "authority", "region").get(pk=pk)
+    except (Facility.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if write and not can(user, "facilities.edit"):
+        raise PermissionDenied
+    return facility
+
+
+def occupancy_visible_to(user: Any) -> QuerySet[Occupancy]:
+    return Occupancy.objects.filter(facility__in=facilities_visible_to(user))
+
+
+def facility_types_visible_to(user: Any) -> QuerySet[FacilityType]:
+    if not can(user, "reference.view"):
+        return FacilityType.objects.none()
+    return FacilityType.objects.all()
+
+
+def require_facility_edit(user: Any) -> None:
+    if not can(user, "facilities.edit"):
+        raise PermissionDenied

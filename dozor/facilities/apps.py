@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FacilitiesConfig(AppConfig):
+    name = "dozor.facilities"
+    label = "facilities"
+    verbose_name = _("Registry of places")
+
+    def ready(self) -> None:
+        from dozor.facilities import pack
+
+        pack.register()

@@ -1,0 +1,52 @@
+"""The ``facility_types`` section of a country pack."""
+
+from __future__ import annotations
+
+from dozor.core.packs import (
+    Checker,
+    Item,
+    PackContext,
+    PackSection,
+    SectionResult,
+    register_section,
+    translated_fields,
+    upsert_by_code,
+)
+
+
+def _validate(items: list[Item], context: PackContext, check: Checker) -> None:
+    authorities = context.codes.get("authorities", set())
+    categories = context.codes.get("population_categories", set())
+    for index, item in enumerate(items):
+        check.translated(index, item, "name")
+        check.reference(index, item, "authority", authorities)
+        check.reference(index, item, "population_categories", categories, required=False)
+        check.number(index, item, "weight", 1, 5, integer=True)
+        check.number(index, item, "visit_frequency_years", 1, 10, integer=True)
+
+
+def _load(items: list[Item], context: PackContext) -> SectionResult:
+    from dozor.core.models import Authority, PopulationCategory
+    from dozor.facilities.models import FacilityType
+
+    authorities = {a.code: a for a in Authority.objects.all()}
+    categories = {c.code: c for c in PopulationCategory.objects.all()}
+    result = SectionResult()
+    for order, item in enumerate(items):
+        values = {
+            "sort_order": order,
+            "authority": authorities[item["authority"]],
+            "weight": item["weight"],
+            "visit_frequency_years": item["visit_frequency_years"],
+            **translated_fields(item, "name"),
+        }
+        facility_type = upsert_by_code(FacilityType, item["code"], values, result)
+        wanted = {categories[code].pk for code in item.get("population_categories") or []}
+        current = set(facility_type.population_categories.values_list("pk", flat=True))
+        if wanted != current:
+            facility_type.population_categories.set(wanted)
+    return result
+
+
+def register() -> None:
+    register_section(PackSection("facility_types", "facility_types.yaml", 60, _validate, _load))

@@ -1,0 +1,232 @@
+"""A template version as plain data (the shape of packs/kz/checklists.yaml modules).
+
+The country pack, the XLSForm importer and the editor all describe a version with this
+structure; ``validate_spec`` checks it whole and ``build_version`` writes it.
+
+    section  = {code, title: {kk, ru, en}, theme, repeat, repeat_label: {..}, relevant, questions: [..]}
+    question = {name, type, label: {..}, hint: {..}, required, relevant, constraint,
+                constraint_message: {..}, choices: [{name, label: {..}}], provisions: [codes]}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from dozor.core.i18n import LANGUAGE_CODES
+from dozor.methodology import expressions
+from dozor.methodology.models import ChecklistTemplate, Question, QuestionType, Section, TemplateVersion
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+RESERVED = {"dozor_template", "dozor_version", "instanceid", "meta"}
+NUMERIC = {QuestionType.INTEGER, QuestionType.DECIMAL}
+SELECTS = {QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE}
+
+Spec = list[dict[str, Any]]
+
+
+def _has_text(value: Any) -> bool:
+    return isinstance(value, dict) and any(
+        isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGUAGE_CODES
+    )
+
+
+def validate_spec(
+    sections: Spec, *, provision_codes: set[str] | None = None, theme_codes: set[str] | None = None
+) -> list[str]:
+    """Every problem in the version, each with the section and question it concerns."""
+    errors: list[str] = []
+    seen_names: set[str] = set()
+    seen_sections: set[str] = set()
+    if not sections:
+        errors.append(_("The template has no sections."))
+    for section in sections:
+        where = _("section %(code)s") % {"code": section.get("code") or "?"}
+        code = section.get("code") or ""
+        if not NAME_RE.match(code):
+            errors.append(f"{where}: " + _("the code must be lowercase Latin letters, digits and _"))
+        elif code in seen_sections:
+            errors.append(f"{where}: " + _("the code is used twice"))
+        seen_sections.add(code)
+        if not _has_text(section.get("title")):
+            errors.append(f"{where}: " + _("the title is missing"))
+        if theme_codes is not None and section.get("theme") and section["theme"] not in theme_codes:
+            errors.append(f"{where}: " + _("unknown theme '%(code)s'") % {"code": section["theme"]})
+        if section.get("relevant"):
+            try:
+                expressions.check(section["relevant"], allowed_names=set(seen_names))
+            except expressions.ExpressionError as exc:
+                errors.append(f"{where}: " + _("condition: %(error)s") % {"error": exc})
+        questions = section.get("questions") or []
+        if not questions:
+            errors.append(f"{where}: " + _("the section has no questions"))
+        for question in questions:
+            name = question.get("name") or "?"
+            at = _("question %(name)s") % {"name": name}
+            if not NAME_RE.match(name) or name in RESERVED:
+                errors.append(f"{at}: " + _("the field name must be lowercase Latin letters, digits and _"))
+            elif name in seen_names:
+                errors.append(f"{at}: " + _("the field name is used twice"))
+            qtype = question.get("type")
+            if qtype not in QuestionType.values:
+                errors.append(f"{at}: " + _("unknown question type '%(type)s'") % {"type": qtype})
+            if not _has_text(question.get("label")):
+                errors.append(f"{at}: " + _("the question text is missing"))
+            if question.get("relevant"):
+                try:
+                    expressions.check(question["relevant"], allowed_names=set(seen_names))
+                except expressions.ExpressionError as exc:
+                    errors.append(f"{at}: " + _("condition: %(error)s") % {"error": exc})
+            if question.get("constraint"):
+                if qtype not in NUMERIC:
+                    errors.append(f"{at}: " + _("only number questions can have a constraint"))
+                try:
+                    expressions.check(question["constraint"], allowed_names=set(seen_names), allow_dot=True)
+                except expressions.ExpressionError as exc:
+                    errors.append(f"{at}: " + _("constraint: %(error)s") % {"error": exc})
+                if not _has_text(question.get("constraint_message")):
+                    errors.append(f"{at}: " + _("a constraint needs a message"))
+            choices = question.get("choices") or []
+            if qtype in SELECTS:
+                names = [c.get("name") for c in choices]
+                if len(choices) < 2:
+                    errors.append(f"{at}: " + _("a choice question needs at least two choices"))
+                if len(set(names)) != len(names) or not all(
+                    isinstance(n, str) and NAME_RE.match(n) for n in names
+                ):
+                    errors.append(f"{at}: " + _("choice names must be unique lowercase Latin identifiers"))
+                if not all(_has_text(c.get("label")) for c in choices):
+                    errors.append(f"{at}: " + _("every choice needs a label"))
+            elif choices:
+                errors.append(f"{at}: " + _("only choice questions have choices"))
+            if provision_codes is not None:
+                unknown = sorted(set(question.get("provisions") or []) - provision_codes)
+                if unknown:
+                    errors.append(
+                        f"{at}: " + _("unknown provisions %(codes)s") % {"codes": ", ".join(unknown)}
+                    )
+            seen_names.add(name)
+    return errors
+
+
+def _texts(value: Any, field: str) -> dict[str, str]:
+    value = value if isinstance(value, dict) else {}
+    return {f"{field}_{lang}": str(value.get(lang) or "").strip() for lang in LANGUAGE_CODES}
+
+
+def build_version(
+    *,
+    template: ChecklistTemplate,
+    sections: Spec,
+    number: int,
+    status: str,
+    source: str,
+    actor: Any = None,
+    note: str = "",
+    import_report: list[str] | None = None,
+) -> TemplateVersion:
+    """Write a validated spec as a new version (the caller validated it and holds a transaction)."""
+    from django.utils import timezone
+
+    from dozor.standards.models import Provision, Theme
+
+    themes = {t.code: t for t in Theme.objects.all()}
+    provisions = {p.code: p for p in Provision.objects.all()}
+    published = status == TemplateVersion.Status.PUBLISHED
+    version = TemplateVersion.objects.create(
+        template=template,
+        number=number,
+        status=status,
+        source=source,
+        note=note[:300],
+        import_report=import_report or [],
+        created_by=actor,
+        published_at=timezone.now() if published else None,
+        published_by=actor if published else None,
+    )
+    links = []
+    for s_order, data in enumerate(sections):
+        section = Section.objects.create(
+            version=version,
+            order=s_order,
+            code=data["code"],
+            theme=themes.get(data.get("theme") or ""),
+            repeat=bool(data.get("repeat")),
+            relevant=data.get("relevant") or "",
+            **_texts(data.get("title"), "title"),
+            **_texts(data.get("repeat_label"), "repeat_label"),
+        )
+        questions = data.get("questions") or []
+        created = Question.objects.bulk_create(
+            [
+                Question(
+                    section=section,
+                    order=q_order,
+                    name=q["name"],
+                    type=q["type"],
+                    required=bool(q.get("required")),
+                    relevant=q.get("relevant") or "",
+                    constraint=q.get("constraint") or "",
+                    choices=[
+                        {"name": c["name"], **_texts(c.get("label"), "label")} for c in q.get("choices") or []
+                    ],
+                    **_texts(q.get("label"), "label"),
+                    **_texts(q.get("hint"), "hint"),
+                    **_texts(q.get("constraint_message"), "constraint_message"),
+                )
+                for q_order, q in enumerate(questions)
+            ]
+        )
+        for question, q in zip(created, questions, strict=True):
+            links += [
+                Question.provisions.through(question_id=question.pk, provision_id=provisions[code].pk)
+                for code in q.get("provisions") or []
+                if code in provisions
+            ]
+    Question.provisions.through.objects.bulk_create(links)
+    return version
+
+
+def _lang_dict(obj: Any, field: str) -> dict[str, str]:
+    return {lang: getattr(obj, f"{field}_{lang}") for lang in LANGUAGE_CODES}
+
+
+def version_to_spec(version: TemplateVersion) -> Spec:
+    """The version as plain data (used for copying into a new draft and for comparisons)."""
+    result: Spec = []
+    sections = version.sections.select_related("theme").prefetch_related("questions__provisions")
+    for section in sections:
+        result.append(
+            {
+                "code": section.code,
+                "title": _lang_dict(section, "title"),
+                "theme": section.theme.code if section.theme else None,
+                "repeat": section.repeat,
+                "repeat_label": _lang_dict(section, "repeat_label"),
+                "relevant": section.relevant,
+                "questions": [
+                    {
+                        "name": q.name,
+                        "type": q.type,
+                        "label": _lang_dict(q, "label"),
+                        "hint": _lang_dict(q, "hint"),
+                        "required": q.required,
+                        "relevant": q.relevant,
+                        "constraint": q.constraint,
+                        "constraint_message": _lang_dict(q, "constraint_message"),
+                        "choices": [
+                            {
+                                "name": c["name"],
+                                "label": {lang: c.get(f"label_{lang}", "") for lang in LANGUAGE_CODES},
+                            }
+                            for c in q.choices
+                        ],
+                        "provisions": sorted(p.code for p in q.provisions.all()),
+                    }
+                    for q in section.questions.all()
+                ],
+            }
+        )
+    return result

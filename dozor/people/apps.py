@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PeopleConfig(AppConfig):
+    name = "dozor.people"
+    label = "people"
+    verbose_name = _("People")
+
+    def ready(self) -> None:
+        from dozor.people import pack
+
+        pack.register()

@@ -1,0 +1,148 @@
+"""Who sees planning. Coordinators see and run everything. Council members and monitors read
+plans, risk scores and budgets, but an *unannounced* planned visit is secret: besides coordinators
+only the members of its own visiting group see it, its dates or its cost - in lists, totals,
+calendars, exports and the API alike. Liaisons, trainers and anonymous users see nothing of
+planning. Every time a secret visit is shown to someone, the audit log records who saw which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from dozor.accounts.access import active_user, can
+from dozor.accounts.audit import audit_record
+from dozor.accounts.models import AuditEvent
+from dozor.planning.models import (
+    CostRate,
+    Expense,
+    Fare,
+    GroupMember,
+    Incident,
+    Plan,
+    PlannedVisit,
+    Proposal,
+    RiskFactor,
+    Unavailability,
+)
+
+
+def plans_visible_to(user: Any) -> QuerySet[Plan]:
+    return Plan.objects.all() if can(user, "planning.view") else Plan.objects.none()
+
+
+def planned_visits_visible_to(user: Any) -> QuerySet[PlannedVisit]:
+    """Announced visits for every planning reader; unannounced ones only for coordinators and the
+    visit's own group (through the user's person record)."""
+    if not can(user, "planning.view"):
+        return PlannedVisit.objects.none()
+    if can(user, "planning.manage"):
+        return PlannedVisit.objects.all()
+    staff = active_user(user)
+    assert staff is not None
+    own = GroupMember.objects.filter(person__user=staff).values("planned_visit_id")
+    return PlannedVisit.objects.filter(Q(announced=True) | Q(pk__in=own))
+
+
+def own_planned_visits(user: Any) -> QuerySet[PlannedVisit]:
+    """The planned visits whose group the user is in (their calendar), whatever their role."""
+    staff = active_user(user)
+    if staff is None or not can(staff, "planning.view"):
+        return PlannedVisit.objects.none()
+    return PlannedVisit.objects.filter(group__person__user=staff).distinct()
+
+
+def planned_visit_for_user(user: Any, pk: int | str, *, manage: bool = False) -> PlannedVisit:
+    try:
+        visit = (
+            planned_visits_visible_to(user)
+            .select_related("plan", "facility__type", "facility__region", "facility__authority", "visit_type")
+            .get(pk=pk)
+        )
+    except (PlannedVisit.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if manage and not can(user, "planning.manage"):
+        raise PermissionDenied
+    return visit
+
+
+def plan_for_user(user: Any, pk: int | str, *, manage: bool = False) -> Plan:
+    try:
+        plan = plans_visible_to(user).get(pk=pk)
+    except (Plan.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if manage and not can(user, "planning.manage"):
+        raise PermissionDenied
+    return plan
+
+
+def proposals_visible_to(user: Any) -> QuerySet[Proposal]:
+    """Proposals hold unannounced visits of every group: coordinators only."""
+    return Proposal.objects.all() if can(user, "planning.manage") else Proposal.objects.none()
+
+
+def proposal_for_user(user: Any, pk: int | str) -> Proposal:
+    try:
+        return proposals_visible_to(user).select_related("plan").get(pk=pk)
+    except (Proposal.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def group_members_visible_to(user: Any) -> QuerySet[GroupMember]:
+    return GroupMember.objects.filter(planned_visit__in=planned_visits_visible_to(user))
+
+
+def expenses_visible_to(user: Any) -> QuerySet[Expense]:
+    return Expense.objects.filter(planned_visit__in=planned_visits_visible_to(user))
+
+
+def incidents_visible_to(user: Any) -> QuerySet[Incident]:
+    return Incident.objects.all() if can(user, "planning.view") else Incident.objects.none()
+
+
+def risk_factors_visible_to(user: Any) -> QuerySet[RiskFactor]:
+    return RiskFactor.objects.all() if can(user, "planning.view") else RiskFactor.objects.none()
+
+
+def cost_rates_visible_to(user: Any) -> QuerySet[CostRate]:
+    return CostRate.objects.all() if can(user, "planning.view") else CostRate.objects.none()
+
+
+def fares_visible_to(user: Any) -> QuerySet[Fare]:
+    return Fare.objects.all() if can(user, "planning.view") else Fare.objects.none()
+
+
+def unavailabilities_visible_to(user: Any) -> QuerySet[Unavailability]:
+    return Unavailability.objects.all() if can(user, "planning.view") else Unavailability.objects.none()
+
+
+def audit_secret_views(user: Any, visits: Iterable[PlannedVisit], *, via: str) -> None:
+    """Record that ``user`` was shown these planned visits, if any of them is unannounced.
+
+    One audit event per page, export or API response (not one per row), listing the secret ids."""
+    secret = sorted(v.pk for v in visits if not v.announced)
+    if not secret:
+        return
+    staff = active_user(user)
+    audit_record(
+        actor=staff,
+        action=AuditEvent.Action.READ,
+        object_type="planning.plannedvisit",
+        object_id=str(secret[0]) if len(secret) == 1 else "",
+        object_repr=f"{len(secret)} unannounced planned visit(s) via {via}"[:300],
+        changes={"ids": secret, "via": via},
+    )
+
+
+def audit_proposal_view(user: Any, proposal: Proposal, *, via: str) -> None:
+    """A proposal lists unannounced visits of every group: each showing of it is audited too."""
+    audit_record(
+        actor=active_user(user),
+        action=AuditEvent.Action.READ,
+        obj=proposal,
+        changes={"visits": len(proposal.payload or []), "via": via},
+    )

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlanningConfig(AppConfig):
+    name = "dozor.planning"
+    label = "planning"
+    verbose_name = _("Planning")
+
+    def ready(self) -> None:
+        from dozor.planning import pack
+
+        pack.register()

@@ -1,0 +1,196 @@
+"""The public version of a visit report as documents: PDF (WeasyPrint) and DOCX (python-docx).
+
+Both are drawn from the PUBLIC TEXT only (the internal text with the accepted redactions replaced
+by their markers, ``dozor.publishing.portal.public_text``) and from facts about the visit that are public
+anyway (place, region, type, dates): never from ``dozor.visits.report_content.build``, whose findings,
+team, quotes and annexes come from the internal data. The look (print CSS, DejaVu Sans for Cyrillic
+and the Kazakh letters, page counters, letterhead rule, Word styles) is the internal report's,
+reused from ``dozor.visits.documents``.
+
+Rendering a PDF takes a second or more, so documents are cached by a hash of everything they show:
+a changed text gives a new key, and the views look a version up through ``published_reports()``
+before they ask for its document, so a withdrawn version is never served from the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from dozor.core.i18n import pick
+from dozor.core.models import CountryPack
+from dozor.publishing.models import PublicReport
+from dozor.publishing.portal import LANGUAGES, ordered_sections
+from dozor.visits.documents import (
+    CONTENT_TYPES,
+    a4_document,
+    letterhead,
+    page_counter_css,
+    render_pdf,
+)
+from dozor.visits.models import ReportSection
+
+FORMATS = ("pdf", "docx")
+__all__ = ["CONTENT_TYPES", "FORMATS", "PublicDocument", "blocks", "filename", "public_document", "render"]
+CACHE_SECONDS = 24 * 3600
+
+
+def blocks(text: str) -> list[tuple[str, str]]:
+    """Section text as ("heading" | "paragraph", text): one paragraph per line, "## " starts a
+    sub-heading (how ``ReportContent.as_text`` writes the themes of the findings)."""
+    out: list[tuple[str, str]] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        line = line.strip()
+        if line.startswith("## "):
+            out.append(("heading", line[3:].strip()))
+        elif line:
+            out.append(("paragraph", line))
+    return out
+
+
+@dataclass
+class PublicSection:
+    number: int
+    key: str
+    title: str
+    blocks: list[tuple[str, str]]
+
+
+@dataclass
+class PublicDocument:
+    lang: str
+    npm_name: str
+    title: str
+    facts: list[tuple[str, str]]
+    notice: str
+    sections: list[PublicSection]
+
+    def key(self, fmt: str) -> str:
+        payload = json.dumps([fmt, asdict(self)], ensure_ascii=False, sort_keys=True)
+        return "publishing:public-document:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _dates(start: Any, end: Any) -> str:
+    if end is None or end == start:
+        return f"{start:%d.%m.%Y}"
+    return f"{start:%d.%m.%Y} – {end:%d.%m.%Y}"
+
+
+def notice() -> str:
+    return _(
+        "Public version. Names, identification numbers and other details that could identify a person "
+        "have been removed; “[…]” marks text that was removed."
+    )
+
+
+def public_document(version: PublicReport, texts: dict[str, str]) -> PublicDocument:
+    """What the documents show: public facts about the visit and the public text (``texts``)."""
+    lang = version.lang if version.lang in LANGUAGES else "ru"
+    visit = version.report.visit
+    facility = visit.facility
+    with translation.override(lang):
+        pack = CountryPack.objects.order_by("-loaded_at").first()
+        labels = dict(ReportSection.Key.choices)
+        place = pick(facility, "name", lang)
+        facts = [
+            (_("Place"), place),
+            (_("Region"), pick(facility.region, "name", lang)),
+            (_("Type of place"), pick(facility.type, "name", lang)),
+            (_("Authority"), pick(facility.authority, "name", lang)),
+            (_("Visit type"), pick(visit.visit_type, "name", lang)),
+            (_("Dates of the visit"), _dates(visit.started_on, visit.ended_on)),
+        ]
+        if version.published_at:
+            facts.append((_("Published on"), formats.date_format(timezone.localdate(version.published_at))))
+        sections = [
+            PublicSection(number=n, key=key, title=str(labels.get(key, key)), blocks=blocks(text))
+            for n, (key, text) in enumerate(ordered_sections(texts), 1)
+        ]
+        return PublicDocument(
+            lang=lang,
+            npm_name=pick(pack, "npm_name", lang) if pack else "",
+            title=_("Report on the visit to %(place)s") % {"place": place},
+            facts=[(str(label), value) for label, value in facts if value],
+            notice=notice(),
+            sections=sections,
+        )
+
+
+def filename(version: PublicReport, fmt: str) -> str:
+    """An ASCII file name: facility code, first day of the visit, language."""
+    visit = version.report.visit
+    code = slugify(visit.facility.code) or f"visit-{visit.pk}"
+    return f"public-report-{code}-{visit.started_on:%Y-%m-%d}-{slugify(version.lang)}.{fmt}"
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+
+def document_html(document: PublicDocument) -> str:
+    with translation.override(document.lang):
+        return render_to_string(
+            "public/document.html",
+            {"d": document, "page_counter": mark_safe(page_counter_css())},  # CSS-escaped there
+        )
+
+
+def document_pdf(document: PublicDocument) -> bytes:
+    return render_pdf(document_html(document))
+
+
+# --- DOCX ---------------------------------------------------------------------------------------
+
+
+def document_docx(document: PublicDocument) -> bytes:
+    with translation.override(document.lang):
+        return _docx(document)
+
+
+def _docx(document: PublicDocument) -> bytes:
+
+    doc = a4_document(document.lang)
+    doc.core_properties.title = document.title
+    letterhead(doc, document.npm_name, document.title)
+    for label, value in document.facts:
+        line = doc.add_paragraph()
+        line.paragraph_format.space_after = 0
+        line.add_run(f"{label}: ").bold = True
+        line.add_run(value)
+    doc.add_paragraph().add_run(document.notice).italic = True
+    for sec in document.sections:
+        doc.add_heading(f"{sec.number}. {sec.title}", level=1)
+        for kind, text in sec.blocks:
+            if kind == "heading":
+                doc.add_heading(text, level=2)
+            else:
+                doc.add_paragraph(text)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+# --- one entry point for the views ----------------------------------------------------------------
+
+
+def render(*, document: PublicDocument, fmt: str) -> bytes:
+    """The public document as ``fmt`` (pdf, docx), from the cache when the same text was rendered
+    before. Raises ValueError for another format."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    key = document.key(fmt)
+    data = cache.get(key)
+    if isinstance(data, bytes):
+        return data
+    data = document_pdf(document) if fmt == "pdf" else document_docx(document)
+    cache.set(key, data, CACHE_SECONDS)
+    return data

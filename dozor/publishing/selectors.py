@@ -1,0 +1,265 @@
+"""Reads of the redaction workflow: the lists, one version with access checked, the names the
+detectors look for, and the pieces of text the editor page shows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from dozor.accounts.access import active_user
+from dozor.accounts.models import AuditEvent, Role
+from dozor.people.models import Person
+from dozor.publishing.access import can_redact, public_reports_visible_to
+from dozor.publishing.models import PublicReport, Redaction
+from dozor.visits.access import reports_visible_to
+from dozor.visits.models import Interview, Report, ReportSection, TeamMember
+
+PUBLISHABLE = (Report.Status.APPROVED, Report.Status.SENT, Report.Status.PUBLISHED)
+
+
+def is_publishing_staff(user: Any) -> bool:
+    """Coordinators and council members: the only people who see the redaction work."""
+    staff = active_user(user)
+    return staff is not None and staff.role in (Role.COORDINATOR, Role.COUNCIL)
+
+
+def public_reports_list(user: Any, *, report_id: int | None = None) -> QuerySet[PublicReport]:
+    """The public versions the user may see, with what the list shows loaded up front."""
+    query = public_reports_visible_to(user)
+    if report_id is not None:
+        query = query.filter(report_id=report_id)
+    return query.select_related("report__visit__facility", "editor", "approver").annotate(
+        proposed_count=Count("redactions", filter=Q(redactions__state=Redaction.State.PROPOSED)),
+        accepted_count=Count("redactions", filter=Q(redactions__state=Redaction.State.ACCEPTED)),
+    )
+
+
+def reports_without_public_version(user: Any) -> QuerySet[Report]:
+    """Reports a coordinator may make a public version of (approved, sent or already published)
+    that have none yet."""
+    if not can_redact(user):
+        return Report.objects.none()
+    return (
+        reports_visible_to(user)
+        .filter(status__in=PUBLISHABLE, public_versions__isnull=True)
+        .select_related("visit__facility")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def public_report_for_user(user: Any, pk: int) -> PublicReport:
+    """The version if the user may see the redaction work, else 404."""
+    found = public_reports_visible_to(user).select_related("report__visit__facility", "editor", "approver")
+    public = found.filter(pk=pk).first()
+    if public is None:
+        raise Http404
+    return public
+
+
+def redaction_for_user(user: Any, pk: int) -> Redaction:
+    redaction = (
+        Redaction.objects.filter(public_report__in=public_reports_visible_to(user), pk=pk)
+        .select_related("public_report")
+        .first()
+    )
+    if redaction is None:
+        raise Http404
+    return redaction
+
+
+def publishable_report_for_user(user: Any, pk: int) -> Report:
+    report = reports_visible_to(user).select_related("visit__facility").filter(pk=pk).first()
+    if report is None or not is_publishing_staff(user):
+        raise Http404
+    return report
+
+
+def last_return_reason(public_report: PublicReport) -> str:
+    """Why the version was last sent back to redaction (kept in the audit log), if it was."""
+    events = AuditEvent.objects.filter(
+        object_type="publishing.publicreport", object_id=str(public_report.pk), changes__has_key="reason"
+    ).order_by("-id")
+    for event in events[:1]:
+        return str(event.changes.get("reason", ""))
+    return ""
+
+
+# --- the names the detectors look for --------------------------------------------------------------
+
+
+@dataclass
+class Names:
+    names: list[str]
+    interview_ids: list[int]  # interviews whose identity was decrypted (audited by the service)
+
+
+_DIGIT = re.compile(r"\d")
+_PARTS = re.compile(r"[,;\n/()]+")
+_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_LATIN = dict(
+    zip(
+        "абвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюяә",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "g",
+            "d",
+            "e",
+            "yo",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "q",
+            "l",
+            "m",
+            "n",
+            "n",
+            "o",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "u",
+            "u",
+            "f",
+            "kh",
+            "h",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "-",
+            "y",
+            "i",
+            "-",
+            "e",
+            "yu",
+            "ya",
+            "a",
+        ],
+        strict=True,
+    )
+)
+
+
+def _stems(part: str) -> list[str]:
+    """What must occur in a text for a name part to be there in some grammatical case: its stem
+    (the ending may change: Ахметова, Ахметовой), in Cyrillic and in a Latin transliteration."""
+    word = part.lower()
+    stem = word[: max(3, len(word) - 3)]
+    latin = "".join(_LATIN.get(c, c) for c in stem).replace("-", "")
+    return [stem, latin] if latin != stem else [stem]
+
+
+def _identity_parts(identity: str) -> list[str]:
+    """The name in an interview's free-text identity ("name, date of birth, cell"): the parts
+    without digits (a date or a cell number is no name, and the detectors find those anyway)."""
+    parts = []
+    for part in _PARTS.split(identity):
+        part = part.strip(" .\t")
+        if part and not _DIGIT.search(part) and len(part.split()) <= 4:
+            parts.append(part)
+    return parts
+
+
+def names_to_redact(report: Report, text: str) -> Names:
+    """The names of registry persons, of the visit's interviewees (their recorded identity) and of
+    the visit's team that may occur in ``text``: the detectors find every grammatical form of a
+    name, so a name is passed when the stem of one of its parts occurs (a cheap test first, since
+    the registry is large and every name passed widens the detectors' search)."""
+    haystack = text.lower()
+    found: set[str] = set()
+
+    def keep(name: str) -> None:
+        name = " ".join(name.split())
+        parts = [p for p in _WORDS.findall(name) if len(p) >= 3]
+        if any(stem in haystack for p in parts for stem in _stems(p)):
+            found.add(name)
+
+    for last, first, patronymic in Person.objects.values_list("last_name", "first_name", "patronymic"):
+        keep(" ".join(p for p in (last, first, patronymic) if p))
+    interview_ids: list[int] = []
+    for interview in Interview.objects.filter(visit_id=report.visit_id).only("id", "identity"):
+        identity = interview.identity or ""
+        if identity.strip():
+            interview_ids.append(interview.pk)
+            for part in _identity_parts(identity):
+                keep(part)
+    for member in TeamMember.objects.filter(visit_id=report.visit_id).select_related("user"):
+        keep(member.user.get_full_name())
+    return Names(names=sorted(found), interview_ids=interview_ids)
+
+
+# --- what the editor page shows --------------------------------------------------------------------
+
+
+@dataclass
+class Piece:
+    text: str
+    redaction: Redaction | None = None
+
+
+@dataclass
+class SectionView:
+    key: str
+    title: str
+    source: str
+    pieces: list[Piece] = field(default_factory=list)
+    redactions: list[Redaction] = field(default_factory=list)
+
+    @property
+    def proposed(self) -> int:
+        return sum(1 for r in self.redactions if r.state == Redaction.State.PROPOSED)
+
+
+def section_titles() -> dict[str, str]:
+    return {str(key): str(label) for key, label in ReportSection.Key.choices}
+
+
+def _pieces(text: str, redactions: list[Redaction]) -> list[Piece]:
+    """The text cut at the proposed and accepted redactions (rejected ones stay plain text)."""
+    pieces: list[Piece] = []
+    position = 0
+    for redaction in redactions:
+        if redaction.state == Redaction.State.REJECTED or redaction.start < position:
+            continue
+        if redaction.start > position:
+            pieces.append(Piece(text[position : redaction.start]))
+        pieces.append(Piece(text[redaction.start : redaction.end], redaction))
+        position = redaction.end
+    pieces.append(Piece(text[position:]))
+    return [p for p in pieces if p.text]
+
+
+def section_views(public_report: PublicReport) -> list[SectionView]:
+    titles = section_titles()
+    by_section: dict[str, list[Redaction]] = {}
+    for redaction in (
+        Redaction.objects.filter(public_report=public_report)
+        .select_related("decided_by")
+        .order_by("section", "start", "end", "id")
+    ):
+        by_section.setdefault(redaction.section, []).append(redaction)
+    views = []
+    for key, text in public_report.source.items():
+        redactions = by_section.get(key, [])
+        views.append(
+            SectionView(
+                key=key,
+                title=titles.get(key, key),
+                source=text,
+                pieces=_pieces(text, redactions),
+                redactions=redactions,
+            )
+        )
+    return views

@@ -1,0 +1,553 @@
+"""Writes of the redaction workflow: a public version of a visit report, made by removing text.
+
+Rules (docs/decisions/0008-publishing.md, docs/permissions.md):
+
+- Start: coordinators, from a report that was approved or sent to the authority (or is already
+  published in another language) - never from a draft or a report in review ("publishing without
+  approval"). One public version per report and language. ``source`` is the report's text without
+  the internal annexes (``dozor.visits.report_content.build(internal=False, evidence=False)``), kept as it
+  was when the version was started, so that the redactions' offsets stay valid.
+- Detection proposes redactions (``dozor.publishing.detectors.detect``) with the names to look for:
+  persons of the registry, the identities recorded for the visit's interviews (decrypted here; each
+  decryption is audited as a read) and the names of the visit's team. Team members are NPM members
+  whose names may legitimately appear, but they are proposed like any other name: a rejected
+  proposal costs one click, a missed name cannot be taken back once published.
+- Redacting (deciding proposals, adding spans): coordinators, while the version is a draft. A span
+  never overlaps another proposed or accepted one; a redaction the editor adds is accepted at once.
+- Submit: the editor, once every proposal is decided; the submitter becomes the version's editor.
+- Approve: a second person (coordinator or council member) who is neither the editor nor anyone who
+  decided or added a redaction of this version (four eyes: the approver did none of the redacting).
+- Return (with a reason): coordinators and council members send a submitted or approved version back
+  to draft; a withdrawn version is reopened the same way.
+- Publish: coordinators, only an approved version whose report is still approved, sent or published.
+  The visit report's status becomes ``published``. Withdraw: coordinators; the version becomes
+  ``withdrawn`` (``published_at`` kept); when no other language of the report is still published the
+  report goes back to ``sent`` if it had been sent (``sent_on`` set), else ``approved``.
+
+Every function is keyword-only, checks the actor's rights, validates everything before writing
+(bad input changes nothing), runs in one transaction under a row lock of the public version (and of
+the report where its status is read) and writes the audit log - never the removed text itself.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dozor.accounts.access import active_user
+from dozor.accounts.audit import audit_record, diff, snapshot
+from dozor.accounts.models import AuditEvent, Role, User
+from dozor.publishing import selectors
+from dozor.publishing.access import can_approve, can_redact
+from dozor.publishing.detectors import detect
+from dozor.publishing.models import PublicReport, Redaction
+from dozor.visits import report_content
+from dozor.visits.models import Report
+
+LANGUAGES = report_content.LANGUAGES
+PUBLISHABLE = (Report.Status.APPROVED, Report.Status.SENT, Report.Status.PUBLISHED)
+DEFAULT_REPLACEMENT = "[…]"
+MAX_REPLACEMENT = 60
+Status = PublicReport.Status
+State = Redaction.State
+
+
+def _require_redactor(actor: User) -> None:
+    if not can_redact(actor):
+        raise PermissionDenied
+
+
+def _require_reviewer(actor: User) -> User:
+    staff = active_user(actor)
+    if staff is None or staff.role not in (Role.COORDINATOR, Role.COUNCIL):
+        raise PermissionDenied
+    return staff
+
+
+def _locked(public_report: PublicReport) -> PublicReport:
+    """The version's row, read again and locked until the transaction ends."""
+    return PublicReport.objects.select_for_update().get(pk=public_report.pk)
+
+
+def _refresh(public_report: PublicReport, locked: PublicReport) -> None:
+    for name in ("status", "editor_id", "submitted_at", "approver_id", "approved_at", "published_at"):
+        setattr(public_report, name, getattr(locked, name))
+    public_report.withdrawn_at, public_report.updated_at = locked.withdrawn_at, locked.updated_at
+
+
+def _wrong_status(message: str) -> ValidationError:
+    return ValidationError(message, code="status")
+
+
+def _require_draft(locked: PublicReport) -> None:
+    if locked.status != Status.DRAFT:
+        raise _wrong_status(
+            _("Redactions change only while the public version is being redacted; it is “%(status)s”.")
+            % {"status": locked.get_status_display()}
+        )
+
+
+def _not_approved_message() -> str:
+    return _(
+        "The report has not been approved: publishing without approval is refused. A public version "
+        "can be made only from an approved report or one sent to the authority."
+    )
+
+
+# --- starting ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def public_version_start(*, actor: User, report: Report, lang: str) -> PublicReport:
+    """A new public version of ``report`` in ``lang``, with the detectors' proposals."""
+    _require_redactor(actor)
+    locked_report = Report.objects.select_for_update().select_related("visit").get(pk=report.pk)
+    problems: list[ValidationError] = []
+    if lang not in LANGUAGES:
+        problems.append(ValidationError(_("Choose the language of the public version."), code="lang"))
+    if locked_report.status not in PUBLISHABLE:
+        problems.append(ValidationError(_not_approved_message(), code="not_approved"))
+    if lang in LANGUAGES and PublicReport.objects.filter(report=locked_report, lang=lang).exists():
+        problems.append(
+            ValidationError(
+                _("A public version of this report in this language already exists."), code="exists"
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+    source = report_content.build(locked_report, lang=lang, internal=False, evidence=False).as_text()
+    found = selectors.names_to_redact(locked_report, "\n".join(source.values()))
+    public = PublicReport.objects.create(report=locked_report, lang=lang, source=source, editor=actor)
+    for interview_id in found.interview_ids:
+        # the identities were decrypted to look for them in the text: a read of confidential data
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.READ,
+            object_type="visits.interview",
+            object_id=str(interview_id),
+            changes={"fields": ["identity"], "purpose": "redaction", "public_report": public.pk},
+        )
+    proposals: list[Redaction] = []
+    for key, text in source.items():
+        end = 0
+        for span in sorted(detect(text, names=found.names), key=lambda s: (s.start, s.end)):
+            if span.start < end or span.end <= span.start or span.end > len(text):
+                continue  # the contract is non-overlapping spans inside the text; never trust it blindly
+            end = span.end
+            kind = span.kind if span.kind in Redaction.Kind.values else Redaction.Kind.PATTERN
+            proposals.append(
+                Redaction(
+                    public_report=public,
+                    section=key,
+                    start=span.start,
+                    end=span.end,
+                    original=text[span.start : span.end],
+                    kind=kind,
+                )
+            )
+    Redaction.objects.bulk_create(proposals)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=public,
+        changes={
+            "report": locked_report.pk,
+            "lang": lang,
+            "report_status": locked_report.status,
+            "proposed": dict(Counter(p.kind for p in proposals)),
+        },
+    )
+    return public
+
+
+# --- redacting --------------------------------------------------------------------------------------
+
+
+def _overlapping(
+    public_report: PublicReport, section: str, start: int, end: int, *, exclude: int | None = None
+) -> int:
+    """How many proposed or accepted redactions of the section overlap [start, end)."""
+    query = Redaction.objects.filter(
+        public_report=public_report,
+        section=section,
+        state__in=(State.PROPOSED, State.ACCEPTED),
+        start__lt=end,
+        end__gt=start,
+    )
+    if exclude is not None:
+        query = query.exclude(pk=exclude)
+    return query.count()
+
+
+def _overlap_error() -> ValidationError:
+    return ValidationError(
+        _(
+            "This span overlaps another redaction of the section that is proposed or accepted. "
+            "Decide or change that one instead."
+        ),
+        code="overlap",
+    )
+
+
+@transaction.atomic
+def redaction_decide(*, actor: User, redaction: Redaction, accept: bool) -> Redaction:
+    """Accept (remove the span) or reject (keep the text) a redaction; a decision may be changed
+    while the version is a draft."""
+    _require_redactor(actor)
+    public = _locked(redaction.public_report)
+    _require_draft(public)
+    locked = Redaction.objects.select_for_update().get(pk=redaction.pk)
+    new_state = State.ACCEPTED if accept else State.REJECTED
+    if locked.state == new_state:
+        return locked
+    if accept and _overlapping(public, locked.section, locked.start, locked.end, exclude=locked.pk):
+        raise _overlap_error()
+    before = snapshot(locked, ["state", "decided_by", "decided_at"])
+    locked.state = new_state
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["state", "decided_by", "decided_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        changes={
+            "public_report": public.pk,
+            "section": locked.section,
+            "span": [locked.start, locked.end],
+            "kind": locked.kind,
+            **diff(before, snapshot(locked, ["state", "decided_by", "decided_at"])),
+        },
+    )
+    redaction.state, redaction.decided_by, redaction.decided_at = locked.state, actor, locked.decided_at
+    return locked
+
+
+@transaction.atomic
+def redaction_add(
+    *,
+    actor: User,
+    public_report: PublicReport,
+    section: str,
+    start: int,
+    end: int,
+    kind: str = Redaction.Kind.MANUAL,
+    replacement: str = DEFAULT_REPLACEMENT,
+) -> Redaction:
+    """A span of a section that the editor removes (accepted at once). Whitespace at either end of
+    the span is left in the text. Refused, with nothing written, for a span outside the section's
+    text, an empty one, or one overlapping a proposed or accepted redaction."""
+    _require_redactor(actor)
+    public = _locked(public_report)
+    _require_draft(public)
+    text = public.source.get(section)
+    errors: dict[str, list[str]] = {}
+    if not isinstance(text, str):
+        raise ValidationError({"section": [_("The public version has no such section.")]}, code="section")
+    if kind not in Redaction.Kind.values:
+        errors["kind"] = [_("Choose the kind of the redaction.")]
+    replacement = (replacement or "").strip() or DEFAULT_REPLACEMENT
+    if len(replacement) > MAX_REPLACEMENT:
+        errors["replacement"] = [
+            _("The marker is at most %(count)s characters long.") % {"count": MAX_REPLACEMENT}
+        ]
+    if not (0 <= start < end <= len(text)):
+        errors.setdefault("text", []).append(_("The span lies outside the section's text or is empty."))
+    else:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            errors.setdefault("text", []).append(_("The span holds no text to remove."))
+        elif _overlapping(public, section, start, end):
+            errors.setdefault("text", []).append(_overlap_error().messages[0])
+    if errors:
+        raise ValidationError(errors)
+    redaction = Redaction.objects.create(
+        public_report=public,
+        section=section,
+        start=start,
+        end=end,
+        original=text[start:end],
+        kind=kind,
+        state=State.ACCEPTED,
+        replacement=replacement,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=redaction,
+        changes={
+            "public_report": public.pk,
+            "section": section,
+            "span": [start, end],
+            "kind": kind,
+            "state": redaction.state,
+            "replacement": replacement,
+        },
+    )
+    return redaction
+
+
+def find_occurrence(text: str, needle: str, occurrence: int) -> tuple[int, int] | None:
+    """The span of the ``occurrence``-th (from 1) exact occurrence of ``needle`` in ``text``,
+    counting occurrences as ``str.count`` does (without overlaps)."""
+    if not needle or occurrence < 1:
+        return None
+    position, search_from = -1, 0
+    for _n in range(occurrence):
+        position = text.find(needle, search_from)
+        if position < 0:
+            return None
+        search_from = position + len(needle)
+    return position, position + len(needle)
+
+
+@transaction.atomic
+def redaction_add_text(
+    *,
+    actor: User,
+    public_report: PublicReport,
+    section: str,
+    text: str,
+    occurrence: int = 1,
+    kind: str = Redaction.Kind.MANUAL,
+    replacement: str = DEFAULT_REPLACEMENT,
+) -> Redaction:
+    """``redaction_add`` for the ``occurrence``-th exact occurrence of ``text`` in the section (what
+    the page sends: no offsets, no JavaScript)."""
+    _require_redactor(actor)
+    source = public_report.source.get(section)
+    if not isinstance(source, str):
+        raise ValidationError({"section": [_("The public version has no such section.")]}, code="section")
+    needle = (text or "").strip()
+    if not needle:
+        raise ValidationError({"text": [_("Give the exact text to remove.")]}, code="required")
+    span = find_occurrence(source, needle, occurrence)
+    if span is None:
+        count = source.count(needle)
+        message = (
+            _("The text was not found in this section.")
+            if count == 0
+            else _(
+                "The text occurs %(count)s times in this section; choose an occurrence from 1 to %(count)s."
+            )
+            % {"count": count}
+        )
+        raise ValidationError({"text": [message]}, code="not_found")
+    return redaction_add(
+        actor=actor,
+        public_report=public_report,
+        section=section,
+        start=span[0],
+        end=span[1],
+        kind=kind,
+        replacement=replacement,
+    )
+
+
+def apply_redactions(source: Mapping[str, str], accepted: Iterable[Redaction]) -> dict[str, str]:
+    """The public text per section: ``source`` with each accepted redaction replaced by its
+    marker. The removed text is not kept anywhere in the result. The portal calls this with the
+    redactions of many versions loaded at once."""
+    by_section: dict[str, list[Redaction]] = {}
+    for redaction in sorted(accepted, key=lambda r: (r.section, r.start, r.end)):
+        by_section.setdefault(redaction.section, []).append(redaction)
+    result: dict[str, str] = {}
+    for key, text in source.items():
+        pieces: list[str] = []
+        position = 0
+        for redaction in by_section.get(key, []):
+            start, end = min(redaction.start, len(text)), min(redaction.end, len(text))
+            if end <= position:
+                continue  # inside a span already removed
+            pieces.append(text[position:start] if start > position else "")
+            pieces.append(redaction.replacement)
+            position = end
+        pieces.append(text[position:])
+        result[key] = "".join(pieces)
+    return result
+
+
+def public_text(public_report: PublicReport) -> dict[str, str]:
+    """The public text per section of one version (see ``apply_redactions``)."""
+    accepted = Redaction.objects.filter(public_report=public_report, state=State.ACCEPTED)
+    return apply_redactions(public_report.source, accepted)
+
+
+# --- the workflow ----------------------------------------------------------------------------------
+
+
+def _transition(
+    *,
+    actor: User,
+    public_report: PublicReport,
+    locked: PublicReport,
+    fields: dict[str, Any],
+    extra: dict[str, Any],
+) -> PublicReport:
+    names = list(fields)
+    before = snapshot(locked, names)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*names, "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        changes={**diff(before, snapshot(locked, names)), **extra},
+    )
+    _refresh(public_report, locked)
+    return public_report
+
+
+@transaction.atomic
+def public_version_submit(*, actor: User, public_report: PublicReport) -> PublicReport:
+    """Draft -> awaiting approval (coordinators), once every proposal has been decided."""
+    _require_redactor(actor)
+    locked = _locked(public_report)
+    if locked.status != Status.DRAFT:
+        raise _wrong_status(_("Only a public version being redacted can be submitted for approval."))
+    undecided = Redaction.objects.filter(public_report=locked, state=State.PROPOSED).count()
+    if undecided:
+        raise ValidationError(
+            _("%(count)s proposed redaction(s) are not decided yet: accept or reject each before submitting.")
+            % {"count": undecided},
+            code="undecided",
+        )
+    return _transition(
+        actor=actor,
+        public_report=public_report,
+        locked=locked,
+        fields={"status": Status.SUBMITTED, "editor": actor, "submitted_at": timezone.now()},
+        extra={},
+    )
+
+
+@transaction.atomic
+def public_version_approve(*, actor: User, public_report: PublicReport) -> PublicReport:
+    """Awaiting approval -> approved, by a second person (coordinator or council member)."""
+    staff = _require_reviewer(actor)
+    locked = _locked(public_report)
+    if locked.status != Status.SUBMITTED:
+        raise _wrong_status(_("Only a public version awaiting approval can be approved."))
+    redacted = Redaction.objects.filter(public_report=locked, decided_by=staff).exists()
+    if not can_approve(staff, locked) or redacted:
+        raise ValidationError(
+            _(
+                "You redacted this public version: a second person, who did not take part in the "
+                "redaction, must approve it."
+            ),
+            code="four_eyes",
+        )
+    return _transition(
+        actor=actor,
+        public_report=public_report,
+        locked=locked,
+        fields={"status": Status.APPROVED, "approver": actor, "approved_at": timezone.now()},
+        extra={},
+    )
+
+
+@transaction.atomic
+def public_version_return(*, actor: User, public_report: PublicReport, reason: str) -> PublicReport:
+    """Awaiting approval, approved or withdrawn -> back to redaction, with a reason (coordinators
+    and council members). The approval, if any, is cleared."""
+    _require_reviewer(actor)
+    locked = _locked(public_report)
+    if locked.status not in (Status.SUBMITTED, Status.APPROVED, Status.WITHDRAWN):
+        raise _wrong_status(
+            _("Only a public version awaiting approval, approved or withdrawn can be sent back to redaction.")
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the public version goes back to redaction.")]})
+    return _transition(
+        actor=actor,
+        public_report=public_report,
+        locked=locked,
+        fields={"status": Status.DRAFT, "submitted_at": None, "approver": None, "approved_at": None},
+        extra={"reason": reason[:500]},
+    )
+
+
+def _set_report_status(*, actor: User, report_id: int, status: str, why: str) -> None:
+    """The visit report's status, changed by a queryset update (the report's own workflow lives in
+    dozor.visits.services_reports and never reaches ``published``)."""
+    report = Report.objects.select_for_update().get(pk=report_id)
+    if report.status == status:
+        return
+    Report.objects.filter(pk=report_id).update(status=status, updated_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=report,
+        changes={"status": {"before": report.status, "after": status}, "by": why},
+    )
+
+
+@transaction.atomic
+def public_version_publish(*, actor: User, public_report: PublicReport) -> PublicReport:
+    """Approved -> published (coordinators); the visit report becomes ``published``."""
+    _require_redactor(actor)
+    locked = _locked(public_report)
+    report = Report.objects.select_for_update().get(pk=locked.report_id)
+    if locked.status != Status.APPROVED:
+        raise _wrong_status(
+            _(
+                "This public version has not been approved: publishing without approval is refused. "
+                "A second person must approve it first."
+            )
+        )
+    if report.status not in PUBLISHABLE:
+        raise _wrong_status(_not_approved_message())
+    _transition(
+        actor=actor,
+        public_report=public_report,
+        locked=locked,
+        fields={"status": Status.PUBLISHED, "published_at": timezone.now(), "withdrawn_at": None},
+        extra={},
+    )
+    _set_report_status(
+        actor=actor,
+        report_id=report.pk,
+        status=Report.Status.PUBLISHED,
+        why=f"publishing.publicreport:{locked.pk}",
+    )
+    return public_report
+
+
+@transaction.atomic
+def public_version_withdraw(*, actor: User, public_report: PublicReport, reason: str = "") -> PublicReport:
+    """Published -> withdrawn (coordinators): off the portal at once; ``published_at`` is kept.
+
+    When no other language of the report stays published, the report's status goes back to
+    ``sent`` if it was sent to the authority, else ``approved``."""
+    _require_redactor(actor)
+    locked = _locked(public_report)
+    report = Report.objects.select_for_update().get(pk=locked.report_id)
+    if locked.status != Status.PUBLISHED:
+        raise _wrong_status(_("Only a published public version can be withdrawn."))
+    _transition(
+        actor=actor,
+        public_report=public_report,
+        locked=locked,
+        fields={"status": Status.WITHDRAWN, "withdrawn_at": timezone.now()},
+        extra={"reason": (reason or "").strip()[:500]} if (reason or "").strip() else {},
+    )
+    still_published = PublicReport.objects.filter(report_id=report.pk, status=Status.PUBLISHED).exists()
+    if not still_published and report.status == Report.Status.PUBLISHED:
+        back = Report.Status.SENT if report.sent_on else Report.Status.APPROVED
+        _set_report_status(
+            actor=actor, report_id=report.pk, status=back, why=f"publishing.publicreport:{locked.pk}"
+        )
+    return public_report

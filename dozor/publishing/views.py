@@ -1,0 +1,326 @@
+"""Pages of the redaction workflow (see publishing/urls.py).
+
+Only coordinators and council members see any of them: everyone else gets 404 (anonymous visitors
+are sent to sign in), so the internal text never leaves the NPM. Council members read, compare and
+approve; coordinators also start, redact, publish and withdraw (a council member pressing one of
+those gets 403). Thin adapters: access through ``dozor.publishing.selectors``, one service call, render.
+Every form is a plain POST: no JavaScript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dozor.accounts.models import User
+from dozor.core.forms import add_service_errors, submit_form
+from dozor.publishing import selectors, services
+from dozor.publishing.access import can_approve, can_redact
+from dozor.publishing.forms import AddRedactionForm, DecideForm, ReasonForm, StartForm, WorkflowForm
+from dozor.publishing.models import PublicReport
+from dozor.visits.diff import version_diff
+
+SECTION = "publishing"
+
+STATUS_BADGES: dict[str, str] = {
+    PublicReport.Status.DRAFT.value: "",
+    PublicReport.Status.SUBMITTED.value: "badge-warn",
+    PublicReport.Status.APPROVED.value: "badge-ok",
+    PublicReport.Status.PUBLISHED.value: "badge-ok",
+    PublicReport.Status.WITHDRAWN.value: "badge-danger",
+}
+LANGUAGE_NAMES = dict((code, label) for code, label in StartForm.base_fields["lang"].choices)  # type: ignore[attr-defined]
+
+
+def _staff(request: HttpRequest) -> User:
+    """Coordinators and council members; anyone else must not learn that the pages exist."""
+    if not selectors.is_publishing_staff(request.user):
+        raise Http404
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+def public_version_list(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    report_id = _int(request.GET.get("report"))
+    report = selectors.publishable_report_for_user(user, report_id) if report_id is not None else None
+    versions = list(selectors.public_reports_list(user, report_id=report_id))
+    for version in versions:
+        version.badge = STATUS_BADGES.get(version.status, "")  # type: ignore[attr-defined]
+    ready = [] if report is not None else list(selectors.reports_without_public_version(user)[:50])
+    return render(
+        request,
+        "publishing/list.html",
+        {
+            "versions": versions,
+            "report": report,
+            "ready": ready,
+            "can_redact": can_redact(user),
+            "can_start": report is not None and can_redact(user) and report.status in services.PUBLISHABLE,
+            "languages": LANGUAGE_NAMES,
+            "section": SECTION,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def public_version_start(request: HttpRequest, report_pk: int) -> HttpResponse:
+    user = _staff(request)
+    report = selectors.publishable_report_for_user(user, report_pk)
+    if not can_redact(user):
+        raise PermissionDenied
+    existing = {p.lang: p for p in PublicReport.objects.filter(report=report)}
+    form = StartForm(request.POST or None)
+    if request.method == "POST":
+        public = submit_form(
+            form, lambda: services.public_version_start(actor=user, report=report, **form.values())
+        )
+        if public is not None:
+            messages.success(
+                request,
+                _("The public version was started: %(count)s redaction(s) proposed.")
+                % {"count": public.redactions.count()},
+            )
+            return redirect("publishing:editor", pk=public.pk)
+    return render(
+        request,
+        "publishing/start.html",
+        {
+            "report": report,
+            "form": form,
+            "existing": existing,
+            "languages": LANGUAGE_NAMES,
+            "section": SECTION,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@dataclass
+class Step:
+    action: str
+    label: str
+    form: forms.Form | None = None
+    danger: bool = False
+
+
+def _steps(user: User, public: PublicReport, *, bound: dict[str, forms.Form]) -> list[Step]:
+    status = PublicReport.Status
+    redactor = can_redact(user)
+    steps: list[Step] = []
+    if public.status == status.DRAFT and redactor:
+        steps.append(Step(WorkflowForm.SUBMIT, _("Submit for approval")))
+    if public.status == status.SUBMITTED and can_approve(user, public):
+        steps.append(Step(WorkflowForm.APPROVE, _("Approve the public version")))
+    if public.status == status.APPROVED and redactor:
+        steps.append(Step(WorkflowForm.PUBLISH, _("Publish")))
+    if public.status in (status.SUBMITTED, status.APPROVED, status.WITHDRAWN):
+        label = (
+            _("Reopen for redaction") if public.status == status.WITHDRAWN else _("Send back to redaction")
+        )
+        steps.append(Step(WorkflowForm.RETURN, label, bound.get(WorkflowForm.RETURN) or ReasonForm(), True))
+    if public.status == status.PUBLISHED and redactor:
+        steps.append(
+            Step(
+                WorkflowForm.WITHDRAW,
+                _("Withdraw from publication"),
+                bound.get(WorkflowForm.WITHDRAW) or ReasonForm(),
+                True,
+            )
+        )
+    return steps
+
+
+def _section_choices(public: PublicReport) -> list[tuple[str, str]]:
+    titles = selectors.section_titles()
+    return [(key, titles.get(key, key)) for key in public.source]
+
+
+def _editor_page(
+    request: HttpRequest,
+    public: PublicReport,
+    *,
+    template: str = "publishing/editor.html",
+    status: int = 200,
+    add_form: AddRedactionForm | None = None,
+    step_forms: dict[str, forms.Form] | None = None,
+    errors: list[str] | None = None,
+) -> HttpResponse:
+    user = _staff(request)
+    editable = can_redact(user) and public.status == PublicReport.Status.DRAFT
+    sections = selectors.section_views(public)
+    public_texts = services.public_text(public) if template.endswith("approve.html") else {}
+    return render(
+        request,
+        template,
+        {
+            "public": public,
+            "report": public.report,
+            "visit": public.report.visit,
+            "status_badge": STATUS_BADGES.get(public.status, ""),
+            "language": LANGUAGE_NAMES.get(public.lang, public.lang),
+            "sections": sections,
+            "public_texts": [(s, public_texts.get(s.key, "")) for s in sections],
+            "undecided": sum(s.proposed for s in sections),
+            "can_edit": editable,
+            "add_form": add_form
+            or (AddRedactionForm(sections=_section_choices(public)) if editable else None),
+            "steps": _steps(user, public, bound=step_forms or {}),
+            "errors": errors or [],
+            "return_reason": selectors.last_return_reason(public)
+            if public.status == PublicReport.Status.DRAFT
+            else "",
+            "may_approve": can_approve(user, public),
+            "section": SECTION,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def public_version_editor(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _staff(request)
+    return _editor_page(request, selectors.public_report_for_user(user, pk))
+
+
+@login_required
+@require_GET
+def public_version_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The approver's page: the public text as it will read, and approve / send back."""
+    user = _staff(request)
+    return _editor_page(
+        request, selectors.public_report_for_user(user, pk), template="publishing/approve.html"
+    )
+
+
+@login_required
+@require_POST
+def redaction_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _staff(request)
+    public = selectors.public_report_for_user(user, pk)
+    if not can_redact(user):
+        raise PermissionDenied
+    form = AddRedactionForm(request.POST, sections=_section_choices(public))
+    redaction = submit_form(
+        form, lambda: services.redaction_add_text(actor=user, public_report=public, **form.values())
+    )
+    if redaction is None:
+        return _editor_page(request, public, status=400, add_form=form)
+    messages.success(request, _("The text was marked for removal."))
+    return redirect(f"{reverse('publishing:editor', args=[public.pk])}#section-{redaction.section}")
+
+
+@login_required
+@require_POST
+def redaction_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _staff(request)
+    redaction = selectors.redaction_for_user(user, pk)
+    public = redaction.public_report
+    if not can_redact(user):
+        raise PermissionDenied
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        return _editor_page(request, public, status=400, errors=[_("Choose to remove or keep the text.")])
+    try:
+        services.redaction_decide(actor=user, redaction=redaction, **form.values())
+    except ValidationError as exc:
+        return _editor_page(request, public, status=400, errors=list(exc.messages))
+    return redirect(f"{reverse('publishing:editor', args=[public.pk])}#redaction-{redaction.pk}")
+
+
+def _parse(form: forms.Form) -> None:
+    if not form.is_valid():
+        raise ValidationError([error for errors in form.errors.values() for error in errors])
+
+
+@login_required
+@require_POST
+def public_version_workflow(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _staff(request)
+    public = selectors.public_report_for_user(user, pk)
+    template = (
+        "publishing/approve.html" if request.POST.get("page") == "approve" else "publishing/editor.html"
+    )
+    choice = WorkflowForm(request.POST)
+    if not choice.is_valid():
+        return _editor_page(request, public, template=template, status=400, errors=[_("Choose a step.")])
+    action = choice.cleaned_data["action"]
+    step_form: forms.Form | None = None
+    try:
+        if action == WorkflowForm.SUBMIT:
+            services.public_version_submit(actor=user, public_report=public)
+            done = _("The public version was submitted for approval.")
+        elif action == WorkflowForm.APPROVE:
+            services.public_version_approve(actor=user, public_report=public)
+            done = _("The public version was approved.")
+        elif action == WorkflowForm.RETURN:
+            step_form = reason = ReasonForm(request.POST)
+            _parse(reason)
+            services.public_version_return(actor=user, public_report=public, **reason.values())
+            done = _("The public version was sent back to redaction.")
+        elif action == WorkflowForm.PUBLISH:
+            services.public_version_publish(actor=user, public_report=public)
+            done = _("The public version was published.")
+        else:
+            step_form = reason = ReasonForm(request.POST)
+            _parse(reason)
+            services.public_version_withdraw(actor=user, public_report=public, **reason.values())
+            done = _("The public version was withdrawn from publication.")
+    except ValidationError as exc:
+        if step_form is not None and not step_form.errors:
+            add_service_errors(step_form, exc)
+        return _editor_page(
+            request,
+            public,
+            template=template,
+            status=400,
+            step_forms={action: step_form} if step_form is not None else {},
+            errors=list(exc.messages),
+        )
+    messages.success(request, done)
+    return redirect("publishing:editor", pk=public.pk)
+
+
+@login_required
+@require_GET
+def public_version_diff(request: HttpRequest, pk: int) -> HttpResponse:
+    """The internal text beside the public text, section by section."""
+    user = _staff(request)
+    public = selectors.public_report_for_user(user, pk)
+    sections = version_diff(
+        public.source, services.public_text(public), selectors.section_titles(), context=None
+    )
+    return render(
+        request,
+        "publishing/diff.html",
+        {
+            "public": public,
+            "report": public.report,
+            "visit": public.report.visit,
+            "status_badge": STATUS_BADGES.get(public.status, ""),
+            "language": LANGUAGE_NAMES.get(public.lang, public.lang),
+            "sections": sections,
+            "changed": any(s.changed for s in sections),
+            "section": SECTION,
+        },
+    )

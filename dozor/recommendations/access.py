@@ -1,0 +1,156 @@
+"""Who sees which recommendation, response, letter and reprisal case (design.md roles).
+
+- Coordinators: everything; they issue, assess, register letters and follow up reprisals.
+- Council members and monitors: every recommendation with its history, responses and letters
+  (internal, not confidential); reprisal cases only for coordinators and - for cases of a place
+  they are visiting - the team of a visit to that place (they must check on the person).
+- Authority liaisons (the authority portal): only recommendations addressed to their authority or
+  its subtree, or to places operated by it - and of those only recommendations whose visit report
+  was sent to the authority (never drafts) or that came from another source; the responses their
+  authority submitted; the letters exchanged with their authority subtree. Never reprisal cases,
+  interviews, plans or other authorities' data.
+- Trainers and anonymous users: nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from dozor.accounts.access import active_user, can
+from dozor.accounts.models import Role
+from dozor.core.models import Authority
+from dozor.facilities.models import Facility
+from dozor.recommendations.models import Letter, Recommendation, ReprisalCase, Response
+from dozor.visits.models import Report
+
+SENT = (Report.Status.SENT, Report.Status.PUBLISHED)
+
+
+def _liaison_path(user: Any) -> str | None:
+    staff = active_user(user)
+    if staff is None or staff.role != Role.LIAISON or staff.authority is None:
+        return None
+    return str(staff.authority.path)
+
+
+def is_liaison(user: Any) -> bool:
+    return _liaison_path(user) is not None
+
+
+def recommendations_visible_to(user: Any) -> QuerySet[Recommendation]:
+    path = _liaison_path(user)
+    if path is not None:
+        # Subqueries rather than joins: the same rows, but the planner can read the recommendations
+        # through their indexes (a liaison's dashboard aggregates over many of them).
+        subtree = Authority.objects.filter(path__startswith=path).values("pk")
+        places = Facility.objects.filter(authority__in=subtree).values("pk")
+        addressed = Q(authority__in=subtree) | Q(facility__in=places)
+        released = Q(report__isnull=True) | Q(report__in=Report.objects.filter(status__in=SENT).values("pk"))
+        return Recommendation.objects.filter(addressed & released)
+    if can(user, "visits.view"):  # coordinators, council members, monitors
+        return Recommendation.objects.all()
+    return Recommendation.objects.none()
+
+
+def can_manage(user: Any) -> bool:
+    """Issue recommendations, assess responses, change statuses, register letters."""
+    return can(user, "visits.manage")
+
+
+def can_respond(user: Any, recommendation: Recommendation) -> bool:
+    """A liaison answers a recommendation it sees whose follow-up is not closed."""
+    return (
+        is_liaison(user)
+        and not recommendation.status.closed
+        and recommendations_visible_to(user).filter(pk=recommendation.pk).exists()
+    )
+
+
+def responses_visible_to(user: Any) -> QuerySet[Response]:
+    path = _liaison_path(user)
+    if path is not None:
+        return Response.objects.filter(
+            authority__path__startswith=path, recommendation__in=recommendations_visible_to(user)
+        )
+    if can(user, "visits.view"):
+        return Response.objects.all()
+    return Response.objects.none()
+
+
+def letters_visible_to(user: Any) -> QuerySet[Letter]:
+    path = _liaison_path(user)
+    if path is not None:
+        return Letter.objects.filter(
+            Q(authority__path__startswith=path) | Q(facility__authority__path__startswith=path)
+        )
+    if can(user, "visits.view"):
+        return Letter.objects.all()
+    return Letter.objects.none()
+
+
+def reports_sent_to(user: Any) -> QuerySet[Report]:
+    """The final visit reports a liaison's authority received (the portal's report list)."""
+    path = _liaison_path(user)
+    if path is None:
+        return Report.objects.none()
+    return Report.objects.filter(status__in=SENT, visit__facility__authority__path__startswith=path)
+
+
+def reprisal_cases_visible_to(user: Any) -> QuerySet[ReprisalCase]:
+    staff = active_user(user)
+    if staff is None or staff.role == Role.LIAISON or not can(staff, "visits.view"):
+        return ReprisalCase.objects.none()
+    if can(staff, "visits.manage"):
+        return ReprisalCase.objects.all()
+    if staff.role == Role.MONITOR:
+        return ReprisalCase.objects.filter(facility__visits__team__user=staff).distinct()
+    return ReprisalCase.objects.none()
+
+
+def _get(qs: QuerySet[Any], pk: int | str) -> Any:
+    try:
+        return qs.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def recommendation_for_user(user: Any, pk: int | str) -> Recommendation:
+    return _get(
+        recommendations_visible_to(user).select_related("status", "theme", "authority", "facility"), pk
+    )
+
+
+def letter_for_user(user: Any, pk: int | str) -> Letter:
+    return _get(letters_visible_to(user).select_related("authority", "facility"), pk)
+
+
+def reprisal_case_for_user(user: Any, pk: int | str) -> ReprisalCase:
+    return _get(reprisal_cases_visible_to(user).select_related("facility", "interview"), pk)
+
+
+# --- the authority portal (recommendations/views_portal.py) ----------------------------------------
+
+
+def response_for_user(user: Any, pk: int | str) -> Response:
+    return _get(
+        responses_visible_to(user).select_related(
+            "recommendation__status", "recommendation__facility", "recommendation__authority", "authority"
+        ),
+        pk,
+    )
+
+
+def response_attachment_for_user(user: Any, pk: int | str) -> Any:
+    """An attachment of a response the user sees (its authority's liaisons, NPM staff), else 404."""
+    from dozor.recommendations.models import ResponseAttachment
+
+    return _get(ResponseAttachment.objects.filter(response__in=responses_visible_to(user)), pk)
+
+
+def sent_report_for_user(user: Any, pk: int | str) -> Report:
+    """A final visit report sent to the liaison's authority, else 404 (the portal's downloads)."""
+    return _get(reports_sent_to(user).select_related("visit__facility"), pk)

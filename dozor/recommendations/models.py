@@ -1,0 +1,419 @@
+"""Recommendations and their follow-up (OPCAT arts. 19(b), 22): status history with how each status
+was verified, the authorities' responses, the correspondence register with working-day deadlines on
+the country pack's holiday calendar, reprisal follow-up and the reminder log.
+
+Status values and public holidays are country-pack data (``packs/kz/recommendations.yaml``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dozor.core.fields import EncryptedTextField
+from dozor.core.i18n import pick
+from dozor.core.models import CodedReference, TranslatedNameModel
+
+
+class Status(CodedReference):
+    """A status value (implemented, partially implemented, in progress, ...). ``outcome`` says how
+    it counts in implementation rates; ``closed`` ends the follow-up (no responses, no reminders)."""
+
+    class Outcome(models.TextChoices):
+        IMPLEMENTED = "implemented", _("Implemented")
+        PARTIAL = "partial", _("Partially implemented")
+        OPEN = "open", _("Open")
+        NOT_IMPLEMENTED = "not_implemented", _("Not implemented")
+        WITHDRAWN = "withdrawn", _("No longer counted")
+
+    outcome = models.CharField(_("counts as"), max_length=16, choices=Outcome.choices)
+    closed = models.BooleanField(_("closes the follow-up"), default=False)
+    initial = models.BooleanField(_("status of a new recommendation"), default=False)
+
+    class Meta(CodedReference.Meta):
+        verbose_name = _("recommendation status")
+        verbose_name_plural = _("recommendation statuses")
+
+
+class Holiday(TranslatedNameModel):
+    """A day of the country's calendar that is not an ordinary weekday or weekend day."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        DAY_OFF = "day_off", _("Day off moved from another day")
+        WORKING_DAY = "working_day", _("Weekend day made a working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.HOLIDAY)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+
+class Recommendation(models.Model):
+    class Source(models.TextChoices):
+        VISIT_REPORT = "visit_report", _("Visit report")
+        THEMATIC = "thematic", _("Thematic report")
+        ANNUAL = "annual", _("Annual report")
+        SPT = "spt", _("Subcommittee on Prevention of Torture (SPT)")
+        OTHER = "other", _("Other")
+
+    class Addressee(models.TextChoices):
+        FACILITY = "facility", _("Management of the place")
+        AUTHORITY = "authority", _("Ministry or committee")
+        GOVERNMENT = "government", _("Government")
+        PARLIAMENT = "parliament", _("Parliament (law proposal)")
+
+    class Priority(models.TextChoices):
+        HIGH = "high", _("High")
+        MEDIUM = "medium", _("Medium")
+        LOW = "low", _("Low")
+
+    class Term(models.TextChoices):
+        SHORT = "short", _("Short term")
+        MEDIUM = "medium", _("Medium term")
+        LONG = "long", _("Long term")
+
+    source = models.CharField(_("source"), max_length=14, choices=Source.choices)
+    report = models.ForeignKey(
+        "visits.Report",
+        verbose_name=_("visit report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+    )
+    source_reference = models.CharField(_("source document"), max_length=300, blank=True)
+    addressee = models.CharField(_("addressee"), max_length=12, choices=Addressee.choices)
+    authority = models.ForeignKey(
+        "core.Authority",
+        verbose_name=_("authority"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+        help_text=_("The ministry or committee answerable (for a place: its operating authority)."),
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+    )
+    theme = models.ForeignKey(
+        "standards.Theme", verbose_name=_("theme"), on_delete=models.PROTECT, related_name="+"
+    )
+    provisions = models.ManyToManyField(
+        "standards.Provision", verbose_name=_("provisions"), blank=True, related_name="recommendations"
+    )
+    text_kk = models.TextField(_("text (Kazakh)"), blank=True)
+    text_ru = models.TextField(_("text (Russian)"), blank=True)
+    text_en = models.TextField(_("text (English)"), blank=True)
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.MEDIUM
+    )
+    term = models.CharField(_("term"), max_length=8, choices=Term.choices, default=Term.SHORT)
+    systemic = models.BooleanField(_("systemic"), default=False)
+    issued_on = models.DateField(_("issued on"))
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    status = models.ForeignKey(Status, verbose_name=_("status"), on_delete=models.PROTECT, related_name="+")
+    status_changed_on = models.DateField(_("status since"), null=True, blank=True)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeats"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repeats",
+    )
+    search_text = models.TextField(editable=False, default="")
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        indexes = [
+            models.Index(fields=["authority", "status"], name="rec_authority_status"),
+            models.Index(fields=["facility", "status"], name="rec_facility_status"),
+            models.Index(fields=["issued_on"], name="rec_issued"),
+            models.Index(fields=["deadline"], name="rec_deadline"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(text_kk="", text_ru="", text_en=""), name="recommendation_has_text"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.text[:60]}"
+
+    @property
+    def text(self) -> str:
+        return pick(self, "text")
+
+    def build_search_text(self) -> str:
+        return " | ".join(t for t in (self.text_kk, self.text_ru, self.text_en) if t).casefold()
+
+
+class Response(models.Model):
+    """An authority's answer to a recommendation (a report on measures taken, an action plan)."""
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="responses")
+    authority = models.ForeignKey(
+        "core.Authority", verbose_name=_("authority"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("measures taken"))
+    action_plan = models.TextField(_("action plan"), blank=True)
+    planned_by = models.DateField(_("to be completed by"), null=True, blank=True)
+    submitted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    assessed_at = models.DateTimeField(_("assessed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["recommendation", "-submitted_at", "-id"]
+        verbose_name = _("authority response")
+        verbose_name_plural = _("authority responses")
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} {self.submitted_at:%Y-%m-%d}"
+
+
+class ResponseAttachment(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to="responses/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["response", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class StatusChange(models.Model):
+    """One assessment of a recommendation: the status, when, by whom, on what evidence and how it
+    was verified (the authority's own report is weaker than a check on site)."""
+
+    class Verification(models.TextChoices):
+        AUTHORITY_REPORT = "authority_report", _("Authority's report")
+        DOCUMENTS = "documents", _("Documents examined")
+        ON_SITE = "on_site", _("Verified on site (follow-up visit)")
+        OTHER = "other", _("Other")
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="history")
+    status = models.ForeignKey(Status, verbose_name=_("status"), on_delete=models.PROTECT, related_name="+")
+    changed_on = models.DateField(_("date"))
+    verification = models.CharField(_("how it was verified"), max_length=16, choices=Verification.choices)
+    evidence = models.TextField(_("evidence"), blank=True)
+    visit = models.ForeignKey(
+        "visits.Visit",
+        verbose_name=_("follow-up visit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    response = models.ForeignKey(
+        Response,
+        verbose_name=_("response assessed"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assessments",
+    )
+    author = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recommendation", "-changed_on", "-id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} {self.status_id} {self.changed_on}"
+
+
+class Letter(models.Model):
+    """An outgoing or incoming letter of the correspondence register."""
+
+    class Direction(models.TextChoices):
+        OUTGOING = "out", _("Outgoing")
+        INCOMING = "in", _("Incoming")
+
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    number = models.CharField(_("registration number"), max_length=60)
+    registered_on = models.DateField(_("registered on"))
+    authority = models.ForeignKey(
+        "core.Authority",
+        verbose_name=_("correspondent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters",
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters",
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    answer_within = models.PositiveSmallIntegerField(_("answer within (working days)"), null=True, blank=True)
+    due_on = models.DateField(_("answer due"), null=True, blank=True)
+    in_reply_to = models.ForeignKey(
+        "self",
+        verbose_name=_("in reply to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+    )
+    escalation_of = models.ForeignKey(
+        "self",
+        verbose_name=_("escalation of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalations",
+        help_text=_("The unanswered letter this one escalates to the supervising ministry."),
+    )
+    report = models.ForeignKey(
+        "visits.Report",
+        verbose_name=_("visit report"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="letters",
+    )
+    recommendations = models.ManyToManyField(
+        Recommendation, verbose_name=_("recommendations"), blank=True, related_name="letters"
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-registered_on", "-id"]
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        constraints = [models.UniqueConstraint(fields=["direction", "number"], name="letter_number_once")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.registered_on}"
+
+
+class ReprisalCase(models.Model):
+    """An at-risk interviewee (by pseudonym) or a reprisal allegation, followed up on the next visits
+    to the place (SPT policy on reprisals, CAT/OP/6/Rev.1). Never visible to authorities."""
+
+    class Kind(models.TextChoices):
+        AT_RISK = "at_risk", _("Interviewee at risk of reprisal")
+        ALLEGATION = "allegation", _("Reprisal allegation")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("To be checked")
+        MONITORING = "monitoring", _("Checked, still followed")
+        CLOSED = "closed", _("Closed")
+
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("place"),
+        on_delete=models.PROTECT,
+        related_name="reprisal_cases",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    interview = models.ForeignKey(
+        "visits.Interview",
+        verbose_name=_("interview"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reprisal_cases",
+    )
+    raised_on = models.DateField(_("raised on"))
+    summary = EncryptedTextField(_("summary"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    outcome = EncryptedTextField(_("outcome"), blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-raised_on", "-id"]
+        verbose_name = _("reprisal follow-up")
+        verbose_name_plural = _("reprisal follow-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview"],
+                condition=models.Q(interview__isnull=False),
+                name="reprisal_once_per_interview",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.kind} {self.raised_on}"
+
+
+class ReprisalCheck(models.Model):
+    """What a later visit found when it checked on a reprisal case."""
+
+    case = models.ForeignKey(ReprisalCase, on_delete=models.CASCADE, related_name="checks")
+    visit = models.ForeignKey(
+        "visits.Visit",
+        verbose_name=_("visit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_on = models.DateField(_("checked on"))
+    outcome = EncryptedTextField(_("what was found"))
+    author = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-checked_on", "-id"]
+        verbose_name = _("reprisal check")
+        verbose_name_plural = _("reprisal checks")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.checked_on}"
+
+
+class ReminderLog(models.Model):
+    """One reminder digest sent to one user on one day: a second run the same day sends nothing."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    items = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="reminder_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

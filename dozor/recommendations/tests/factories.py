@@ -1,0 +1,71 @@
+"""Test data for recommendations: a visit report in a given status and recommendations on it."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from dozor.accounts.models import User
+from dozor.core.models import Authority, VisitType
+from dozor.facilities.models import Facility
+from dozor.facilities.tests.factories import FacilityFactory, facility_type
+from dozor.recommendations.models import Recommendation, Status
+from dozor.recommendations.services import recommendation_create
+from dozor.standards.models import Theme
+from dozor.visits.models import Report
+from dozor.visits.services import visit_create
+from dozor.visits.services_reports import report_start
+
+ISSUED = datetime.date(2025, 4, 1)
+
+
+def kuis_place(**kwargs: Any) -> Facility:
+    """A pre-trial centre of the Penal Correction System Committee (liaison lena's authority)."""
+    kind = facility_type("SIZO")
+    return FacilityFactory(type=kind, authority=Authority.objects.get(code="KUIS"), **kwargs)
+
+
+def health_place(**kwargs: Any) -> Facility:
+    """A psychiatric hospital of the Ministry of Health (liaison omar's authority)."""
+    return FacilityFactory(
+        type=facility_type("PSYCH_HOSPITAL"), authority=Authority.objects.get(code="MZ"), **kwargs
+    )
+
+
+def report_for(actor: User, facility: Facility, status: str = Report.Status.SENT) -> Report:
+    """A visit to ``facility`` with a report put straight into ``status`` (workflow tested elsewhere)."""
+    visit = visit_create(
+        actor=actor,
+        facility=facility,
+        visit_type=VisitType.objects.get(code="periodic"),
+        started_on=datetime.date(2025, 3, 4),
+    )
+    report = report_start(actor=actor, visit=visit)
+    Report.objects.filter(pk=report.pk).update(status=status)
+    report.refresh_from_db()
+    return report
+
+
+def recommendation(
+    actor: User,
+    report: Report | None = None,
+    *,
+    text: str = "Ensure every newly admitted person is examined by a doctor within 24 hours.",
+    status: str | None = None,
+    theme: str = "safeguards",
+    **kwargs: Any,
+) -> Recommendation:
+    values: dict[str, Any] = {
+        "theme": Theme.objects.get(code=theme),
+        "addressee": Recommendation.Addressee.FACILITY,
+        "issued_on": ISSUED,
+        "text_en": text,
+        "report": report,
+        "source": Recommendation.Source.VISIT_REPORT if report else Recommendation.Source.OTHER,
+    }
+    values.update(kwargs)
+    made = recommendation_create(actor=actor, **values)
+    if status is not None:
+        Recommendation.objects.filter(pk=made.pk).update(status=Status.objects.get(code=status))
+        made.refresh_from_db()
+    return made

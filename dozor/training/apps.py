@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrainingConfig(AppConfig):
+    name = "dozor.training"
+    label = "training"
+    verbose_name = _("Training")
+
+    def ready(self) -> None:
+        from dozor.training import pack
+
+        pack.register()

@@ -1,0 +1,180 @@
+"""Reads for capacity building that span relations.
+
+``competency_holders`` is the contract visit planning relies on: who may be counted as holding a
+competency on a given day.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from dozor.core.models import Region
+from dozor.facilities.models import Facility
+from dozor.people.models import Person
+from dozor.training.access import event_for_user, events_visible_to, programme_for_user
+from dozor.training.models import (
+    Certificate,
+    Competency,
+    CompetencyGrant,
+    Enrolment,
+    Event,
+    Programme,
+    Session,
+)
+
+
+def valid_grants(on: datetime.date) -> QuerySet[CompetencyGrant]:
+    """Grants in force on ``on``: started, not expired, not revoked on or before ``on``, and -
+    when they come from a certificate - that certificate is not revoked (at any date: a revoked
+    certificate is treated as never valid) and its event was not cancelled."""
+    return CompetencyGrant.objects.filter(
+        Q(granted_on__lte=on, valid_until__gte=on)
+        & (Q(revoked_on__isnull=True) | Q(revoked_on__gt=on))
+        & (
+            Q(certificate__isnull=True)
+            | (
+                Q(certificate__revoked_on__isnull=True)
+                & ~Q(certificate__enrolment__event__status=Event.Status.CANCELLED)
+            )
+        )
+    )
+
+
+def competency_holders(competency: Competency, on: datetime.date) -> QuerySet[Person]:
+    """Persons holding ``competency`` on ``on`` (see ``valid_grants``), each once."""
+    grants = valid_grants(on).filter(competency=competency)
+    return Person.objects.filter(pk__in=grants.values("person_id"))
+
+
+def person_competencies(person: Person, on: datetime.date) -> QuerySet[CompetencyGrant]:
+    return (
+        valid_grants(on)
+        .filter(person=person)
+        .select_related("competency", "certificate")
+        .order_by("competency__sort_order", "-valid_until")
+    )
+
+
+def certificate_verify(code: str) -> Certificate | None:
+    """The certificate with this code if it is valid now (not revoked, event not cancelled), else None.
+    Codes are compared case-insensitively with surrounding spaces removed."""
+    normalised = (code or "").strip().upper()
+    if not normalised or len(normalised) > 20:
+        return None
+    return (
+        Certificate.objects.filter(code=normalised, revoked_on__isnull=True)
+        .exclude(enrolment__event__status=Event.Status.CANCELLED)
+        .select_related("enrolment__person", "enrolment__event__programme")
+        .prefetch_related(Prefetch("grants", queryset=CompetencyGrant.objects.select_related("competency")))
+        .first()
+    )
+
+
+@dataclass
+class Need:
+    region: Region
+    competency: Competency
+    facilities: int  # active places in the region whose type requires the competency
+    holders: int  # persons of the region holding it on the day
+
+    @property
+    def is_gap(self) -> bool:
+        return self.holders == 0
+
+
+def training_needs(on: datetime.date) -> list[Need]:
+    """Per region: competencies required by the types of its active places vs holders living there.
+    Three queries whatever the size of the registry."""
+    required = (
+        Facility.objects.filter(status=Facility.Status.ACTIVE, type__required_competencies__isnull=False)
+        .values("region_id", "type__required_competencies")
+        .annotate(n=Count("id", distinct=True))
+        .order_by()
+    )
+    holders = {
+        (row["person__region_id"], row["competency_id"]): row["n"]
+        for row in valid_grants(on)
+        .filter(person__region__isnull=False)
+        .values("person__region_id", "competency_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    }
+    rows = list(required)
+    regions = {r.pk: r for r in Region.objects.filter(pk__in={row["region_id"] for row in rows})}
+    competencies = {
+        c.pk: c
+        for c in Competency.objects.filter(pk__in={row["type__required_competencies"] for row in rows})
+    }
+    needs = [
+        Need(
+            region=regions[row["region_id"]],
+            competency=competencies[row["type__required_competencies"]],
+            facilities=row["n"],
+            holders=holders.get((row["region_id"], row["type__required_competencies"]), 0),
+        )
+        for row in rows
+    ]
+    needs.sort(key=lambda n: (n.region.sort_order, n.region.code, n.competency.sort_order, n.competency.code))
+    return needs
+
+
+def upcoming_events(user: Any, from_date: datetime.date) -> QuerySet[Event]:
+    """Events the user may see that are not over by ``from_date`` and not cancelled."""
+    return (
+        events_visible_to(user)
+        .filter(ends_on__gte=from_date)
+        .exclude(status=Event.Status.CANCELLED)
+        .select_related("programme", "region")
+        .annotate(
+            registered=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.REGISTERED)),
+            waitlisted=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.WAITLISTED)),
+        )
+        .order_by("starts_on", "id")
+    )
+
+
+def programme_detail(user: Any, pk: int | str) -> Programme:
+    programme = programme_for_user(user, pk)
+    return (
+        Programme.objects.filter(pk=programme.pk)
+        .prefetch_related(
+            "co_organisers",
+            Prefetch(
+                "events",
+                queryset=Event.objects.select_related("region")
+                .prefetch_related("grants", "co_organisers")
+                .annotate(
+                    registered=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.REGISTERED))
+                ),
+            ),
+        )
+        .get()
+    )
+
+
+def event_detail(user: Any, pk: int | str) -> Event:
+    event = event_for_user(user, pk)
+    return (
+        Event.objects.filter(pk=event.pk)
+        .select_related("programme", "region")
+        .prefetch_related(
+            "grants",
+            "co_organisers",
+            Prefetch(
+                "sessions",
+                queryset=Session.objects.select_related("trainer").prefetch_related(
+                    "materials", "provisions"
+                ),
+            ),
+            Prefetch(
+                "enrolments",
+                queryset=Enrolment.objects.select_related("person", "organisation", "certificate"),
+            ),
+            "assessments__questions",
+        )
+        .get()
+    )

@@ -1,0 +1,333 @@
+"""The visit report as data: what the report page, its versions and its documents (PDF, DOCX) show.
+
+``build`` reads a report's editable sections and the visit's data (team, phases, occupancy,
+findings by theme with the standards they cite, positive practice, consented quotes) in one
+language, with a fixed number of queries. Nothing here checks access: callers decide who may see
+the report. Two rules about confidential material hold here for every caller:
+
+- interviews appear only as counts by category, and as quotes only when the person consented to
+  the use of the information (``consent_use``) and a quotable excerpt was written; quotes are
+  attributed by category, never by name, code or identity (docs/decisions/0006-visit-reports.md);
+- the list of evidence (file names and hashes) appears only in the internal version.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dozor.core.models import CountryPack
+from dozor.facilities.models import Occupancy
+from dozor.standards.models import Provision
+from dozor.visits.extensions import report_recommendations
+from dozor.visits.models import (
+    Evidence,
+    Finding,
+    Interview,
+    OccupancyCount,
+    Phase,
+    Report,
+    ReportSection,
+    TeamMember,
+)
+
+LANGUAGES = ("kk", "ru", "en")
+HISTORY_POINTS = 12  # occupancy records shown in the chart
+
+
+@dataclass
+class Reference:
+    number: int
+    label: str  # "Nelson Mandela Rules, 13"
+    title: str
+    source: str  # official reference of the instrument
+
+
+@dataclass
+class FindingItem:
+    pk: int
+    title: str
+    severity: str
+    severity_label: str
+    location: str
+    description: str
+    sources: list[str]
+    references: list[int]  # numbers into ReportContent.references
+    urgent: bool
+
+
+@dataclass
+class ThemeGroup:
+    theme: str
+    findings: list[FindingItem]
+
+
+@dataclass
+class OccupancyRow:
+    category: str
+    capacity: int | None
+    population: int
+
+
+@dataclass
+class HistoryPoint:
+    date: datetime.date
+    capacity: int
+    population: int
+    from_visit: bool
+
+
+@dataclass
+class Quote:
+    text: str
+    attribution: str
+
+
+@dataclass
+class Heading:
+    key: str
+    number: int
+    title: str
+
+
+@dataclass
+class ReportContent:
+    lang: str
+    internal: bool
+    npm_name: str
+    title: str
+    facility: str
+    facility_code: str
+    address: str
+    authority: str
+    region: str
+    visit_type: str
+    dates: str
+    announced: bool
+    status: str
+    status_label: str
+    team: list[tuple[str, str]]
+    texts: dict[str, str]  # editable sections by key
+    methodology_facts: list[tuple[str, str]]
+    phases: list[tuple[str, str, str]]  # phase, time, note
+    themes: list[ThemeGroup]
+    positive: list[FindingItem]
+    occupancy: list[OccupancyRow]
+    history: list[HistoryPoint]
+    quotes: list[Quote]
+    evidence: list[tuple[str, str, str]]  # internal only: file name, description, SHA-256
+    references: list[Reference]
+    recommendations: list[dict[str, str]] = field(default_factory=list)  # {"text", "meta"}
+    headings: list[Heading] = field(default_factory=list)
+
+    @property
+    def finding_count(self) -> int:
+        return sum(len(g.findings) for g in self.themes) + len(self.positive)
+
+    def heading(self, key: str) -> Heading:
+        return next(h for h in self.headings if h.key == key)
+
+    def as_text(self) -> dict[str, str]:
+        """Plain text per section: what versions store and what the diff compares."""
+        out: dict[str, str] = {}
+        for heading in self.headings:
+            lines = [self.texts.get(heading.key, "").strip()]
+            if heading.key == "findings":
+                for group in self.themes:
+                    lines.append(f"## {group.theme}")
+                    lines += [_finding_text(item) for item in group.findings]
+            elif heading.key == "positive":
+                lines += [_finding_text(item) for item in self.positive]
+            elif heading.key == "recommendations":
+                lines += [f"{n}. {r['text']} ({r['meta']})" for n, r in enumerate(self.recommendations, 1)]
+            elif heading.key == "annexes":
+                lines += [f"{row.category}: {row.population}/{row.capacity or '-'}" for row in self.occupancy]
+            out[heading.key] = "\n".join(line for line in lines if line)
+        return out
+
+
+def _finding_text(item: FindingItem) -> str:
+    refs = "".join(f" [{n}]" for n in item.references)
+    place = f" ({item.location})" if item.location else ""
+    return f"- [{item.severity_label}] {item.title}{place}: {item.description}{refs}"
+
+
+def _person(user: object) -> str:
+    full = getattr(user, "get_full_name", lambda: "")()
+    return str(full or getattr(user, "username", ""))
+
+
+def _npm_name() -> str:
+    pack = CountryPack.objects.order_by("-loaded_at").first()
+    return pack.npm_name if pack is not None else ""
+
+
+def _dates(start: datetime.date, end: datetime.date | None) -> str:
+    if end is None or end == start:
+        return f"{start:%d.%m.%Y}"
+    return f"{start:%d.%m.%Y} – {end:%d.%m.%Y}"
+
+
+def _time(phase: Phase) -> str:
+    start = timezone.localtime(phase.started_at)  # the NPM's time zone, not the server's
+    if phase.ended_at is None:
+        return f"{start:%d.%m.%Y %H:%M}"
+    return f"{start:%d.%m.%Y %H:%M}–{timezone.localtime(phase.ended_at):%H:%M}"
+
+
+def build(report: Report, *, lang: str, internal: bool = True, evidence: bool = True) -> ReportContent:
+    """The report in ``lang`` (kk, ru or en). ``internal`` marks the internal version (banner) and,
+    with ``evidence`` (False for readers who may not see evidence, e.g. council members), adds the
+    confidential annex listing the evidence."""
+    lang = lang if lang in LANGUAGES else "ru"
+    with translation.override(lang):
+        return _build(report, lang, internal, evidence=internal and evidence)
+
+
+def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> ReportContent:
+    visit = report.visit
+    facility = visit.facility
+    sections = {s.key: s.body for s in ReportSection.objects.filter(report=report)}
+    team = [
+        (_person(m.user), str(m.get_role_display()))
+        for m in TeamMember.objects.filter(visit=visit).select_related("user").order_by("role", "id")
+    ]
+    phases = [
+        (str(p.get_kind_display()), _time(p), p.note)
+        for p in Phase.objects.filter(visit=visit).order_by("started_at", "id")
+    ]
+    findings = list(
+        Finding.objects.filter(visit=visit)
+        .select_related("theme")
+        .prefetch_related(
+            Prefetch("provisions", queryset=Provision.objects.select_related("instrument").order_by("code"))
+        )
+        .order_by("theme__sort_order", "theme__code", "severity", "id")
+    )
+    references: dict[int, Reference] = {}
+    sources = dict(Finding.Source.choices)
+    severity_rank = {code: i for i, (code, _label) in enumerate(Finding.Severity.choices)}
+
+    def item(finding: Finding) -> FindingItem:
+        numbers = []
+        for provision in finding.provisions.all():
+            if provision.pk not in references:
+                references[provision.pk] = Reference(
+                    number=len(references) + 1,
+                    label=f"{provision.instrument.short or provision.instrument.name}, {provision.number}",
+                    title=provision.title,
+                    source=provision.instrument.reference,
+                )
+            numbers.append(references[provision.pk].number)
+        return FindingItem(
+            pk=finding.pk,
+            title=finding.title,
+            severity=finding.severity,
+            severity_label=str(finding.get_severity_display()),
+            location=finding.location,
+            description=finding.description,
+            sources=[str(sources.get(code, code)) for code in finding.sources],
+            references=numbers,
+            urgent=finding.possible_ill_treatment,
+        )
+
+    themes: list[ThemeGroup] = []
+    positive: list[FindingItem] = []
+    for finding in sorted(
+        findings, key=lambda f: (f.theme.sort_order, f.theme.code, severity_rank[f.severity], f.pk)
+    ):
+        if finding.severity == Finding.Severity.POSITIVE:
+            continue
+        name = finding.theme.name
+        if not themes or themes[-1].theme != name:
+            themes.append(ThemeGroup(theme=name, findings=[]))
+        themes[-1].findings.append(item(finding))
+    positive = [item(f) for f in findings if f.severity == Finding.Severity.POSITIVE]
+
+    categories = dict(OccupancyCount.Category.choices)
+    occupancy = [
+        OccupancyRow(category=str(categories[c.category]), capacity=c.capacity, population=c.population)
+        for c in OccupancyCount.objects.filter(visit=visit).order_by("id")
+    ]
+    history = [
+        HistoryPoint(
+            date=o.date,
+            capacity=o.capacity,
+            population=o.population,
+            from_visit=o.source == Occupancy.Source.VISIT,
+        )
+        for o in Occupancy.objects.filter(
+            facility=facility, date__lte=visit.ended_on or visit.started_on
+        ).order_by("-date")[:HISTORY_POINTS]
+    ][::-1]
+
+    interviews = list(
+        Interview.objects.filter(visit=visit).only("category", "consent_use", "excerpt").order_by("id")
+    )
+    interview_categories = dict(Interview.Category.choices)
+    by_category = Counter(i.category for i in interviews)
+    quotes = [
+        Quote(text=i.excerpt.strip(), attribution=str(interview_categories[i.category]))
+        for i in interviews
+        if i.consent_use and i.excerpt.strip()
+    ]
+    evidence_list = (
+        [
+            (e.original_name, e.description, e.sha256)
+            for e in Evidence.objects.filter(visit=visit).order_by("uploaded_at", "id")
+        ]
+        if evidence
+        else []
+    )
+
+    facts: list[tuple[str, str]] = [
+        (_("Dates of the visit"), _dates(visit.started_on, visit.ended_on)),
+        (_("Announced in advance"), _("yes") if visit.announced else _("no")),
+        (_("Members of the group"), str(len(team))),
+        (_("Private interviews"), str(len(interviews))),
+    ]
+    facts += [
+        (f"— {interview_categories[code]}", str(n))
+        for code, n in sorted(by_category.items(), key=lambda kv: list(interview_categories).index(kv[0]))
+    ]
+    facts.append((_("Checklists completed"), str(visit.submissions.count())))
+
+    content = ReportContent(
+        lang=lang,
+        internal=internal,
+        npm_name=_npm_name(),
+        title=_("Report on the visit to %(place)s") % {"place": facility.name},
+        facility=facility.name,
+        facility_code=facility.code,
+        address=facility.address,
+        authority=facility.authority.name if facility.authority_id else "",
+        region=facility.region.name,
+        visit_type=visit.visit_type.name,
+        dates=_dates(visit.started_on, visit.ended_on),
+        announced=visit.announced,
+        status=report.status,
+        status_label=str(report.get_status_display()),
+        team=team,
+        texts=sections,
+        methodology_facts=facts,
+        phases=phases,
+        themes=themes,
+        positive=positive,
+        occupancy=occupancy,
+        history=history,
+        quotes=quotes,
+        evidence=evidence_list,
+        references=sorted(references.values(), key=lambda r: r.number),
+        recommendations=report_recommendations(report),
+    )
+    labels = dict(ReportSection.Key.choices)
+    content.headings = [
+        Heading(key=key, number=n, title=str(labels[key]))
+        for n, key in enumerate(ReportSection.Key.values, 1)
+    ]
+    return content

@@ -1,0 +1,340 @@
+"""Writes to visits: creating a visit and its team, and recording completed checklists.
+
+Each function is keyword-only, checks the actor's rights, validates everything before writing,
+runs in one transaction and writes the audit log. Checklists come from three places and are
+checked by the same code (``dozor.visits.submissions.validate``): ODK Central and KoboToolbox exports
+(``submissions_import``) and the online form (``submission_record_web``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dozor.accounts.access import can, require
+from dozor.accounts.audit import audit_record, snapshot
+from dozor.accounts.models import AuditEvent, User
+from dozor.core.models import VisitType
+from dozor.facilities.access import facilities_visible_to
+from dozor.facilities.models import Facility
+from dozor.methodology.models import TemplateVersion
+from dozor.visits.access import can_record
+from dozor.visits.models import Answer, Submission, TeamMember, Visit
+from dozor.visits.selectors import instance_ids_taken, template_versions_for_facility
+from dozor.visits.submissions import (
+    INSTANCE_ID_MAX,
+    Form,
+    ImportResult,
+    Key,
+    Problem,
+    RawSubmission,
+    SubmissionFileError,
+    check_hidden,
+    read,
+    validate,
+)
+
+BATCH = 1000
+
+
+# --- visits and teams ---------------------------------------------------------------------------
+
+
+def _default_version(facility: Facility) -> TemplateVersion:
+    versions = list(template_versions_for_facility(facility=facility)[:2])
+    if not versions:
+        raise ValidationError(
+            {"template_version": [_("No published checklist template is made for this type of place.")]}
+        )
+    if len(versions) > 1:
+        raise ValidationError(
+            {"template_version": [_("Several checklist templates fit this type of place; choose one.")]}
+        )
+    return versions[0]
+
+
+def _check_team_user(visit: Visit, user: User) -> None:
+    if not can(user, "visits.view"):
+        raise ValidationError(
+            {"user": [_("%(user)s cannot take part in visits (inactive or wrong role).") % {"user": user}]}
+        )
+    if TeamMember.objects.filter(visit=visit, user=user).exists():
+        raise ValidationError({"user": [_("%(user)s is already on the team.") % {"user": user}]})
+
+
+def _add_member(*, actor: User, visit: Visit, user: User, role: str) -> TeamMember:
+    _check_team_user(visit, user)
+    member = TeamMember.objects.create(visit=visit, user=user, role=role)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=member,
+        changes={"visit": visit.pk, "user": user.pk, "role": role},
+    )
+    return member
+
+
+@transaction.atomic
+def visit_create(
+    *,
+    actor: User,
+    facility: Facility,
+    visit_type: VisitType,
+    started_on: datetime.date,
+    template_version: TemplateVersion | None = None,
+    announced: bool = False,
+    team: Sequence[User] = (),
+) -> Visit:
+    """Create a planned visit; without ``template_version``, the published checklist made for the
+    facility's type is used. ``team`` members join as members (see ``team_member_add`` for roles)."""
+    require(actor, "visits.manage")
+    if not facilities_visible_to(actor).filter(pk=facility.pk).exists():
+        raise PermissionDenied
+    if facility.status == Facility.Status.CLOSED:
+        raise ValidationError({"facility": [_("The place is closed; it cannot be visited.")]})
+    if template_version is None:
+        template_version = _default_version(facility)
+    elif template_version.status != TemplateVersion.Status.PUBLISHED:
+        raise ValidationError(
+            {"template_version": [_("Only a published checklist version can be used for a visit.")]}
+        )
+    duplicates = [u for u, n in Counter(team).items() if n > 1]
+    if duplicates:
+        raise ValidationError({"team": [_("%(user)s is listed twice.") % {"user": duplicates[0]}]})
+    visit = Visit.objects.create(
+        facility=facility,
+        visit_type=visit_type,
+        started_on=started_on,
+        announced=announced,
+        template_version=template_version,
+        created_by=actor,
+    )
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=visit, changes=snapshot(visit))
+    for user in team:
+        _add_member(actor=actor, visit=visit, user=user, role=TeamMember.Role.MEMBER)
+    return visit
+
+
+@transaction.atomic
+def team_member_add(
+    *, actor: User, visit: Visit, user: User, role: str = TeamMember.Role.MEMBER
+) -> TeamMember:
+    require(actor, "visits.manage")
+    if role not in TeamMember.Role.values:
+        raise ValidationError({"role": [_("Unknown team role.")]})
+    return _add_member(actor=actor, visit=visit, user=user, role=role)
+
+
+# --- completed checklists -----------------------------------------------------------------------
+
+
+def _require_record(actor: User, visit: Visit) -> Visit:
+    """Coordinators and monitors on the team record answers; the visit is re-read under a lock so
+    that two imports into one visit run one after the other."""
+    if not can_record(actor, visit):
+        raise PermissionDenied
+    return (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("template_version__template")
+        .get(pk=visit.pk)
+    )
+
+
+def _no_version() -> Problem:
+    return Problem("", "", _("The visit has no checklist version; choose one first."))
+
+
+def _answers(form: Form, submission: Submission, answers: Mapping[Key, str]) -> list[Answer]:
+    return [
+        # ids rather than objects: building a few hundred thousand answers is the import's hot loop
+        Answer(
+            submission_id=submission.pk,
+            question_id=form.fields[name].question.pk,
+            repeat_index=index,
+            value=value,
+        )
+        for (name, index), value in answers.items()
+    ]
+
+
+def _insert_answers(rows: Iterable[tuple[int, int, int, str]]) -> None:
+    """Insert validated answers with one prepared statement: an import of thousands of
+    submissions writes hundreds of thousands of answers, and building a model instance and SQL
+    text for each (bulk_create) made the import five times slower (scripts/bench_methodology.py)."""
+    quote = connection.ops.quote_name
+    meta = Answer._meta
+    column = {f.name: f.column for f in meta.concrete_fields}
+    columns = ", ".join(quote(column[f]) for f in ("submission", "question", "repeat_index", "value"))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s)"
+    with connection.cursor() as cursor:
+        batch: list[tuple[int, int, int, str]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH * 10:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
+def _hidden_problems(form: Form, raws: list[RawSubmission]) -> list[Problem]:
+    """A file filled with another template or version is refused as a whole, with one message
+    per distinct mismatch rather than one per submission."""
+    found: dict[tuple[str, str], Problem] = {}
+    for raw in raws:
+        problem = check_hidden(form, raw)
+        if problem is not None:
+            found.setdefault((problem.field, problem.message), Problem("", problem.field, problem.message))
+    return list(found.values())
+
+
+def _instance_problems(raws: list[RawSubmission]) -> list[Problem]:
+    problems: list[Problem] = []
+    counts = Counter(raw.instance_id for raw in raws if raw.instance_id)
+    for raw in raws:
+        if not raw.instance_id:
+            problems.append(Problem(raw.label, "instanceID", _("The submission has no instance ID.")))
+        elif len(raw.instance_id) > INSTANCE_ID_MAX:
+            problems.append(Problem(raw.label, "instanceID", _("The instance ID is too long.")))
+    for instance_id, count in counts.items():
+        if count > 1:
+            problems.append(
+                Problem(
+                    instance_id,
+                    "instanceID",
+                    _("The instance ID appears %(count)s times in the file.") % {"count": count},
+                )
+            )
+    return problems
+
+
+@transaction.atomic
+def submissions_import(
+    *, actor: User, visit: Visit, data: bytes, filename: str = "", dry_run: bool = False
+) -> ImportResult:
+    """Import an ODK Central or KoboToolbox export into the visit: all of it or nothing.
+
+    Submissions already imported for this visit (same instance ID) are skipped and listed; any
+    problem in any other submission refuses the whole file and is reported with its instance ID
+    and field. Raises PermissionDenied if the actor may not record answers for the visit.
+    """
+    visit = _require_record(actor, visit)
+    version = visit.template_version
+    if version is None:
+        return ImportResult(problems=[_no_version()], dry_run=dry_run)
+    form = Form(version)
+    try:
+        parsed = read(data, filename, form)
+    except SubmissionFileError as exc:
+        return ImportResult(problems=[Problem("", "", e) for e in exc.errors], dry_run=dry_run)
+    result = ImportResult(source=parsed.source, dry_run=dry_run)
+    hidden = _hidden_problems(form, parsed.submissions)
+    if hidden:
+        # Answers of another template cannot be checked against this one: stop here.
+        result.problems = parsed.problems + hidden
+        return result
+    result.problems = parsed.problems + _instance_problems(parsed.submissions)
+    taken = instance_ids_taken(raw.instance_id for raw in parsed.submissions if raw.instance_id)
+    to_write: list[tuple[RawSubmission, dict[Key, str]]] = []
+    for raw in parsed.submissions:
+        owner = taken.get(raw.instance_id)
+        if owner == visit.pk:
+            result.skipped_existing.append(raw.instance_id)
+            continue
+        if owner is not None:
+            result.problems.append(
+                Problem(raw.instance_id, "instanceID", _("The submission was imported into another visit."))
+            )
+            continue
+        answers, problems = validate(form, raw)
+        result.problems += problems
+        to_write.append((raw, answers))
+    result.skipped_existing = list(dict.fromkeys(result.skipped_existing))
+    if result.problems:
+        return result
+    result.created = [raw.instance_id for raw, _answers in to_write]
+    if dry_run or not to_write:
+        return result
+    submissions = Submission.objects.bulk_create(
+        [
+            Submission(
+                visit=visit,
+                version=version,
+                instance_id=raw.instance_id,
+                source=parsed.source,
+                submitted_at=raw.submitted_at,
+                submitter_name=raw.submitter_name[:200],
+            )
+            for raw, _answers in to_write
+        ],
+        batch_size=BATCH,
+    )
+    _insert_answers(
+        (submission.pk, form.fields[name].question.pk, index, value)
+        for submission, (_raw, answers) in zip(submissions, to_write, strict=True)
+        for (name, index), value in answers.items()
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.IMPORT,
+        obj=visit,
+        changes={
+            "file": filename[:200],
+            "source": parsed.source,
+            "version": version.pk,
+            "created": len(result.created),
+            "skipped_existing": len(result.skipped_existing),
+        },
+    )
+    return result
+
+
+@transaction.atomic
+def submission_record_web(
+    *, actor: User, visit: Visit, answers: Mapping[Key, str], units: Mapping[str, int] | None = None
+) -> Submission:
+    """Record a checklist filled in online; ``answers`` maps (question name, repeat index) to the
+    answer in XLSForm canonical text, ``units`` the number of units the form showed per repeat
+    section (a unit left blank still has required questions). Problems raise ValidationError
+    keyed by field (``name``, or ``name[2]`` inside repeats), checked exactly as imported files are."""
+    visit = _require_record(actor, visit)
+    version = visit.template_version
+    if version is None:
+        raise ValidationError(_no_version().message)
+    form = Form(version)
+    raw = RawSubmission(
+        label="web",
+        instance_id=f"web:{uuid.uuid4()}",
+        values={(str(name), int(index)): str(value) for (name, index), value in answers.items()},
+        units=dict(units or {}),
+    )
+    clean, problems = validate(form, raw)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field or "__all__", []).append(problem.message)
+        raise ValidationError(errors)
+    submission = Submission.objects.create(
+        visit=visit,
+        version=version,
+        instance_id=raw.instance_id,
+        source=Submission.Source.WEB,
+        submitted_at=timezone.now(),
+        submitted_by=actor,
+        submitter_name=(actor.get_full_name() or actor.get_username())[:200],
+    )
+    Answer.objects.bulk_create(_answers(form, submission, clean), batch_size=BATCH)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=submission,
+        changes={"visit": visit.pk, "version": version.pk, "answers": len(clean)},
+    )
+    return submission

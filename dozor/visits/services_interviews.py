@@ -1,0 +1,210 @@
+"""Writes to a visit's confidential interviews: recording, changing, and logging every read.
+
+Notes and the optional identity are encrypted at rest (``dozor.core.fields.EncryptedTextField``). The
+audit log must not become a plaintext copy of them: CREATE and UPDATE events record the other
+fields' values but, for the encrypted ones, only *that* they were set or changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dozor.accounts.audit import audit_record, diff, snapshot
+from dozor.accounts.models import AuditEvent, User
+from dozor.core.models import Language
+from dozor.visits.access import can_record
+from dozor.visits.models import Interview, Visit
+
+CODE_MAX = 20
+ENCRYPTED_FIELDS = ("notes", "excerpt", "identity")
+# The fields whose values may appear in the audit log (everything but the encrypted ones).
+AUDITED_FIELDS = [
+    "visit",
+    "code",
+    "category",
+    "held_on",
+    "language",
+    "interpreter",
+    "consent_use",
+    "consent_naming",
+    "consent_follow_up",
+    "at_risk",
+]
+
+
+def _code_problems(code: str) -> list[str]:
+    """A pseudonym: 1-20 letters, digits or dashes, with at least one digit so that a person's
+    name (which would be stored and shown in clear) cannot be used as the code."""
+    if not code:
+        return [_("Give the interview a pseudonym code.")]
+    problems = []
+    if len(code) > CODE_MAX:
+        problems.append(_("The code may have at most %(max)d characters.") % {"max": CODE_MAX})
+    if not all(ch.isalnum() or ch == "-" for ch in code):
+        problems.append(
+            _(
+                "The code may contain only letters, digits and dashes (no spaces): it is a pseudonym, not a name."
+            )
+        )
+    if not any(ch.isdigit() for ch in code):
+        problems.append(
+            _("The code must contain at least one digit (for example D-07), so that it cannot be a name.")
+        )
+    return problems
+
+
+def _validate(
+    *,
+    visit: Visit,
+    code: str,
+    category: str,
+    held_on: datetime.date | None,
+    exclude_pk: int | None = None,
+) -> None:
+    problems: dict[str, list[str]] = {}
+    code_problems = _code_problems(code)
+    if not code_problems:
+        taken = Interview.objects.filter(visit=visit, code=code)
+        if exclude_pk is not None:
+            taken = taken.exclude(pk=exclude_pk)
+        if taken.exists():
+            code_problems.append(
+                _("This visit already has an interview with the code %(code)s.") % {"code": code}
+            )
+    if code_problems:
+        problems["code"] = code_problems
+    if category not in Interview.Category.values:
+        problems["category"] = [_("Choose a category of interviewee.")]
+    if held_on is None:
+        problems["held_on"] = [_("Give the date of the interview.")]
+    else:
+        last = visit.ended_on or timezone.localdate()
+        if held_on < visit.started_on or held_on > last:
+            problems["held_on"] = [
+                _("The interview must be held during the visit (%(start)s – %(end)s).")
+                % {"start": visit.started_on.isoformat(), "end": last.isoformat()}
+            ]
+    if problems:
+        raise ValidationError(problems)
+
+
+def _require_recorder(actor: User, visit: Visit) -> None:
+    if not can_record(actor, visit):
+        raise PermissionDenied(_("Only coordinators and the visit's team record interviews."))
+
+
+@transaction.atomic
+def interview_record(
+    *,
+    actor: User,
+    visit: Visit,
+    code: str,
+    category: str,
+    held_on: datetime.date | None,
+    language: Language | None = None,
+    interpreter: bool = False,
+    consent_use: bool,
+    consent_naming: bool,
+    consent_follow_up: bool,
+    at_risk: bool = False,
+    notes: str = "",
+    excerpt: str = "",
+    identity: str = "",
+) -> Interview:
+    """Record a confidential interview held during ``visit``."""
+    _require_recorder(actor, visit)
+    code = (code or "").strip()
+    _validate(visit=visit, code=code, category=category, held_on=held_on)
+    assert held_on is not None  # checked by _validate
+    interview = Interview.objects.create(
+        visit=visit,
+        code=code,
+        category=category,
+        held_on=held_on,
+        language=language,
+        interpreter=interpreter,
+        consent_use=consent_use,
+        consent_naming=consent_naming,
+        consent_follow_up=consent_follow_up,
+        at_risk=at_risk,
+        notes=notes or "",
+        excerpt=excerpt or "",
+        identity=identity or "",
+        created_by=actor,
+    )
+    changes: dict[str, Any] = snapshot(interview, AUDITED_FIELDS)
+    changes["encrypted_fields_set"] = [name for name in ENCRYPTED_FIELDS if getattr(interview, name)]
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=interview, changes=changes)
+    return interview
+
+
+@transaction.atomic
+def interview_update(
+    *,
+    actor: User,
+    interview: Interview,
+    code: str,
+    category: str,
+    held_on: datetime.date | None,
+    language: Language | None = None,
+    interpreter: bool = False,
+    consent_use: bool,
+    consent_naming: bool,
+    consent_follow_up: bool,
+    at_risk: bool = False,
+    notes: str = "",
+    excerpt: str = "",
+    identity: str = "",
+) -> Interview:
+    """Change an interview; every field is given (the edit form shows them all)."""
+    _require_recorder(actor, interview.visit)
+    code = (code or "").strip()
+    _validate(visit=interview.visit, code=code, category=category, held_on=held_on, exclude_pk=interview.pk)
+    before_values = snapshot(interview, AUDITED_FIELDS)
+    before_secret = {name: getattr(interview, name) for name in ENCRYPTED_FIELDS}
+    values: dict[str, Any] = {
+        "code": code,
+        "category": category,
+        "held_on": held_on,
+        "language": language,
+        "interpreter": interpreter,
+        "consent_use": consent_use,
+        "consent_naming": consent_naming,
+        "consent_follow_up": consent_follow_up,
+        "at_risk": at_risk,
+        "notes": notes or "",
+        "excerpt": excerpt or "",
+        "identity": identity or "",
+    }
+    for name, value in values.items():
+        setattr(interview, name, value)
+    changes: dict[str, Any] = diff(before_values, snapshot(interview, AUDITED_FIELDS))
+    changed_secret = [name for name in ENCRYPTED_FIELDS if before_secret[name] != getattr(interview, name)]
+    if not changes and not changed_secret:
+        return interview
+    # Only the changed fields are written: an unchanged encrypted value is not re-encrypted.
+    update_fields = [
+        "language" if key == "language_id" else "visit" if key == "visit_id" else key for key in changes
+    ]
+    interview.save(update_fields=[*update_fields, *changed_secret, "updated_at"])
+    if changed_secret:
+        changes["encrypted_fields_changed"] = changed_secret
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=interview, changes=changes)
+    return interview
+
+
+def interview_read(*, actor: User, interview: Interview, ip_address: str | None = None) -> None:
+    """Log that ``actor`` was shown the decrypted notes and identity (every view of them)."""
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.READ,
+        obj=interview,
+        changes={"visit": interview.visit_id, "fields": list(ENCRYPTED_FIELDS)},
+        ip_address=ip_address,
+    )

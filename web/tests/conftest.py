@@ -1,3 +1,0 @@
-"""Browser fixtures, registered once so every journey shares one Chromium per test session."""
-
-from web.tests.browser import browser, page  # noqa: F401
