@@ -19,4 +19,5 @@ APPS: tuple[str, ...] = (
     "dozor.publishing",
     "dozor.api",
     "dozor.web",
+    "dozor.demo",
 )

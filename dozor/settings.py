@@ -73,7 +73,9 @@ WSGI_APPLICATION = "dozor.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Project templates, then each feature folder's own (dozor/<app>/<feature>/templates), then the
+        # apps' (APP_DIRS): a feature keeps its templates beside its views.
+        "DIRS": [BASE_DIR / "templates", *sorted(Path(__file__).parent.glob("*/*/templates"))],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

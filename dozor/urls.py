@@ -20,7 +20,7 @@ urlpatterns = [
     path("planning/", include("dozor.planning.urls")),
     path("verify/", include(verify_patterns)),
     path("api/", include("dozor.api.urls")),
-    path("public/", include("dozor.publishing.urls_portal")),
+    path("public/", include("dozor.publishing.portal.urls")),
     path("", include("dozor.web.urls")),
 ]
 

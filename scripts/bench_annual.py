@@ -180,8 +180,8 @@ def measure(rounds: int = 3, lang: str = "kk") -> list[tuple[str, str, str]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from dozor.publishing.annual import build
-    from dozor.publishing.annual_documents import annual_docx, annual_pdf
+    from dozor.publishing.annual.documents import annual_docx, annual_pdf
+    from dozor.publishing.annual.figures import build
     from dozor.visits.models import Visit
 
     started = time.perf_counter()

@@ -43,9 +43,9 @@ def main() -> int:
     from django.utils import timezone
 
     from dozor.planning.models import Plan
-    from dozor.planning.optimiser import greedy, solve
-    from dozor.planning.proposals import build_instance
-    from dozor.planning.tests.validator import validate
+    from dozor.planning.optimiser.proposals import build_instance
+    from dozor.planning.optimiser.solver import greedy, solve
+    from dozor.planning.optimiser.tests.validator import validate
 
     call_command("migrate", verbosity=0)
     call_command("pack", "load", "kz", verbosity=0)

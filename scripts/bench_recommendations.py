@@ -174,7 +174,7 @@ def measure(count: int = COUNT, rounds: int = 5) -> list[tuple[str, str, str]]:
 
     from dozor.accounts.models import Role, User
     from dozor.core.models import Authority
-    from dozor.recommendations.dashboard import dashboard_build
+    from dozor.recommendations.dashboard.selectors import dashboard_build
 
     started = time.perf_counter()
     made = populate(count)

@@ -38,8 +38,8 @@ def build_report() -> Report:
     from dozor.facilities.models import Facility, FacilityType, Occupancy
     from dozor.standards.models import Provision, Theme
     from dozor.visits.models import Evidence, Finding, Interview, OccupancyCount, ReportSection
+    from dozor.visits.reports.services import report_start
     from dozor.visits.services import visit_create
-    from dozor.visits.services_reports import report_start
 
     user, _ = User.objects.get_or_create(username="bench-reports", defaults={"role": Role.COORDINATOR})
     facility = (
@@ -121,7 +121,7 @@ def measure(rounds: int = 3) -> list[tuple[str, str, str]]:
     """(label, median time, detail) rows for the PDF and DOCX of a 40-finding report in Kazakh."""
     import subprocess
 
-    from dozor.visits.documents import report_docx, report_pdf
+    from dozor.visits.reports.documents import report_docx, report_pdf
 
     report = build_report()
     rows: list[tuple[str, str, str]] = []

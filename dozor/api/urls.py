@@ -3,14 +3,12 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from dozor.api import (
-    views,
-    views_methodology,
-    views_planning,
-    views_recommendations,
-    views_training,
-    views_visits,
-)
+from dozor.api import views
+from dozor.api.methodology import views as views_methodology
+from dozor.api.planning import views as views_planning
+from dozor.api.recommendations import views as views_recommendations
+from dozor.api.training import views as views_training
+from dozor.api.visits import views as views_visits
 
 app_name = "api"
 

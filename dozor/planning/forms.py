@@ -1,4 +1,4 @@
-"""Planning forms: thin parsers in front of ``dozor.planning.services`` and ``dozor.planning.proposals``.
+"""Planning forms: thin parsers in front of ``dozor.planning.services`` and ``dozor.planning.optimiser.proposals``.
 
 Choices always come from access helpers (places, persons, visit types the user may see)."""
 

@@ -19,7 +19,7 @@ from dozor.core.models import CodedReference
 
 
 class RiskFactor(CodedReference):
-    """One explained term of the risk score. ``code`` names the computation (planning/risk.py);
+    """One explained term of the risk score. ``code`` names the computation (dozor/planning/risk/scores.py);
     ``weight`` is the most points the factor can add; ``params`` tune it (thresholds, windows)."""
 
     weight = models.DecimalField(_("weight (points)"), max_digits=6, decimal_places=2, default=Decimal("10"))

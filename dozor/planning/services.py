@@ -4,13 +4,13 @@ participants' unavailability. Each function checks access, validates everything 
 audits.
 
 Decisions worth knowing:
-- A group is checked with ``dozor.planning.engine.group_problems`` on facts loaded by
-  ``dozor.planning.instance``: double booking against every other planned visit of the year, conflicts
+- A group is checked with ``dozor.planning.optimiser.engine.group_problems`` on facts loaded by
+  ``dozor.planning.optimiser.instance``: double booking against every other planned visit of the year, conflicts
   of interest, required expertise, a woman, languages, training competencies on the visit's days,
   eligibility and unavailability.
 - Visits entered or changed by hand are ``locked`` so that re-optimising keeps them.
 - After every change to a plan's visits their estimates are recomputed with trip sharing
-  (``dozor.planning.costs.plan_estimates``), so a visit's stored cost may change when a neighbouring
+  (``dozor.planning.budget.costs.plan_estimates``), so a visit's stored cost may change when a neighbouring
   visit of the same group and settlement is added, moved or cancelled.
 - The reason for cancelling a visit is kept in the audit log (the model has no field for it).
 """
@@ -34,10 +34,10 @@ from dozor.accounts.models import AuditEvent, User
 from dozor.core.models import VisitType
 from dozor.facilities.models import Facility
 from dozor.people.models import Person
-from dozor.planning.costs import CostTable, Estimate, plan_estimates
-from dozor.planning.engine import Member, group_problems
-from dozor.planning.instance import load_busy, load_people, load_places, load_rules
+from dozor.planning.budget.costs import CostTable, Estimate, plan_estimates
 from dozor.planning.models import Expense, GroupMember, Plan, PlannedVisit, Unavailability
+from dozor.planning.optimiser.engine import Member, group_problems
+from dozor.planning.optimiser.instance import load_busy, load_people, load_places, load_rules
 
 Errors = dict[str, list[str]]
 
@@ -55,9 +55,9 @@ def _raise(errors: Errors) -> None:
 
 
 def _risk_of(facility: Facility) -> Decimal:
-    """The facility's risk score from ``dozor.planning.risk`` (0 while that module is absent)."""
+    """The facility's risk score from ``dozor.planning.risk.scores`` (0 while that module is absent)."""
     try:
-        risk: Any = importlib.import_module("dozor.planning.risk")
+        risk: Any = importlib.import_module("dozor.planning.risk.scores")
     except ImportError:
         return Decimal("0")
     scores = risk.score_facilities([facility.pk], explain=False)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from dozor.planning import urls_budget, urls_plans, urls_risk
+from dozor.planning import urls_plans
+from dozor.planning.budget import urls as urls_budget
+from dozor.planning.risk import urls as urls_risk
 
 app_name = "planning"
 urlpatterns = [*urls_plans.urlpatterns, *urls_risk.urlpatterns, *urls_budget.urlpatterns]

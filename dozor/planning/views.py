@@ -30,7 +30,7 @@ from dozor.accounts.access import active_user, can, require
 from dozor.core.files import private_download
 from dozor.core.forms import submit_form
 from dozor.people.models import Person
-from dozor.planning import ical, proposals, services
+from dozor.planning import ical, services
 from dozor.planning.access import (
     audit_proposal_view,
     audit_secret_views,
@@ -55,6 +55,7 @@ from dozor.planning.forms import (
     VisitFilterForm,
 )
 from dozor.planning.models import GroupMember, PlannedVisit, Unavailability
+from dozor.planning.optimiser import proposals
 
 SECTION = "planning"
 ROLE_LABELS: dict[str, Any] = dict(GroupMember.Role.choices)  # lazy labels: translated when shown

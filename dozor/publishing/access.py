@@ -46,7 +46,7 @@ def media_contacts_visible_to(user: Any) -> QuerySet[MediaContact]:
     return MediaContact.objects.all() if can(user, "visits.manage") else MediaContact.objects.none()
 
 
-# --- media work (publishing/services_media.py) -------------------------------------------------------
+# --- media work (dozor/publishing/media/services.py) -------------------------------------------------------
 # Contacts and the interaction log hold journalists' personal data: coordinators only (above and
 # below). Press releases are public-facing texts drafted from published reports: council members
 # read them, coordinators write them.

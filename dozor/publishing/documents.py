@@ -1,11 +1,11 @@
 """The public version of a visit report as documents: PDF (WeasyPrint) and DOCX (python-docx).
 
 Both are drawn from the PUBLIC TEXT only (the internal text with the accepted redactions replaced
-by their markers, ``dozor.publishing.portal.public_text``) and from facts about the visit that are public
-anyway (place, region, type, dates): never from ``dozor.visits.report_content.build``, whose findings,
+by their markers, ``dozor.publishing.portal.selectors.public_text``) and from facts about the visit that are public
+anyway (place, region, type, dates): never from ``dozor.visits.reports.content.build``, whose findings,
 team, quotes and annexes come from the internal data. The look (print CSS, DejaVu Sans for Cyrillic
 and the Kazakh letters, page counters, letterhead rule, Word styles) is the internal report's,
-reused from ``dozor.visits.documents``.
+reused from ``dozor.visits.reports.documents``.
 
 Rendering a PDF takes a second or more, so documents are cached by a hash of everything they show:
 a changed text gives a new key, and the views look a version up through ``published_reports()``
@@ -30,15 +30,15 @@ from django.utils.translation import gettext as _
 from dozor.core.i18n import pick
 from dozor.core.models import CountryPack
 from dozor.publishing.models import PublicReport
-from dozor.publishing.portal import LANGUAGES, ordered_sections
-from dozor.visits.documents import (
+from dozor.publishing.portal.selectors import LANGUAGES, ordered_sections
+from dozor.visits.models import ReportSection
+from dozor.visits.reports.documents import (
     CONTENT_TYPES,
     a4_document,
     letterhead,
     page_counter_css,
     render_pdf,
 )
-from dozor.visits.models import ReportSection
 
 FORMATS = ("pdf", "docx")
 __all__ = ["CONTENT_TYPES", "FORMATS", "PublicDocument", "blocks", "filename", "public_document", "render"]

@@ -2,7 +2,7 @@
 report made by redaction, and the NPM's media work.
 
 A public version is made per language from the text of an approved report (``source``: the plain
-text per section, as ``dozor.visits.report_content`` builds it without the internal annexes). Redactions
+text per section, as ``dozor.visits.reports.content`` builds it without the internal annexes). Redactions
 are spans of that text; accepted ones are removed from the public text (replaced by a marker such
 as "[…]"): redaction removes text, it never hides text that stays in a file. An editor redacts, a
 second person approves, then a coordinator publishes; unpublishing withdraws it everywhere.

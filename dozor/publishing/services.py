@@ -5,7 +5,7 @@ Rules (docs/decisions/0008-publishing.md, docs/permissions.md):
 - Start: coordinators, from a report that was approved or sent to the authority (or is already
   published in another language) - never from a draft or a report in review ("publishing without
   approval"). One public version per report and language. ``source`` is the report's text without
-  the internal annexes (``dozor.visits.report_content.build(internal=False, evidence=False)``), kept as it
+  the internal annexes (``dozor.visits.reports.content.build(internal=False, evidence=False)``), kept as it
   was when the version was started, so that the redactions' offsets stay valid.
 - Detection proposes redactions (``dozor.publishing.detectors.detect``) with the names to look for:
   persons of the registry, the identities recorded for the visit's interviews (decrypted here; each
@@ -47,8 +47,8 @@ from dozor.publishing import selectors
 from dozor.publishing.access import can_approve, can_redact
 from dozor.publishing.detectors import detect
 from dozor.publishing.models import PublicReport, Redaction
-from dozor.visits import report_content
 from dozor.visits.models import Report
+from dozor.visits.reports import content as report_content
 
 LANGUAGES = report_content.LANGUAGES
 PUBLISHABLE = (Report.Status.APPROVED, Report.Status.SENT, Report.Status.PUBLISHED)
@@ -482,7 +482,7 @@ def public_version_return(*, actor: User, public_report: PublicReport, reason: s
 
 def _set_report_status(*, actor: User, report_id: int, status: str, why: str) -> None:
     """The visit report's status, changed by a queryset update (the report's own workflow lives in
-    dozor.visits.services_reports and never reaches ``published``)."""
+    dozor.visits.reports.services and never reaches ``published``)."""
     report = Report.objects.select_for_update().get(pk=report_id)
     if report.status == status:
         return

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from dozor.publishing import urls_annual, urls_media, views
+from dozor.publishing import views
+from dozor.publishing.annual import urls as urls_annual
+from dozor.publishing.media import urls as urls_media
 
 app_name = "publishing"
 

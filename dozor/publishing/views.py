@@ -27,7 +27,7 @@ from dozor.publishing import selectors, services
 from dozor.publishing.access import can_approve, can_redact
 from dozor.publishing.forms import AddRedactionForm, DecideForm, ReasonForm, StartForm, WorkflowForm
 from dozor.publishing.models import PublicReport
-from dozor.visits.diff import version_diff
+from dozor.visits.reports.diff import version_diff
 
 SECTION = "publishing"
 

@@ -132,7 +132,7 @@ def reprisal_case_for_user(user: Any, pk: int | str) -> ReprisalCase:
     return _get(reprisal_cases_visible_to(user).select_related("facility", "interview"), pk)
 
 
-# --- the authority portal (recommendations/views_portal.py) ----------------------------------------
+# --- the authority portal (dozor/recommendations/portal/views.py) ----------------------------------------
 
 
 def response_for_user(user: Any, pk: int | str) -> Response:

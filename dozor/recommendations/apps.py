@@ -12,7 +12,7 @@ class RecommendationsConfig(AppConfig):
 
         pack.register()
         sources.register()
-        from dozor.recommendations import views_reprisals
+        from dozor.recommendations.reprisals import views as views_reprisals
         from dozor.visits.extensions import register_visit_section
 
         register_visit_section(views_reprisals.visit_section)

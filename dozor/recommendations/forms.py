@@ -16,7 +16,7 @@ from dozor.facilities.models import Facility, FacilityType
 from dozor.recommendations.models import Recommendation, Response, Status, StatusChange
 from dozor.recommendations.selectors import RecommendationFilters
 from dozor.standards.models import Theme
-from dozor.visits.forms_findings import provision_choices
+from dozor.visits.findings.forms import provision_choices
 from dozor.visits.models import Report, Visit
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

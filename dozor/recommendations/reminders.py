@@ -49,8 +49,8 @@ from django.utils.translation import ngettext
 
 from dozor.accounts.models import Role, User
 from dozor.recommendations.access import letters_visible_to, recommendations_visible_to
+from dozor.recommendations.letters.services import letters_due_by
 from dozor.recommendations.models import Letter, Recommendation, ReminderLog
-from dozor.recommendations.services_letters import letters_due_by
 from dozor.recommendations.workdays import Calendar, add_working_days, calendar
 
 logger = logging.getLogger(__name__)

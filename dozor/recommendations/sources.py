@@ -44,7 +44,7 @@ def report_recommendations(report: Any) -> list[dict[str, str]]:
 
 
 def register() -> None:
-    from dozor.planning.risk import register_recommendation_source
+    from dozor.planning.risk.scores import register_recommendation_source
     from dozor.visits.extensions import register_report_recommendations
 
     register_recommendation_source(open_recommendation_counts)

@@ -1,6 +1,10 @@
 from django.urls import path  # noqa: F401 (feature modules add their patterns)
 
-from dozor.recommendations import urls_dashboard, urls_letters, urls_portal, urls_recs, urls_reprisals
+from dozor.recommendations import urls_recs
+from dozor.recommendations.dashboard import urls as urls_dashboard
+from dozor.recommendations.letters import urls as urls_letters
+from dozor.recommendations.portal import urls as urls_portal
+from dozor.recommendations.reprisals import urls as urls_reprisals
 
 app_name = "recommendations"
 urlpatterns = [

@@ -1,14 +1,12 @@
 from django.urls import path
 
-from dozor.visits import (
-    urls_documents,
-    urls_evidence,
-    urls_findings,
-    urls_interviews,
-    urls_record,
-    urls_reports,
-    views,
-)
+from dozor.visits import views
+from dozor.visits.evidence import urls as urls_evidence
+from dozor.visits.findings import urls as urls_findings
+from dozor.visits.interviews import urls as urls_interviews
+from dozor.visits.record import urls as urls_record
+from dozor.visits.reports import document_urls as urls_documents
+from dozor.visits.reports import urls as urls_reports
 
 app_name = "visits"
 urlpatterns = [

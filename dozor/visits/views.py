@@ -21,18 +21,15 @@ from dozor.accounts.access import can, require
 from dozor.core.forms import add_service_errors
 from dozor.methodology.models import Question, QuestionType, Section
 from dozor.methodology.selectors import version_sections
-from dozor.visits import (
-    extensions,
-    services,
-    views_evidence,
-    views_findings,
-    views_interviews,
-    views_record,
-    views_reports,
-)
+from dozor.visits import extensions, services
 from dozor.visits.access import can_record, visit_for_user, visits_visible_to
+from dozor.visits.evidence import views as views_evidence
+from dozor.visits.findings import views as views_findings
 from dozor.visits.forms import ChecklistForm, VisitForm, parse_units
+from dozor.visits.interviews import views as views_interviews
 from dozor.visits.models import Submission, TeamMember, Visit
+from dozor.visits.record import views as views_record
+from dozor.visits.reports import views as views_reports
 from dozor.visits.selectors import visit_submissions
 
 PAGE_SIZE = 50

@@ -6,11 +6,10 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from dozor.accounts.models import AuditEvent
+from dozor.api.conftest import PERSONAS
 from dozor.core.models import Authority
 from dozor.facilities.models import Facility, Occupancy
 from dozor.facilities.tests.factories import FacilityFactory, OccupancyFactory, facility_type, health_facility
-
-from .conftest import PERSONAS
 
 # Which of the two places (KUIS's SIZO, MZ's hospital) each persona sees.
 SEES = {

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from dozor.api.conftest import PERSONAS
 from dozor.core.models import Region
 from dozor.people.models import Expertise, Organisation, Person
-
-from .conftest import PERSONAS
 
 # people.view: coordinator, council, monitor, trainer; private contacts: coordinator only.
 SEES_PEOPLE = {"coordinator", "monitor", "trainer"}

@@ -3,10 +3,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.authtoken.models import Token
 
+from dozor.api.conftest import PERSONAS
 from dozor.core.models import Authority, PopulationCategory, Region, VisitType
 from dozor.facilities.models import FacilityType
-
-from .conftest import PERSONAS
 
 REFERENCE = {
     "regions": Region,

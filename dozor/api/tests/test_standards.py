@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from dozor.api.conftest import PERSONAS
 from dozor.standards.models import Instrument, Provision, Theme
-
-from .conftest import PERSONAS
 
 
 def make_standards(n: int = 1, prefix: str = "ZZ") -> list[Provision]:

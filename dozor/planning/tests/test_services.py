@@ -11,10 +11,10 @@ from dozor.accounts.models import AuditEvent, User
 from dozor.core.models import Authority, PopulationCategory
 from dozor.people.models import ConflictOfInterest
 from dozor.planning import services
-from dozor.planning.costs import MissingCostRate
+from dozor.planning.budget.costs import MissingCostRate
+from dozor.planning.budget.tests.helpers_budget import DAY, group, periodic, place
 from dozor.planning.models import CostRate, Expense, GroupMember, Plan, PlannedVisit, Unavailability
 from dozor.planning.tests.factories import YEAR, PlanFactory, participant, planned_visit
-from dozor.planning.tests.helpers_budget import DAY, group, periodic, place
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,10 @@ from django.urls import reverse
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.models import Region
 from dozor.people.models import Person
-from dozor.planning import proposals
+from dozor.planning.budget.tests.helpers_budget import group, periodic, place
 from dozor.planning.models import GroupMember, Plan, PlannedVisit, Proposal, Unavailability
+from dozor.planning.optimiser import proposals
 from dozor.planning.tests.factories import YEAR, PlanFactory, participant, planned_visit
-from dozor.planning.tests.helpers_budget import group, periodic, place
 
 pytestmark = pytest.mark.django_db
 

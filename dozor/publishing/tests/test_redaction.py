@@ -20,11 +20,11 @@ from dozor.people.tests.factories import PersonFactory
 from dozor.publishing import services
 from dozor.publishing.models import PublicReport, Redaction
 from dozor.standards.models import Provision, Theme
-from dozor.visits import services_reports as reports
+from dozor.visits.findings.services import finding_create
+from dozor.visits.interviews.services import interview_record
 from dozor.visits.models import Finding, Interview, Report, ReportSection, TeamMember, Visit
+from dozor.visits.reports import services as reports
 from dozor.visits.services import visit_create
-from dozor.visits.services_findings import finding_create
-from dozor.visits.services_interviews import interview_record
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""A covering index for the dashboard's aggregate queries (recommendations/dashboard.py).
+"""A covering index for the dashboard's aggregate queries (dozor/recommendations/dashboard/selectors.py).
 
 Every column the dashboard groups, counts or (for liaisons: the report's status) filters by is in
 the index (``id`` last, for COUNT), so that on

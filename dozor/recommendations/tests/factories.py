@@ -13,8 +13,8 @@ from dozor.recommendations.models import Recommendation, Status
 from dozor.recommendations.services import recommendation_create
 from dozor.standards.models import Theme
 from dozor.visits.models import Report
+from dozor.visits.reports.services import report_start
 from dozor.visits.services import visit_create
-from dozor.visits.services_reports import report_start
 
 ISSUED = datetime.date(2025, 4, 1)
 

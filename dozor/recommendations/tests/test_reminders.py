@@ -16,9 +16,9 @@ from django.utils.translation import ngettext
 from conftest import make_user
 from dozor.accounts.models import Role, User
 from dozor.core.models import Authority
+from dozor.recommendations.letters.services import letter_register
 from dozor.recommendations.models import Letter, ReminderLog
 from dozor.recommendations.reminders import send_reminders
-from dozor.recommendations.services_letters import letter_register
 from dozor.recommendations.tests.factories import health_place, kuis_place, recommendation
 
 pytestmark = pytest.mark.django_db

@@ -87,8 +87,8 @@ def test_a_liaison_sees_only_its_authority_and_only_sent_reports(
 
 
 def test_the_report_lists_the_recommendations_issued_from_it(coordinator):
-    from dozor.visits.documents import report_docx
-    from dozor.visits.report_content import build
+    from dozor.visits.reports.content import build
+    from dozor.visits.reports.documents import report_docx
 
     report = report_for(coordinator, kuis_place(), Report.Status.DRAFT)
     recommendation(

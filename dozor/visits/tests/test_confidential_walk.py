@@ -45,12 +45,12 @@ from dozor.accounts.models import Role, User
 from dozor.core.models import VisitType
 from dozor.facilities.tests.factories import FacilityFactory
 from dozor.standards.models import Theme
+from dozor.visits.evidence.services import evidence_upload
+from dozor.visits.findings.services import finding_create
+from dozor.visits.interviews.services import interview_record, interview_update
 from dozor.visits.models import Evidence, Finding, Interview, Report, Visit
+from dozor.visits.reports.services import comment_add, report_start, version_save
 from dozor.visits.services import visit_create
-from dozor.visits.services_evidence import evidence_upload
-from dozor.visits.services_findings import finding_create
-from dozor.visits.services_interviews import interview_record, interview_update
-from dozor.visits.services_reports import comment_add, report_start, version_save
 
 pytestmark = pytest.mark.django_db
 

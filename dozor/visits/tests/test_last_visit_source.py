@@ -8,7 +8,7 @@ import pytest
 
 from dozor.core.models import VisitType
 from dozor.facilities.tests.factories import FacilityFactory
-from dozor.planning.risk import score_facilities
+from dozor.planning.risk.scores import score_facilities
 from dozor.visits.models import Visit
 from dozor.visits.selectors import last_visit_dates
 

@@ -21,7 +21,7 @@ from dozor.publishing.detectors import iin_check_digit
 from dozor.publishing.models import PublicReport, Redaction
 from dozor.recommendations.tests.factories import kuis_place, report_for
 from dozor.visits.models import Report, ReportSection
-from dozor.visits.services_reports import section_save
+from dozor.visits.reports.services import section_save
 from dozor.web.tests.browser import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dozor.accounts.models import User
 from dozor.planning.models import Plan
-from dozor.planning.optimiser import Infeasible
-from dozor.planning.proposals import _summary, build_instance, proposal_create, run
+from dozor.planning.optimiser.proposals import _summary, build_instance, proposal_create, run
+from dozor.planning.optimiser.solver import Infeasible
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from dozor.publishing.annual import FIRST_YEAR, LANGUAGES, valid_year
-from dozor.publishing.annual_documents import FORMATS, annual_render
+from dozor.publishing.annual.documents import FORMATS, annual_render
+from dozor.publishing.annual.figures import FIRST_YEAR, LANGUAGES, valid_year
 
 
 class Command(BaseCommand):

@@ -8,9 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from dozor.visits import documents
 from dozor.visits.models import Report
-from dozor.visits.report_content import LANGUAGES
+from dozor.visits.reports import documents
+from dozor.visits.reports.content import LANGUAGES
 
 
 class Command(BaseCommand):

@@ -1,0 +1,45 @@
+"""The visit report as a PDF or DOCX download (see dozor/visits/reports/document_urls.py).
+
+Whoever sees the visit sees its report (``dozor.visits.access.report_for_user``: 404 otherwise). The
+document is the internal version, with the confidential banner; the annex listing the evidence
+only for those who may read evidence (not council members); every download is audited.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from dozor.core.files import private_download
+from dozor.visits.access import confidential_visits_for, report_for_user
+from dozor.visits.reports import documents
+from dozor.visits.reports.content import LANGUAGES
+
+
+@login_required
+@require_GET
+def report_document(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_for_user(request.user, pk)
+    fmt = request.GET.get("format", "pdf")
+    lang = request.GET.get("lang") or get_language() or "ru"
+    if fmt not in documents.FORMATS:
+        return HttpResponseBadRequest(_("Unknown document format: choose PDF or DOCX."))
+    if lang not in LANGUAGES:
+        return HttpResponseBadRequest(_("Unknown language: choose kk, ru or en."))
+    data = documents.report_export(
+        actor=request.user,  # type: ignore[arg-type]
+        report=report,
+        fmt=fmt,
+        lang=lang,
+        internal=True,  # the public version comes from the publication workflow (publishing issue)
+        # council members read reports but never the list of evidence (confidential annex)
+        evidence=confidential_visits_for(request.user).filter(pk=report.visit_id).exists(),
+        via="web",
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+    )
+    response = HttpResponse(data, content_type=documents.CONTENT_TYPES[fmt])
+    private_download(response, f"{documents.filename(report, fmt, lang)}")
+    return response
