@@ -23,7 +23,7 @@ PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    from dozor.core.packs import pack_load
+    from dozor.packs import pack_load
 
     with django_db_blocker.unblock():
         pack_load(code="kz")

@@ -2,7 +2,8 @@
 
 One package: settings, URLs, the ``dozor`` command and every app live under it. ``APPS`` is the
 one list of Dozor's own apps, lowest layer first (docs/architecture.md); settings and the command
-read it, and a test checks the import-linter contract against it.
+read it, and a test checks the import-linter contract against it. The package itself is
+installed last: it composes the apps (country pack sections, URLs, commands).
 """
 
 APPS: tuple[str, ...] = (
@@ -20,4 +21,5 @@ APPS: tuple[str, ...] = (
     "dozor.api",
     "dozor.web",
     "dozor.demo",
+    "dozor",  # the composition root (dozor/packs.py, `dozor pack`), above every app
 )

@@ -147,6 +147,10 @@ def populate(count: int = COUNT, *, seed: int = 7) -> int:
         made += size
         print(f"  {have + made:>9,} recommendations", end="\r", flush=True)
     print()
+    # Bulk inserts send no signals: store the places' and reports' derived facts once.
+    from dozor.recommendations.services import recommendation_facts_refresh_all
+
+    recommendation_facts_refresh_all()
     return made
 
 

@@ -7,8 +7,6 @@ and PermissionDenied when the user may see it but not do the action.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -16,6 +14,9 @@ from django.db.models import QuerySet
 from dozor.accounts.models import AuditEvent, Role, User
 from dozor.core.models import Authority, PopulationCategory, Region, VisitType
 
+# Who may be looking: the access helpers and selectors take this and answer "nothing" for a visitor.
+# Who acts is a ``User``: services take ``actor: User``, which views behind login_required get from
+# ``AuthedRequest`` (accounts/http.py), the API from ``request_actor`` and commands from their --as.
 AnyUser = User | AnonymousUser
 
 ALL_STAFF = frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR, Role.LIAISON, Role.TRAINER})
@@ -42,28 +43,81 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # and the visit's own group (planning/access.py)
     "planning.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),
     "planning.manage": frozenset({Role.COORDINATOR}),
+    # every unannounced (secret) planned visit, in lists, totals, calendars and the optimiser's proposals;
+    # the others see one only when they are in its group (planning/access.py)
+    "planning.see_unannounced": frozenset({Role.COORDINATOR}),
+    # visits (visits/access.py): the others with visits.view see only the visits whose team they are on
+    "visits.view_all": frozenset({Role.COORDINATOR, Role.COUNCIL}),
+    # record checklists, findings and reports; monitors only on visits whose team they are on
+    "visits.record": frozenset({Role.COORDINATOR, Role.MONITOR}),
+    "visits.join_team": frozenset({Role.MONITOR}),  # may be put on a visit's team
+    "visits.urgent_alerts": frozenset({Role.COORDINATOR}),  # receive the urgent-action e-mail
+    # recommendations (recommendations/access.py): the NPM's register, every recommendation
+    "recommendations.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),
+    "recommendations.issue": frozenset({Role.COORDINATOR}),  # issue, correct, change the status
+    "recommendations.assess": frozenset({Role.COORDINATOR}),  # assess the authorities' responses
+    "letters.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),  # the whole register
+    "letters.manage": frozenset({Role.COORDINATOR}),  # register and escalate letters
+    # reprisal follow-up: monitors only the cases at places of visits whose team they are on
+    "reprisals.view": frozenset({Role.COORDINATOR, Role.MONITOR}),
+    "reprisals.manage": frozenset({Role.COORDINATOR}),  # every case; open one without an interview, close
+    "dashboard.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),  # over every recommendation
+    "reminders.receive": frozenset({Role.COORDINATOR, Role.LIAISON}),  # the reminder digest e-mail
+    # the authority portal: recommendations addressed to the own authority subtree (from reports sent
+    # to it), its responses, the reports sent to it, its letters and its dashboard
+    "portal.use": frozenset({Role.LIAISON}),
+    "responses.submit": frozenset({Role.LIAISON}),  # answer a recommendation seen through the portal
+    # not a right but a limit: everything these roles see is cut to their own authority and the
+    # authorities below it (``User.authority``); a user of such a role without an authority sees nothing
+    "scope.own_authority": frozenset({Role.LIAISON}),
+    # publishing (publishing/access.py): the redaction work and public versions
+    "publishing.view": frozenset({Role.COORDINATOR, Role.COUNCIL}),
+    "publishing.redact": frozenset({Role.COORDINATOR}),  # start, redact, submit
+    "publishing.approve": frozenset({Role.COORDINATOR, Role.COUNCIL}),  # never one's own; or send back
+    "publishing.publish": frozenset({Role.COORDINATOR}),  # publish and withdraw
+    "media.view": frozenset({Role.COORDINATOR, Role.COUNCIL}),  # press releases
+    "media.manage": frozenset({Role.COORDINATOR}),  # media contacts, media log, writing press releases
+    "annual.view": frozenset({Role.COORDINATOR, Role.COUNCIL}),  # the annual report page
 }
 
 
-def active_user(user: Any) -> User | None:
+def active_user(user: AnyUser | None) -> User | None:
     """The signed-in, active user with a role, or None."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return user if isinstance(user, User) else None
 
 
-def can(user: Any, capability: str) -> bool:
+def can(user: AnyUser, capability: str) -> bool:
     staff = active_user(user)
     if staff is None:
         return False
     if capability not in CAPABILITIES:
         raise KeyError(f"unknown capability {capability!r}")
-    if staff.role == Role.LIAISON and staff.authority_id is None:
+    if staff.role in CAPABILITIES["scope.own_authority"] and staff.authority_id is None:
         return False  # a liaison without an authority is not yet configured: sees nothing
     return staff.role in CAPABILITIES[capability]
 
 
-def require(user: Any, capability: str) -> User:
+def scoped_to_authority(user: AnyUser) -> bool:
+    """Whether everything the user sees is cut to their own authority's subtree (liaisons)."""
+    staff = active_user(user)
+    return staff is not None and staff.role in CAPABILITIES["scope.own_authority"]
+
+
+def roles_with(capability: str) -> frozenset[str]:
+    """The roles holding ``capability`` (for queries over users, e.g. ``role__in``)."""
+    return CAPABILITIES[capability]
+
+
+def users_with(capability: str) -> QuerySet[User]:
+    """The active users who hold ``capability`` (as ``can`` answers it): recipients and pickers."""
+    return User.objects.filter(is_active=True, role__in=roles_with(capability)).exclude(
+        role__in=roles_with("scope.own_authority"), authority__isnull=True
+    )
+
+
+def require(user: AnyUser, capability: str) -> User:
     """Return the user if they hold ``capability``; otherwise PermissionDenied."""
     if not can(user, capability):
         raise PermissionDenied
@@ -72,31 +126,31 @@ def require(user: Any, capability: str) -> User:
     return staff
 
 
-def regions_visible_to(user: Any) -> QuerySet[Region]:
+def regions_visible_to(user: AnyUser) -> QuerySet[Region]:
     return Region.objects.all() if can(user, "reference.view") else Region.objects.none()
 
 
-def authorities_visible_to(user: Any) -> QuerySet[Authority]:
+def authorities_visible_to(user: AnyUser) -> QuerySet[Authority]:
     """All authorities for NPM roles; a liaison sees only its own authority and what sits under it."""
     if not can(user, "reference.view"):
         return Authority.objects.none()
     staff = active_user(user)
     assert staff is not None
-    if staff.role == Role.LIAISON:
+    if scoped_to_authority(staff):
         assert staff.authority is not None
         return Authority.objects.filter(path__startswith=staff.authority.path)
     return Authority.objects.all()
 
 
-def visit_types_visible_to(user: Any) -> QuerySet[VisitType]:
+def visit_types_visible_to(user: AnyUser) -> QuerySet[VisitType]:
     return VisitType.objects.all() if can(user, "reference.view") else VisitType.objects.none()
 
 
-def population_categories_visible_to(user: Any) -> QuerySet[PopulationCategory]:
+def population_categories_visible_to(user: AnyUser) -> QuerySet[PopulationCategory]:
     return (
         PopulationCategory.objects.all() if can(user, "reference.view") else PopulationCategory.objects.none()
     )
 
 
-def audit_events_visible_to(user: Any) -> QuerySet[AuditEvent]:
+def audit_events_visible_to(user: AnyUser) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.all() if can(user, "audit.view") else AuditEvent.objects.none()

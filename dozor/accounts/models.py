@@ -49,13 +49,8 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
-    @property
-    def is_coordinator(self) -> bool:
-        return self.is_active and self.role == Role.COORDINATOR
-
-    @property
-    def is_liaison(self) -> bool:
-        return self.role == Role.LIAISON
+    # What a role may do is decided in one place only: ``dozor.accounts.access.CAPABILITIES``
+    # (use ``can(user, ...)``), never by comparing ``role`` here or elsewhere.
 
 
 class AuditEvent(models.Model):

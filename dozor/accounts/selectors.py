@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
-from dozor.accounts.access import audit_events_visible_to
+from dozor.accounts.access import AnyUser, audit_events_visible_to
 from dozor.accounts.models import AuditEvent
 
 
 def audit_search(
-    user: Any, *, action: str = "", object_type: str = "", actor: str = ""
+    user: AnyUser, *, action: str = "", object_type: str = "", actor: str = ""
 ) -> QuerySet[AuditEvent]:
     qs = audit_events_visible_to(user).select_related("actor")
     if action:

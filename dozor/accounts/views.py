@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
 from dozor.accounts.access import active_user, require
+from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
 from dozor.accounts.selectors import audit_search
 from dozor.accounts.services import token_regenerate
@@ -15,7 +16,7 @@ from dozor.accounts.services import token_regenerate
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def token(request: HttpRequest) -> HttpResponse:
+def token(request: AuthedRequest) -> HttpResponse:
     user = active_user(request.user)
     if user is None:
         return redirect("accounts:login")
@@ -27,7 +28,7 @@ def token(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     require(request.user, "audit.view")
     action = request.GET.get("action", "")
     if action not in AuditEvent.Action.values:

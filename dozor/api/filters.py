@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
+from dozor.accounts.access import AnyUser
 from dozor.facilities.models import Facility, Occupancy
 from dozor.facilities.selectors import FacilityFilters, facility_search
 from dozor.people.models import Organisation, Person
@@ -36,7 +38,8 @@ class FacilityFilterSet(filters.FilterSet):
             status=data.get("status") or "",
             overcrowded=bool(data.get("overcrowded")),
         )
-        user = getattr(self.request, "user", None)
+        # No request (the filter set used outside a view) means an anonymous visitor, who sees nothing.
+        user: AnyUser = getattr(self.request, "user", None) or AnonymousUser()
         # facility_search starts from facilities_visible_to(user), like the queryset it replaces.
         return facility_search(user, params).prefetch_related("population_categories")
 

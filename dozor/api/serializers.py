@@ -8,6 +8,7 @@ check shapes: every write is done by the app's service functions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import QuerySet
@@ -16,8 +17,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dozor.accounts.access import authorities_visible_to, population_categories_visible_to, regions_visible_to
+from dozor.core.data import data_of
+from dozor.core.models import PopulationCategory
 from dozor.facilities.access import facility_types_visible_to
 from dozor.facilities.models import Facility, Occupancy
+from dozor.facilities.services import FacilityData
 
 # ---------------------------------------------------------------- reference data
 
@@ -153,6 +157,18 @@ class FacilityIn(serializers.Serializer):
     opened_on = serializers.DateField(required=False, allow_null=True, default=None)
     closed_on = serializers.DateField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def to_data(self, current: Facility | None = None) -> FacilityData:
+        """The place as the request gives it; on PATCH, ``current`` with the fields given."""
+        values = {k: v for k, v in self.validated_data.items() if k != "population_categories"}
+        if current is not None and self.partial:
+            return replace(data_of(FacilityData, current), **values)
+        return FacilityData(**values)
+
+    def categories(self) -> list[PopulationCategory] | None:
+        """The population categories given (``None`` on a PATCH that leaves them out)."""
+        chosen = self.validated_data.get("population_categories")
+        return None if chosen is None else list(chosen)
 
 
 # ---------------------------------------------------------------- occupancy

@@ -8,7 +8,7 @@ through ``dozor.facilities.services``; a ValidationError from a service becomes 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -23,18 +23,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dozor.accounts.access import (
+    active_user,
     authorities_visible_to,
     can,
     population_categories_visible_to,
     regions_visible_to,
     visit_types_visible_to,
 )
+from dozor.accounts.models import User
 from dozor.api import filters
 from dozor.api.serializers import (
     AuthorityOut,
@@ -63,18 +65,34 @@ from dozor.people.access import can_see_private, organisations_visible_to, perso
 from dozor.people.models import Organisation, Person
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 VALIDATION_ERROR = OpenApiResponse(description="Invalid input: field -> messages.")
 FORBIDDEN = OpenApiResponse(description="Signed in but not allowed to change places.")
 NOT_FOUND = OpenApiResponse(description="No such object, or not visible to you.")
 
 
-def service_call(func: Callable[..., T], **kwargs: Any) -> T:
-    """Call a service; turn its Django ValidationError into DRF's (a 400 with the messages)."""
+def service_call(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call a service; turn its Django ValidationError into DRF's (a 400 with the messages).
+    The arguments are checked against the service's signature (``actor`` must be a ``User``:
+    pass ``request_actor(request)``, not ``request.user``)."""
     try:
-        return func(**kwargs)
+        return func(*args, **kwargs)
     except DjangoValidationError as exc:
         raise ValidationError(detail=serializers.as_serializer_error(exc)) from exc
+
+
+def request_actor(request: Request) -> User:
+    """The signed-in user an API request acts for, to pass to a service as ``actor``.
+
+    The API's counterpart of ``AuthedRequest``: DRF types ``request.user`` as ``User | AnonymousUser``
+    and its ``Request`` cannot be narrowed by a subclass (``user`` is a property there, and the view
+    methods' signatures are fixed). Every endpoint that writes is behind IsAuthenticated, so this
+    never refuses in practice; if it did, the answer would be 401, not a service called with nobody."""
+    user = active_user(request.user)
+    if user is None:
+        raise NotAuthenticated
+    return user
 
 
 class CanEditFacilitiesOrReadOnly(permissions.BasePermission):
@@ -192,11 +210,6 @@ class FacilityViewSet(
         )
         return Response(FacilityOut(facility, context=self.get_serializer_context()).data, status=status_code)
 
-    def _values(self, data: dict[str, Any]) -> tuple[dict[str, Any], list[PopulationCategory] | None]:
-        values = dict(data)
-        categories = values.pop("population_categories", None)
-        return values, categories
-
     @extend_schema(
         summary="Add a place",
         request=FacilityIn,
@@ -205,9 +218,11 @@ class FacilityViewSet(
     def create(self, request: Request) -> Response:
         serializer = FacilityIn(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        values, categories = self._values(serializer.validated_data)
         facility = service_call(
-            facility_create, actor=request.user, values=values, population_categories=categories
+            facility_create,
+            actor=request_actor(request),
+            data=serializer.to_data(),
+            population_categories=serializer.categories(),
         )
         return self._output(facility, status.HTTP_201_CREATED)
 
@@ -215,13 +230,12 @@ class FacilityViewSet(
         facility = facility_for_user(request.user, self.kwargs["pk"], write=True)
         serializer = FacilityIn(data=request.data, partial=partial, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        values, categories = self._values(serializer.validated_data)
         facility = service_call(
             facility_update,
-            actor=request.user,
+            actor=request_actor(request),
             facility=facility,
-            values=values,
-            population_categories=categories,
+            data=serializer.to_data(facility),
+            population_categories=serializer.categories(),
         )
         return self._output(facility)
 
@@ -265,7 +279,7 @@ class FacilityViewSet(
             serializer = OccupancyIn(data=request.data)
             serializer.is_valid(raise_exception=True)
             record = service_call(
-                occupancy_record, actor=request.user, facility=facility, **serializer.validated_data
+                occupancy_record, actor=request_actor(request), facility=facility, **serializer.validated_data
             )
             return Response(OccupancyOut(record).data, status=status.HTTP_201_CREATED)
         records = occupancy_visible_to(request.user).filter(facility=facility).select_related("facility")

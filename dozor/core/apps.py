@@ -6,8 +6,3 @@ class CoreConfig(AppConfig):
     name = "dozor.core"
     label = "core"
     verbose_name = _("Reference data")
-
-    def ready(self) -> None:
-        from dozor.core import packs
-
-        packs.register_core_sections()

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import model_to_dict
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm that only parses input: fields, labels and widgets come from the model, but the
+    form neither copies the values onto an instance nor validates one. Build it with ``initial=``
+    (never ``instance=``) and hand its typed data to the service, which validates and saves the
+    row it locks, and audits that row against the new data."""
+
+    @classmethod
+    def initial_from(cls, instance: models.Model) -> dict[str, Any]:
+        """The form's ``initial`` for changing ``instance``: its values of the form's model fields."""
+        return model_to_dict(instance, fields=cls._meta.fields)
+
+    def _post_clean(self) -> None:
+        pass
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:

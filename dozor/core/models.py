@@ -144,3 +144,23 @@ class VisitType(CodedReference):
     @property
     def description(self) -> str:
         return pick(self, "description")
+
+
+class Holiday(TranslatedNameModel):
+    """A day of the country's calendar that is not an ordinary weekday or weekend day (country-pack
+    data, ``dozor.core.workdays``). The table keeps the name it had in the recommendations app."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        DAY_OFF = "day_off", _("Day off moved from another day")
+        WORKING_DAY = "working_day", _("Weekend day made a working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.HOLIDAY)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        db_table = "recommendations_holiday"
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")

@@ -9,7 +9,7 @@ nothing unless the whole pack is valid; writing happens in one transaction and i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dozor.core.i18n import LANGUAGE_CODES
+from dozor.core.yamlio import yaml_load
 
 Item = dict[str, Any]
 
@@ -57,17 +58,6 @@ class PackSection:
     validate: Callable[[list[Item], PackContext, Checker], None]
     load: Callable[[list[Item], PackContext], SectionResult]
     list_key: str = ""  # the list's name inside the file, when it differs from ``key``
-
-
-_SECTIONS: dict[str, PackSection] = {}
-
-
-def register_section(section: PackSection) -> None:
-    _SECTIONS[section.key] = section
-
-
-def sections() -> list[PackSection]:
-    return sorted(_SECTIONS.values(), key=lambda s: s.order)
 
 
 class Checker:
@@ -228,7 +218,7 @@ def pack_dir(code: str) -> Path:
 def _read_yaml(path: Path, errors: list[str]) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml_load(handle)
     except FileNotFoundError:
         errors.append(_("%(file)s: the file is missing") % {"file": path.name})
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -236,8 +226,9 @@ def _read_yaml(path: Path, errors: list[str]) -> Any:
     return None
 
 
-def pack_read(directory: Path) -> LoadedPack:
-    """Read and validate a whole pack; raise PackError listing every problem."""
+def pack_read(directory: Path, sections: Sequence[PackSection]) -> LoadedPack:
+    """Read and validate a whole pack made of ``sections`` (every app's: dozor/packs.py); raise
+    PackError listing every problem."""
     errors: list[str] = []
     if not directory.is_dir():
         raise PackError([_("no country pack folder at %(path)s") % {"path": directory}])
@@ -256,7 +247,7 @@ def pack_read(directory: Path) -> LoadedPack:
         errors.extend(e.replace(" " + _("item %(n)s") % {"n": 1}, "") for e in checker.errors)
     context = PackContext(meta=meta or {})
     data: dict[str, list[Item]] = {}
-    for section in sections():
+    for section in sorted(sections, key=lambda s: s.order):
         path = directory / section.filename
         raw = _read_yaml(path, errors)
         if raw is None:
@@ -301,11 +292,14 @@ class _DryRunRollback(Exception):
     pass
 
 
-def pack_load(*, code: str, directory: Path | None = None, dry_run: bool = False) -> PackLoadReport:
-    """Validate the whole pack, then write it in one transaction (rolled back on dry run)."""
+def pack_load(
+    *, code: str, sections: Sequence[PackSection], directory: Path | None = None, dry_run: bool = False
+) -> PackLoadReport:
+    """Validate the whole pack made of ``sections``, then write it in one transaction (rolled back
+    on dry run). The sections come from above (dozor/packs.py): core never calls up into an app."""
     from dozor.core.models import CountryPack
 
-    pack = pack_read(directory or pack_dir(code))
+    pack = pack_read(directory or pack_dir(code), sections)
     if pack.meta.get("code") != code:
         raise PackError(
             [
@@ -317,7 +311,7 @@ def pack_load(*, code: str, directory: Path | None = None, dry_run: bool = False
     results: dict[str, SectionResult] = {}
     try:
         with transaction.atomic():
-            for section in sections():
+            for section in sorted(sections, key=lambda s: s.order):
                 results[section.key] = section.load(pack.data.get(section.key, []), context)
             values = {
                 "version": str(pack.meta["version"]),
@@ -452,27 +446,34 @@ def _validate_visit_types(items: list[Item], context: PackContext, check: Checke
         check.translated(index, item, "description")
 
 
-def register_core_sections() -> None:
-    register_section(PackSection("languages", "languages.yaml", 10, _validate_languages, _load_languages))
-    register_section(PackSection("regions", "regions.yaml", 20, _validate_regions, _load_regions))
-    register_section(
-        PackSection("authorities", "authorities.yaml", 30, _validate_authorities, _load_authorities)
-    )
-    register_section(
+def core_sections() -> list[PackSection]:
+    """Core's own sections (composed with every app's in dozor/packs.py)."""
+    from dozor.core import workdays  # it reads packs' helpers: imported here, not at the top
+
+    return [
+        PackSection("languages", "languages.yaml", 10, _validate_languages, _load_languages),
+        PackSection("regions", "regions.yaml", 20, _validate_regions, _load_regions),
+        PackSection("authorities", "authorities.yaml", 30, _validate_authorities, _load_authorities),
         PackSection(
             "population_categories",
             "population_categories.yaml",
             40,
             validate_named,
             loader_named("core.PopulationCategory"),
-        )
-    )
-    register_section(
+        ),
         PackSection(
             "visit_types",
             "visit_types.yaml",
             50,
             _validate_visit_types,
             loader_named("core.VisitType", ("description",)),
-        )
-    )
+        ),
+        PackSection(
+            "holidays",
+            workdays.HOLIDAYS_FILE,
+            131,  # after the recommendation statuses of the same file, as before the move
+            workdays.validate_holidays,
+            workdays.load_holidays,
+            "holiday_rules",
+        ),
+    ]

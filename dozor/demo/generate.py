@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from dozor.core.dates import add_years
 from dozor.core.models import Authority, Language, Region
 from dozor.demo.base import (
     EXPERTISE_CODES,
@@ -385,13 +386,6 @@ def _incidents(rng: random.Random, today: datetime.date, facilities: list[Facili
     return rows
 
 
-def _add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def _person_regions(size: Scale, rng: random.Random, regions: list[Region]) -> list[Region]:
     """One region per person, in proportion to the generated active places of each region (largest
     remainders), shuffled."""
@@ -539,7 +533,7 @@ def _write_persons(
                             person_id=person.pk,
                             competency_id=competency.pk,
                             granted_on=granted,
-                            valid_until=_add_years(granted, competency.valid_years),
+                            valid_until=add_years(granted, competency.valid_years),
                             note=GENERATED_NOTE,
                         )
                     )

@@ -3,7 +3,7 @@ loaded by ``dozor demo`` and removed by ``demo --reset`` / ``--delete``.
 
 Everything is invented and labelled: plan titles start with "Demo:", incidents, unavailability and
 competency grants carry a "Demo: ... (synthetic)" text. Writes go through the services
-(``dozor.planning.services``, ``dozor.planning.risk.scores.incident_record``, ``dozor.training.services.competency_grant``)
+(``dozor.planning.services``, ``dozor.planning.risk.services.incident_record``, ``dozor.training.services.competency_grant``)
 with the demo coordinator as actor, so every visiting group obeys the pack's rules exactly as a
 coordinator's would.
 
@@ -48,7 +48,7 @@ from dozor.planning.optimiser.engine import (
     person_problems,
 )
 from dozor.planning.optimiser.instance import load_busy, load_people, load_places, load_rules
-from dozor.planning.risk.scores import incident_record
+from dozor.planning.risk.services import incident_record
 from dozor.training.models import Competency, CompetencyGrant
 from dozor.training.services import competency_grant
 
@@ -279,12 +279,14 @@ def _plan_visits(
             services.planned_visit_create(
                 actor=actor,
                 plan=plan,
-                facility=facility,
-                visit_type=visit_type,
-                starts_on=slot.starts_on,
-                ends_on=slot.ends_on,
-                announced=slot.announced,
-                objectives="Demo: periodic visit; check conditions and treatment (synthetic)",
+                data=services.PlannedVisitData(
+                    facility=facility,
+                    visit_type=visit_type,
+                    starts_on=slot.starts_on,
+                    ends_on=slot.ends_on,
+                    announced=slot.announced,
+                    objectives="Demo: periodic visit; check conditions and treatment (synthetic)",
+                ),
                 members=[(persons[m.person.id], m.role) for m in group],
             )
             for member in group:

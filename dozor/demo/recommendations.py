@@ -15,7 +15,7 @@ from django.utils import timezone
 from dozor.accounts.models import Role, User
 from dozor.facilities.models import Facility
 from dozor.recommendations.models import Letter, Recommendation, ReprisalCase, Status, StatusChange
-from dozor.recommendations.services import recommendation_create, status_change
+from dozor.recommendations.services import RecommendationData, recommendation_create, status_change
 from dozor.standards.models import Theme
 
 SEED = 7
@@ -84,18 +84,20 @@ def demo_recommendations_load() -> int:
             issued = today - datetime.timedelta(days=rng.randint(60, 700))
             recommendation = recommendation_create(
                 actor=coordinator,
-                theme=themes[theme],
-                addressee=Recommendation.Addressee.FACILITY,
-                issued_on=issued,
-                text_ru=text_ru,
-                text_en=text_en,
-                source=Recommendation.Source.OTHER,
-                source_reference="[ДЕМО] Синтетический отчёт о посещении",
-                facility=facility,
-                priority=rng.choice(Recommendation.Priority.values),
-                term=rng.choice(Recommendation.Term.values),
-                systemic=number == 0 and index % 4 == 0,
-                deadline=issued + datetime.timedelta(days=rng.choice((90, 180, 365))),
+                data=RecommendationData(
+                    theme=themes[theme],
+                    addressee=Recommendation.Addressee.FACILITY,
+                    issued_on=issued,
+                    text_ru=text_ru,
+                    text_en=text_en,
+                    source=Recommendation.Source.OTHER,
+                    source_reference="[ДЕМО] Синтетический отчёт о посещении",
+                    facility=facility,
+                    priority=rng.choice(Recommendation.Priority.values),
+                    term=rng.choice(Recommendation.Term.values),
+                    systemic=number == 0 and index % 4 == 0,
+                    deadline=issued + datetime.timedelta(days=rng.choice((90, 180, 365))),
+                ),
             )
             made += 1
             code = OUTCOMES[(index * 3 + number) % len(OUTCOMES)]

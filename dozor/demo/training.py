@@ -40,12 +40,13 @@ from dozor.training.models import (
     Event,
     Programme,
 )
+from dozor.training.selectors import certificate_refusal
 
 DEMO_EMAIL_DOMAIN = "demo.invalid"  # as dozor.demo.base
 COMMISSIONER_EN = "Commissioner for Human Rights of the Republic of Kazakhstan"  # dozor.demo.base's row
 GRANTED = "npm_foundations"
 
-PROGRAMME = {
+PROGRAMME: dict[str, Any] = {
     "title_en": "Demo: Practical aspects of the NPM - seminar series (2014, reconstructed)",
     "title_ru": "Демо: Практические аспекты НПМ - серия семинаров (2014, реконструкция)",
     "title_kk": "Демо: ҰАТ-тың практикалық аспектілері - семинарлар сериясы (2014, қайта құрылған)",
@@ -322,7 +323,7 @@ def demo_training_load() -> int:
     programme = _demo_programmes().first()
     if programme is None:
         programme = services.programme_create(
-            actor=coordinator, values=PROGRAMME, co_organisers=co_organisers
+            actor=coordinator, data=services.ProgrammeData(**PROGRAMME), co_organisers=co_organisers
         )
         Programme.objects.filter(pk=programme.pk).update(is_demo=True)
     regions = {r.code: r for r in Region.objects.all()}
@@ -348,7 +349,9 @@ def _load_event(
     day: datetime.date = spec["values"]["starts_on"]
     event = services.event_create(
         actor=coordinator,
-        values={**spec["values"], "programme": programme, "region": regions.get(spec["region"] or "")},
+        data=services.EventData(
+            **spec["values"], programme=programme, region=regions.get(spec["region"] or "")
+        ),
         grants=[competency] if competency is not None else [],
         co_organisers=co_organisers,
     )
@@ -359,15 +362,15 @@ def _load_event(
         services.session_add(
             actor=coordinator,
             event=event,
-            values={
-                "order": order,
-                "topic_kk": kk,
-                "topic_ru": ru,
-                "topic_en": en,
-                "starts_at": start + datetime.timedelta(minutes=50 * order),
-                "duration_minutes": 45,
-                "trainer": trainers[order % len(trainers)],
-            },
+            data=services.SessionData(
+                order=order,
+                topic_kk=kk,
+                topic_ru=ru,
+                topic_en=en,
+                starts_at=start + datetime.timedelta(minutes=50 * order),
+                duration_minutes=45,
+                trainer=trainers[order % len(trainers)],
+            ),
         )
         for order, (kk, ru, en) in enumerate(TOPICS)
     ]
@@ -435,5 +438,5 @@ def _load_event(
 
     # Certificates for everyone who meets the event's rules (they grant npm_foundations).
     for enrolment in enrolments:
-        if services.certificate_refusal(enrolment) is None:
+        if certificate_refusal(enrolment) is None:
             services.certificate_issue(actor=coordinator, enrolment=enrolment, on=day)

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from dozor.accounts.access import active_user, can
-from dozor.accounts.models import Role
+from dozor.accounts.access import AnyUser, active_user, can, scoped_to_authority
 from dozor.facilities.models import Facility, FacilityType, Occupancy
 
 
-def facilities_visible_to(user: Any) -> QuerySet[Facility]:
+def facilities_visible_to(user: AnyUser) -> QuerySet[Facility]:
     """Places the user may see: all of them for NPM roles, only their authority's subtree for a liaison."""
     if not can(user, "facilities.view"):
         return Facility.objects.none()
     staff = active_user(user)
     assert staff is not None
-    if staff.role == Role.LIAISON:
+    if scoped_to_authority(staff):
         assert staff.authority is not None
         return Facility.objects.filter(authority__path__startswith=staff.authority.path)
     if staff.region_id is not None:
@@ -28,7 +25,7 @@ def facilities_visible_to(user: Any) -> QuerySet[Facility]:
     return Facility.objects.all()
 
 
-def facility_for_user(user: Any, pk: int | str, *, write: bool = False) -> Facility:
+def facility_for_user(user: AnyUser, pk: int | str, *, write: bool = False) -> Facility:
     """Fetch and authorise one place: 404 if invisible to the user, 403 if visible but read-only."""
     try:
         facility = facilities_visible_to(user).select_related("type", "authority", "region").get(pk=pk)
@@ -39,16 +36,16 @@ def facility_for_user(user: Any, pk: int | str, *, write: bool = False) -> Facil
     return facility
 
 
-def occupancy_visible_to(user: Any) -> QuerySet[Occupancy]:
+def occupancy_visible_to(user: AnyUser) -> QuerySet[Occupancy]:
     return Occupancy.objects.filter(facility__in=facilities_visible_to(user))
 
 
-def facility_types_visible_to(user: Any) -> QuerySet[FacilityType]:
+def facility_types_visible_to(user: AnyUser) -> QuerySet[FacilityType]:
     if not can(user, "reference.view"):
         return FacilityType.objects.none()
     return FacilityType.objects.all()
 
 
-def require_facility_edit(user: Any) -> None:
+def require_facility_edit(user: AnyUser) -> None:
     if not can(user, "facilities.edit"):
         raise PermissionDenied

@@ -6,8 +6,3 @@ class FacilitiesConfig(AppConfig):
     name = "dozor.facilities"
     label = "facilities"
     verbose_name = _("Registry of places")
-
-    def ready(self) -> None:
-        from dozor.facilities import pack
-
-        pack.register()

@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from dozor.core.files import MAX_UNCOMPRESSED, ArchiveTooLarge, UploadError, open_zip
 from dozor.core.models import Authority, PopulationCategory, Region
 from dozor.facilities.models import FACILITY_FIELDS, Facility, FacilityType
+from dozor.facilities.services import FacilityData, FacilityRow
 
 COLUMNS = FACILITY_FIELDS
 REQUIRED_COLUMNS = {"code", "type", "region"}
@@ -152,14 +153,14 @@ def _date(value: Any) -> datetime.date | None:
     return datetime.date.fromisoformat(_text(value))
 
 
-def validate_rows(raw_rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[RowError]]:
+def validate_rows(raw_rows: list[dict[str, Any]]) -> tuple[list[FacilityRow], list[RowError]]:
     """Check every row against the reference data; return cleaned rows and every error found."""
     types = {t.code: t for t in FacilityType.objects.select_related("authority")}
     authorities = {a.code: a for a in Authority.objects.all()}
     regions = {r.code: r for r in Region.objects.all()}
     categories = {c.code: c for c in PopulationCategory.objects.all()}
     errors: list[RowError] = []
-    cleaned: list[dict[str, Any]] = []
+    cleaned: list[FacilityRow] = []
     seen_codes: dict[str, int] = {}
     for offset, raw in enumerate(raw_rows):
         row_no = offset + 2  # row 1 is the header
@@ -265,24 +266,29 @@ def validate_rows(raw_rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
             bad("closed_on", _("The closing date is before the opening date."))
         errors.extend(row_errors)
         if not row_errors:
+            assert facility_type is not None and authority is not None and region is not None
             cleaned.append(
-                {
-                    "code": code,
-                    **names,
-                    "type": facility_type,
-                    "authority": authority,
-                    "region": region,
-                    "settlement": _text(raw.get("settlement"))[:200],
-                    "address": _text(raw.get("address"))[:400],
-                    "latitude": coords.get("latitude"),
-                    "longitude": coords.get("longitude"),
-                    "capacity": capacity,
-                    "status": status,
-                    "opened_on": dates["opened_on"],
-                    "closed_on": dates["closed_on"],
-                    "notes": _text(raw.get("notes")),
-                    "population_categories": chosen,
-                }
+                FacilityRow(
+                    data=FacilityData(
+                        code=code,
+                        name_kk=names["name_kk"],
+                        name_ru=names["name_ru"],
+                        name_en=names["name_en"],
+                        type=facility_type,
+                        authority=authority,
+                        region=region,
+                        settlement=_text(raw.get("settlement"))[:200],
+                        address=_text(raw.get("address"))[:400],
+                        latitude=coords.get("latitude"),
+                        longitude=coords.get("longitude"),
+                        capacity=capacity,
+                        status=status,
+                        opened_on=dates["opened_on"],
+                        closed_on=dates["closed_on"],
+                        notes=_text(raw.get("notes")),
+                    ),
+                    population_categories=tuple(chosen),
+                )
             )
     return cleaned, errors
 

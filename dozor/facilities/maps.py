@@ -2,7 +2,8 @@
 
 No tile server and no JavaScript: the server projects longitude/latitude onto an SVG canvas
 (equirectangular, longitudes scaled by the cosine of the middle latitude, which is accurate
-enough for a country-sized overview) and the browser only displays it.
+enough for a country-sized overview) and the browser only displays it. Coordinates reach the
+template as strings made by ``dozor.core.charts.svg_number`` (a dot in every language).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dozor.core.charts import svg_number
 from dozor.core.packs import pack_dir
 
 WIDTH = 1000.0
@@ -48,9 +50,9 @@ class Projection:
 @dataclass(frozen=True)
 class RegionShape:
     boundary_id: str
-    path: str
-    label_x: float
-    label_y: float
+    path: str  # the SVG path's d
+    label_x: str  # SVG numbers
+    label_y: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,10 @@ class BaseMap:
     @property
     def height(self) -> float:
         return round(self.projection.height, 1)
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {svg_number(self.width, 1)} {svg_number(self.height, 1)}"
 
 
 def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
@@ -99,7 +105,7 @@ def base_map(pack_code: str) -> BaseMap | None:
         largest: list[list[float]] = max(rings, key=len) if rings else []
         for ring in rings:
             xy = [projection.point(p[0], p[1]) for p in ring]
-            parts.append("M" + "L".join(f"{x},{y}" for x, y in xy) + "Z")
+            parts.append("M" + "L".join(f"{svg_number(x, 1)},{svg_number(y, 1)}" for x, y in xy) + "Z")
         cx = sum(p[0] for p in largest) / max(len(largest), 1)
         cy = sum(p[1] for p in largest) / max(len(largest), 1)
         label_x, label_y = projection.point(cx, cy)
@@ -107,8 +113,8 @@ def base_map(pack_code: str) -> BaseMap | None:
             RegionShape(
                 boundary_id=str(props.get("id") or props.get("ADM1_PCODE") or ""),
                 path="".join(parts),
-                label_x=label_x,
-                label_y=label_y,
+                label_x=svg_number(label_x, 1),
+                label_y=svg_number(label_y, 1),
             )
         )
     return BaseMap(projection=projection, regions=tuple(shapes))

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dozor.core.i18n import pick
@@ -90,6 +96,15 @@ class Facility(models.Model):
     # Case-folded names and code in every language: searching Cyrillic case-insensitively
     # must work the same on SQLite (whose LIKE folds only ASCII) and PostgreSQL.
     search_text = models.TextField(editable=False, default="")
+    # Facts that apps above the registry keep up to date (visits, recommendations), so that
+    # planning's risk score reads them here instead of calling up into those apps at run time:
+    # the latest visit carried out (its first and last day) and the open recommendations'
+    # deadlines (an empty string for one without a deadline). Written only through
+    # ``facility_facts_set``.
+    last_visit_started_on = models.DateField(null=True, blank=True, editable=False)
+    last_visit_ended_on = models.DateField(null=True, blank=True, editable=False)
+    open_recommendations = models.PositiveIntegerField(default=0, editable=False)
+    open_recommendation_deadlines = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -103,11 +118,59 @@ class Facility(models.Model):
                 | Q(status="closed", closed_on__isnull=False),
                 name="facility_closed_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(opened_on__isnull=True)
+                | Q(closed_on__isnull=True)
+                | Q(closed_on__gte=F("opened_on")),
+                name="facility_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                # Both given (explicitly: a comparison with NULL would let the check pass) and in range.
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="facility_coordinates_paired_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name_kk="", name_ru="", name_en=""), name="facility_has_a_name"
+            ),
         ]
         indexes = [models.Index(fields=["status"]), models.Index(fields=["name_ru"])]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        """The rules of one place, with the registry's messages. Services call it before
+        ``full_clean`` (whose field checks would word some of these differently); the constraints
+        above hold the database to the same rules."""
+        errors: dict[str, list[str]] = {}
+        if not (self.name_kk or self.name_ru or self.name_en):
+            errors.setdefault("name_ru", []).append(gettext("Give the name in at least one language."))
+        if self.status == self.Status.CLOSED and self.closed_on is None:
+            errors.setdefault("closed_on", []).append(gettext("A closed place needs the date it closed."))
+        if self.status == self.Status.ACTIVE and self.closed_on is not None:
+            errors.setdefault("closed_on", []).append(gettext("An active place cannot have a closing date."))
+        if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
+            errors.setdefault("closed_on", []).append(gettext("The closing date is before the opening date."))
+        if self.latitude is not None and not Decimal(-90) <= self.latitude <= Decimal(90):
+            errors.setdefault("latitude", []).append(gettext("Latitude must be between -90 and 90."))
+        if self.longitude is not None and not Decimal(-180) <= self.longitude <= Decimal(180):
+            errors.setdefault("longitude", []).append(gettext("Longitude must be between -180 and 180."))
+        if (self.latitude is None) != (self.longitude is None):
+            errors.setdefault("longitude", []).append(
+                gettext("Give both latitude and longitude, or neither.")
+            )
+        if self.capacity is not None and self.capacity < 0:
+            errors.setdefault("capacity", []).append(gettext("Capacity cannot be negative."))
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def name(self) -> str:
@@ -156,6 +219,23 @@ class Occupancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.date}: {self.population}/{self.capacity}"
+
+    def clean(self) -> None:
+        """Counts are not negative and the day is neither in the future nor before the place
+        opened (the database checks the counts: the fields are positive integers)."""
+        errors: dict[str, list[str]] = {}
+        if self.capacity is None or self.capacity < 0:
+            errors["capacity"] = [gettext("Capacity cannot be negative.")]
+        if self.population is None or self.population < 0:
+            errors["population"] = [gettext("Population cannot be negative.")]
+        if self.date is not None:
+            if self.date > timezone.localdate() + datetime.timedelta(days=1):
+                errors["date"] = [gettext("The date cannot be in the future.")]
+            opened_on = self.facility.opened_on if self.facility_id is not None else None
+            if opened_on and self.date < opened_on:
+                errors["date"] = [gettext("The place was not open on that date.")]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_overcrowded(self) -> bool:

@@ -8,7 +8,6 @@ from dozor.core.packs import (
     PackContext,
     PackSection,
     SectionResult,
-    register_section,
     translated_fields,
     upsert_by_code,
 )
@@ -48,5 +47,8 @@ def _load(items: list[Item], context: PackContext) -> SectionResult:
     return result
 
 
-def register() -> None:
-    register_section(PackSection("facility_types", "facility_types.yaml", 60, _validate, _load))
+def sections() -> list[PackSection]:
+    """This app's sections of a country pack (composed with the others in dozor/packs.py)."""
+    return [
+        PackSection("facility_types", "facility_types.yaml", 60, _validate, _load),
+    ]

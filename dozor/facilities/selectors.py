@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
+from dozor.accounts.access import AnyUser
 from dozor.core.models import Authority
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility, Occupancy
@@ -22,7 +22,7 @@ class FacilityFilters:
     overcrowded: bool = False
 
 
-def facility_search(user: Any, filters: FacilityFilters) -> QuerySet[Facility]:
+def facility_search(user: AnyUser, filters: FacilityFilters) -> QuerySet[Facility]:
     qs = facilities_visible_to(user).select_related("type", "authority", "region")
     if filters.q.strip():
         for word in filters.q.casefold().split():
@@ -41,7 +41,7 @@ def facility_search(user: Any, filters: FacilityFilters) -> QuerySet[Facility]:
     return qs.order_by("region__sort_order", "name_ru", "code")
 
 
-def facility_detail(user: Any, pk: int) -> Facility:
+def facility_detail(user: AnyUser, pk: int) -> Facility:
     from dozor.facilities.access import facility_for_user
 
     return facility_for_user(user, pk)
@@ -51,11 +51,11 @@ def facility_occupancy_history(facility: Facility) -> list[Occupancy]:
     return list(facility.occupancy.select_related("recorded_by").order_by("date", "id"))
 
 
-def facilities_for_export(user: Any, filters: FacilityFilters) -> QuerySet[Facility]:
+def facilities_for_export(user: AnyUser, filters: FacilityFilters) -> QuerySet[Facility]:
     return facility_search(user, filters).prefetch_related("population_categories")
 
 
-def facilities_for_map(user: Any, filters: FacilityFilters) -> QuerySet[Facility]:
+def facilities_for_map(user: AnyUser, filters: FacilityFilters) -> QuerySet[Facility]:
     return (
         facility_search(user, filters)
         .filter(latitude__isnull=False, longitude__isnull=False)
@@ -63,7 +63,7 @@ def facilities_for_map(user: Any, filters: FacilityFilters) -> QuerySet[Facility
     )
 
 
-def facility_counts(user: Any) -> dict[str, int]:
+def facility_counts(user: AnyUser) -> dict[str, int]:
     qs = facilities_visible_to(user)
     return {
         "total": qs.count(),

@@ -3,45 +3,47 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from dozor.accounts.access import require
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
-from dozor.core.models import PopulationCategory
-from dozor.facilities.models import FACILITY_FIELDS, Facility, Occupancy
+from dozor.core.data import data_apply, data_values
+from dozor.core.models import Authority, PopulationCategory, Region
+from dozor.facilities.models import Facility, FacilityType, Occupancy
 
-EDITABLE_FIELDS = [name for name in FACILITY_FIELDS if name != "population_categories"]
+
+@dataclass(frozen=True, kw_only=True)
+class FacilityData:
+    """A place's own fields as a form, the API or an import gives them, for ``facility_create``
+    and ``facility_update`` (its population categories are passed beside it)."""
+
+    code: str
+    type: FacilityType
+    authority: Authority
+    region: Region
+    name_kk: str = ""
+    name_ru: str = ""
+    name_en: str = ""
+    settlement: str = ""
+    address: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    capacity: int | None = None
+    status: str = Facility.Status.ACTIVE
+    opened_on: datetime.date | None = None
+    closed_on: datetime.date | None = None
+    notes: str = ""
 
 
 def _check_facility(facility: Facility) -> None:
-    errors: dict[str, list[str]] = {}
-    if not (facility.name_kk or facility.name_ru or facility.name_en):
-        errors.setdefault("name_ru", []).append(_("Give the name in at least one language."))
-    if facility.status == Facility.Status.CLOSED and facility.closed_on is None:
-        errors.setdefault("closed_on", []).append(_("A closed place needs the date it closed."))
-    if facility.status == Facility.Status.ACTIVE and facility.closed_on is not None:
-        errors.setdefault("closed_on", []).append(_("An active place cannot have a closing date."))
-    if facility.opened_on and facility.closed_on and facility.closed_on < facility.opened_on:
-        errors.setdefault("closed_on", []).append(_("The closing date is before the opening date."))
-    if facility.latitude is not None and not Decimal(-90) <= facility.latitude <= Decimal(90):
-        errors.setdefault("latitude", []).append(_("Latitude must be between -90 and 90."))
-    if facility.longitude is not None and not Decimal(-180) <= facility.longitude <= Decimal(180):
-        errors.setdefault("longitude", []).append(_("Longitude must be between -180 and 180."))
-    if (facility.latitude is None) != (facility.longitude is None):
-        errors.setdefault("longitude", []).append(_("Give both latitude and longitude, or neither."))
-    if facility.capacity is not None and facility.capacity < 0:
-        errors.setdefault("capacity", []).append(_("Capacity cannot be negative."))
-    if errors:
-        raise ValidationError(errors)
-    facility.full_clean(exclude=["population_categories"])
+    facility.clean()  # the registry's own messages first
+    # The constraints are the rules clean() has just checked: not queried again.
+    facility.full_clean(exclude=["population_categories"], validate_constraints=False)
 
 
 def _categories_snapshot(facility: Facility) -> list[str]:
@@ -50,10 +52,10 @@ def _categories_snapshot(facility: Facility) -> list[str]:
 
 @transaction.atomic
 def facility_create(
-    *, actor: User, values: dict[str, Any], population_categories: list[PopulationCategory] | None = None
+    *, actor: User, data: FacilityData, population_categories: list[PopulationCategory] | None = None
 ) -> Facility:
     require(actor, "facilities.edit")
-    facility = Facility(**{k: v for k, v in values.items() if k in EDITABLE_FIELDS})
+    facility = Facility(**data_values(data))
     facility.search_text = facility.build_search_text()
     _check_facility(facility)
     facility.save()
@@ -68,28 +70,29 @@ def facility_update(
     *,
     actor: User,
     facility: Facility,
-    values: dict[str, Any],
+    data: FacilityData,
     population_categories: list[PopulationCategory] | None = None,
 ) -> Facility:
+    """Change a place to ``data``; ``population_categories`` replaces its categories when given.
+    Returns the place as saved (read again under a row lock: the audit compares the database row
+    with ``data``, whatever the caller's instance holds)."""
     require(actor, "facilities.edit")
-    _apply_update(actor=actor, facility=facility, values=values, population_categories=population_categories)
-    return facility
+    locked = Facility.objects.select_for_update().get(pk=facility.pk)
+    _apply_update(actor=actor, facility=locked, data=data, population_categories=population_categories)
+    return locked
 
 
 def _apply_update(
     *,
     actor: User,
     facility: Facility,
-    values: dict[str, Any],
+    data: FacilityData,
     population_categories: list[PopulationCategory] | None,
 ) -> bool:
-    """Change the facility; return whether anything changed (and was audited)."""
+    """Change the facility (a row the caller locked); return whether anything changed (and was
+    audited)."""
     before = snapshot(facility) | {"population_categories": _categories_snapshot(facility)}
-    changed = []
-    for name, value in values.items():
-        if name in EDITABLE_FIELDS and getattr(facility, name) != value:
-            setattr(facility, name, value)
-            changed.append(name)
+    changed = data_apply(facility, data)
     search_text = facility.build_search_text()
     if search_text != facility.search_text:
         facility.search_text = search_text
@@ -133,17 +136,7 @@ def occupancy_record(
 ) -> Occupancy:
     """Record capacity vs population on a date (one record per day; a second one replaces it)."""
     require(actor, "facilities.edit")
-    errors: dict[str, list[str]] = {}
-    if capacity is None or capacity < 0:
-        errors["capacity"] = [_("Capacity cannot be negative.")]
-    if population is None or population < 0:
-        errors["population"] = [_("Population cannot be negative.")]
-    if date > timezone.localdate() + datetime.timedelta(days=1):
-        errors["date"] = [_("The date cannot be in the future.")]
-    if facility.opened_on and date < facility.opened_on:
-        errors["date"] = [_("The place was not open on that date.")]
-    if errors:
-        raise ValidationError(errors)
+    Occupancy(facility=facility, date=date, capacity=capacity, population=population).clean()
     record, created = Occupancy.objects.update_or_create(
         facility=facility,
         date=date,
@@ -166,6 +159,14 @@ def occupancy_record(
     return record
 
 
+@dataclass(frozen=True)
+class FacilityRow:
+    """One row of an import file that ``dozor.facilities.io.validate_rows`` accepted."""
+
+    data: FacilityData
+    population_categories: tuple[PopulationCategory, ...] = ()
+
+
 @dataclass
 class ImportResult:
     created: int = 0
@@ -175,7 +176,7 @@ class ImportResult:
 
 
 @transaction.atomic
-def facilities_import(*, actor: User, rows: list[dict[str, Any]], filename: str = "") -> ImportResult:
+def facilities_import(*, actor: User, rows: list[FacilityRow], filename: str = "") -> ImportResult:
     """Write rows that ``dozor.facilities.io.validate_rows`` already accepted; upsert by code.
 
     The caller validates the whole file first; any error here (a race on a unique code) rolls
@@ -183,19 +184,24 @@ def facilities_import(*, actor: User, rows: list[dict[str, Any]], filename: str 
     """
     require(actor, "facilities.import")
     result = ImportResult()
-    existing = {f.code: f for f in Facility.objects.filter(code__in=[r["code"] for r in rows])}
+    existing = {
+        f.code: f
+        for f in Facility.objects.select_for_update()
+        .filter(code__in=[row.data.code for row in rows])
+        .order_by()  # the default ordering joins the region, whose rows need no lock
+    }
     for row in rows:
-        categories = row.pop("population_categories")
-        facility = existing.get(row["code"])
+        categories = list(row.population_categories)
+        facility = existing.get(row.data.code)
         if facility is None:
-            facility_create(actor=actor, values=row, population_categories=categories)
+            facility_create(actor=actor, data=row.data, population_categories=categories)
             result.created += 1
         else:
-            if _apply_update(actor=actor, facility=facility, values=row, population_categories=categories):
+            if _apply_update(actor=actor, facility=facility, data=row.data, population_categories=categories):
                 result.updated += 1
             else:
                 result.unchanged += 1
-        result.codes.append(row["code"])
+        result.codes.append(row.data.code)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.IMPORT,
@@ -204,3 +210,26 @@ def facilities_import(*, actor: User, rows: list[dict[str, Any]], filename: str 
         changes={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
     )
     return result
+
+
+# --- facts kept by the apps above (visits, recommendations) ---------------------------------------
+
+
+def facility_facts_set(
+    *,
+    last_visits: Mapping[int, tuple[datetime.date | None, datetime.date | None]] | None = None,
+    follow_up: Mapping[int, tuple[int, list[str]]] | None = None,
+) -> None:
+    """Store facts that apps above the registry own, for the readers below them (planning's risk
+    score): ``last_visits`` maps a place to the first and last day of its latest visit carried
+    out (``(None, None)``: never visited); ``follow_up`` maps a place to its number of open
+    recommendations and their deadlines (ISO dates, "" for none). One UPDATE per place; the
+    place's own fields, its ``updated_at`` and its audit trail are untouched (these are derived
+    figures, not edits)."""
+    with transaction.atomic():
+        for pk, (started, ended) in (last_visits or {}).items():
+            Facility.objects.filter(pk=pk).update(last_visit_started_on=started, last_visit_ended_on=ended)
+        for pk, (count, deadlines) in (follow_up or {}).items():
+            Facility.objects.filter(pk=pk).update(
+                open_recommendations=count, open_recommendation_deadlines=sorted(deadlines)
+            )

@@ -10,7 +10,7 @@ urlpatterns = [
     path("import/", views.facility_import, name="import"),
     path("export.csv", views.facility_export, {"fmt": "csv"}, name="export_csv"),
     path("export.xlsx", views.facility_export, {"fmt": "xlsx"}, name="export_xlsx"),
-    path("<int:pk>/", views.facility_detail, name="detail"),
+    # "<int:pk>/" (name "detail"), the place page, is composed above: dozor/web/place_page.py.
     path("<int:pk>/edit/", views.facility_edit, name="edit"),
     path("<int:pk>/occupancy/", views.occupancy_add, name="occupancy_add"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -14,12 +15,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from dozor.accounts.access import authorities_visible_to, can, require
 from dozor.accounts.audit import audit_record
+from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
+from dozor.core.charts import Svg, svg_number
+from dozor.core.files import file_response
 from dozor.core.forms import add_service_errors
 from dozor.core.models import Region
 from dozor.facilities import io, selectors, services
@@ -49,7 +54,7 @@ def _filters(request: HttpRequest) -> tuple[FacilityFilterForm, selectors.Facili
 
 
 @login_required
-def facility_list(request: HttpRequest) -> HttpResponse:
+def facility_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "facilities.view")
     form, filters = _filters(request)
     page = Paginator(selectors.facility_search(request.user, filters), PAGE_SIZE).get_page(
@@ -67,10 +72,22 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
-def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    facility = facility_for_user(request.user, pk)
+def facility_detail_render(
+    request: HttpRequest,
+    facility: Facility,
+    *,
+    extra_sections: Sequence[Mapping[str, Any]] = (),
+    occupancy_form: OccupancyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The place page for a place already access-checked. ``extra_sections`` are sections that apps
+    above the registry add (visits, planned visits, risk, open recommendations, published reports),
+    each a mapping with the ``template`` to include, its context and an optional ``slot`` ("side":
+    a small card in the row below the main sections; else a main section, below the place's facts).
+    The page is composed by the web app (``dozor.web.place_page``), never by the registry calling up
+    into those apps."""
     history = selectors.facility_occupancy_history(facility)
+    sections = list(extra_sections)
     return render(
         request,
         "facilities/detail.html",
@@ -80,61 +97,64 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "chart": _occupancy_chart(history),
             "can_edit": can(request.user, "facilities.edit"),
-            "occupancy_form": OccupancyForm(
-                initial={"date": timezone.localdate(), "capacity": facility.capacity}
-            ),
+            "occupancy_form": occupancy_form
+            or OccupancyForm(initial={"date": timezone.localdate(), "capacity": facility.capacity}),
+            "extra_sections": [s for s in sections if s.get("slot") != "side"],
+            "side_sections": [s for s in sections if s.get("slot") == "side"],
             "section": "facilities",
         },
+        status=status,
     )
 
 
-def _occupancy_chart(history: list[Any]) -> dict[str, Any] | None:
-    """Bars of capacity vs population for the last 12 records, as SVG coordinates."""
+def _occupancy_chart(history: list[Any]) -> SafeString | None:
+    """Bars of capacity and population for the last 12 records, as SVG (``dozor.core.charts``: the
+    numbers written with a dot in every language)."""
     rows = history[-12:]
     if not rows:
         return None
     top = max(max(r.capacity, r.population) for r in rows) or 1
     height, bar_w, gap = 120.0, 18.0, 14.0
-    bars = []
+    base_y = 10 + height
+    width = 40 + len(rows) * (2 * bar_w + gap)
+    svg = Svg(width, height + 40, sized=False, role="img", aria_label=_("Capacity and population over time"))
+    svg.line(25, base_y, width, base_y, stroke="#8896a8")
     for i, r in enumerate(rows):
         x = 30 + i * (2 * bar_w + gap)
         cap_h = height * r.capacity / top
         pop_h = height * r.population / top
-        bars.append(
-            {
-                "x_cap": x,
-                "x_pop": x + bar_w,
-                "cap_y": 10 + height - cap_h,
-                "cap_h": cap_h,
-                "pop_y": 10 + height - pop_h,
-                "pop_h": pop_h,
-                "label_x": x + bar_w,
-                "record": r,
-                "over": r.population > r.capacity,
-            }
+        svg.element(
+            "rect",
+            title=f"{_('Capacity')}: {r.capacity}",
+            class_="bar-cap",
+            x=x,
+            y=base_y - cap_h,
+            width=bar_w,
+            height=cap_h,
         )
-    return {
-        "bars": bars,
-        "width": 40 + len(rows) * (2 * bar_w + gap),
-        "height": height + 40,
-        "top": top,
-        "base_y": 10 + height,
-        "label_y": height + 24,
-        "bar_w": bar_w,
-    }
+        svg.element(
+            "rect",
+            title=f"{_('Population')}: {r.population}",
+            class_="bar-over" if r.population > r.capacity else "bar-pop",
+            x=x + bar_w,
+            y=base_y - pop_h,
+            width=bar_w,
+            height=pop_h,
+        )
+        svg.text(x + bar_w, height + 24, f"{r.date:%Y-%m}", text_anchor="middle")
+    return svg.markup()
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def facility_create(request: HttpRequest) -> HttpResponse:
+def facility_create(request: AuthedRequest) -> HttpResponse:
     require_facility_edit(request.user)
     form = FacilityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "population_categories"}
         try:
             facility = services.facility_create(
-                actor=request.user,  # type: ignore[arg-type]
-                values=values,
+                actor=request.user,
+                data=form.to_data(),
                 population_categories=list(form.cleaned_data["population_categories"]),
             )
         except ValidationError as exc:
@@ -147,16 +167,15 @@ def facility_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def facility_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     facility = facility_for_user(request.user, pk, write=True)
-    form = FacilityForm(request.POST or None, instance=Facility.objects.get(pk=facility.pk))
+    form = FacilityForm(request.POST or None, initial=FacilityForm.initial_from(facility))
     if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "population_categories"}
         try:
             services.facility_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 facility=facility,
-                values=values,
+                data=form.to_data(),
                 population_categories=list(form.cleaned_data["population_categories"]),
             )
         except ValidationError as exc:
@@ -171,13 +190,13 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def occupancy_add(request: HttpRequest, pk: int) -> HttpResponse:
+def occupancy_add(request: AuthedRequest, pk: int) -> HttpResponse:
     facility = facility_for_user(request.user, pk, write=True)
     form = OccupancyForm(request.POST)
     if form.is_valid():
         try:
             services.occupancy_record(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 facility=facility,
                 **form.cleaned_data,
             )
@@ -186,25 +205,13 @@ def occupancy_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The occupancy record was saved."))
             return redirect("facilities:detail", pk=facility.pk)
-    history = selectors.facility_occupancy_history(facility)
-    return render(
-        request,
-        "facilities/detail.html",
-        {
-            "facility": facility,
-            "categories": list(facility.population_categories.all()),
-            "history": history,
-            "chart": _occupancy_chart(history),
-            "can_edit": True,
-            "occupancy_form": form,
-            "section": "facilities",
-        },
-        status=400,
-    )
+    # The form's errors on the registry's own part of the page (the sections composed above are
+    # left out: the page is shown again only to correct the record).
+    return facility_detail_render(request, facility, occupancy_form=form, status=400)
 
 
 @login_required
-def facility_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def facility_export(request: AuthedRequest, fmt: str) -> HttpResponse:
     user = require(request.user, "facilities.export")
     _form, filters = _filters(request)
     facilities = selectors.facilities_for_export(user, filters)
@@ -221,14 +228,12 @@ def facility_export(request: HttpRequest, fmt: str) -> HttpResponse:
         object_type="facilities.facility",
         object_repr=f"{fmt} {request.GET.urlencode()}"[:300],
     )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="dozor-places-{stamp}.{fmt}"'
-    return response
+    return file_response(content, f"dozor-places-{stamp}.{fmt}", content_type)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def facility_import(request: HttpRequest) -> HttpResponse:
+def facility_import(request: AuthedRequest) -> HttpResponse:
     user = require(request.user, "facilities.import")
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {
@@ -280,13 +285,13 @@ def facility_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def facility_map(request: HttpRequest) -> HttpResponse:
+def facility_map(request: AuthedRequest) -> HttpResponse:
     require(request.user, "facilities.view")
     form, filters = _filters(request)
     from django.conf import settings as conf
 
     shapes = base_map(conf.DOZOR_COUNTRY_PACK)
-    places: list[tuple[str, str, float, float, str]] = []
+    places: list[tuple[str, str, str, str, str]] = []
     regions = []
     if shapes is not None:
         names = {r.boundary_id: r for r in Region.objects.all()}
@@ -307,8 +312,8 @@ def facility_map(request: HttpRequest) -> HttpResponse:
                 (
                     f"{detail_prefix}{facility.pk}/",
                     "map-place" + (f" map-place-{kind}" if kind else ""),
-                    x,
-                    y,
+                    svg_number(x, 1),
+                    svg_number(y, 1),
                     f"{facility.name} — {facility.type.name}{occupancy if facility.capacity else ''}",
                 )
             )

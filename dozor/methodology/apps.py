@@ -6,8 +6,3 @@ class MethodologyConfig(AppConfig):
     name = "dozor.methodology"
     label = "methodology"
     verbose_name = _("Monitoring methodology")
-
-    def ready(self) -> None:
-        from dozor.methodology import pack
-
-        pack.register()

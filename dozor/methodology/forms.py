@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from django import forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from dozor.core.data import data_of
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.methodology.models import Question, QuestionType
+from dozor.methodology.services import QuestionData
 from dozor.standards.models import Provision, Theme
 
 LANGUAGE_LABELS = {"kk": _("Kazakh"), "ru": _("Russian"), "en": _("English")}
@@ -180,8 +183,14 @@ class QuestionForm(forms.Form):
             getattr(self.question, f"constraint_message_{code}") for code in LANGUAGE_CODES if code != lang
         )
 
-    def values(self) -> dict[str, Any]:
-        """The service's ``values``: other languages' hint, message and choice labels are kept."""
+    def to_data(self) -> QuestionData:
+        """The question as edited: other languages' hint, message and choice labels are kept."""
+        values = self._values()
+        if self.question is None:
+            return QuestionData(name=self.cleaned_data["name"], **values)
+        return replace(data_of(QuestionData, self.question), name=self.cleaned_data["name"], **values)
+
+    def _values(self) -> dict[str, Any]:
         data = self.cleaned_data
         lang = current_language()
         previous = {c["name"]: c for c in (self.question.choices if self.question else [])}
@@ -248,7 +257,11 @@ class TranslateForm(forms.Form):
     def bound_rows(self) -> list[tuple[Any, list[forms.BoundField]]]:
         return [(title, [self[name] for name in names]) for title, names in self.rows]
 
-    def values(self) -> dict[str, Any]:
+    def to_data(self) -> QuestionData:
+        """The question with its texts in every language as given."""
+        return replace(data_of(QuestionData, self.question), **self._values())
+
+    def _values(self) -> dict[str, Any]:
         data = self.cleaned_data
         values: dict[str, Any] = {}
         for field in ("label", "hint", "constraint_message"):

@@ -7,11 +7,19 @@ exports to ODK Collect / KoboCollect and their submissions import back.
 
 from __future__ import annotations
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dozor.core.i18n import pick
+from dozor.core.i18n import LANGUAGE_CODES, pick
+
+# A field name as XLSForm and ODK take it; the reserved ones are the export's own columns.
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+RESERVED = {"dozor_template", "dozor_version", "instanceid", "meta"}
 
 
 class ChecklistTemplate(models.Model):
@@ -180,6 +188,36 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.label}"
+
+    def clean(self) -> None:
+        """The rules of one question (those that compare it with the rest of its version - a unique
+        field name, conditions on earlier questions - are the editor service's). A question that is
+        not a choice question loses its choices."""
+        errors: dict[str, list[str]] = {}
+        if not NAME_RE.match(self.name) or self.name in RESERVED:
+            errors["name"] = [gettext("The field name must be lowercase Latin letters, digits and _.")]
+        if self.type not in QuestionType.values:
+            errors["type"] = [gettext("Unknown question type.")]
+        if not any(getattr(self, f"label_{lang}") for lang in LANGUAGE_CODES):
+            errors["label_ru"] = [gettext("Write the question in at least one language.")]
+        if self.constraint and self.type not in (QuestionType.INTEGER, QuestionType.DECIMAL):
+            errors["constraint"] = [gettext("Only number questions can have a constraint.")]
+        if self.type in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE):
+            names = [c.get("name") for c in self.choices]
+            if (
+                len(names) < 2
+                or len(set(names)) != len(names)
+                or not all(NAME_RE.match(n or "") for n in names)
+            ):
+                errors["choices"] = [
+                    gettext(
+                        "Give at least two choices with unique names (lowercase Latin letters, digits, _)."
+                    )
+                ]
+        elif self.choices:
+            self.choices = []
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def label(self) -> str:

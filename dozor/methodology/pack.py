@@ -19,7 +19,6 @@ from dozor.core.packs import (
     PackContext,
     PackSection,
     SectionResult,
-    register_section,
     translated_fields,
 )
 from dozor.methodology.spec import validate_spec
@@ -105,12 +104,11 @@ def _load_templates(items: list[Item], context: PackContext) -> SectionResult:
     return result
 
 
-def register() -> None:
-    register_section(
-        PackSection("checklist_modules", "checklists.yaml", 100, _validate_modules, _load_modules, "modules")
-    )
-    register_section(
+def sections() -> list[PackSection]:
+    """This app's sections of a country pack (composed with the others in dozor/packs.py)."""
+    return [
+        PackSection("checklist_modules", "checklists.yaml", 100, _validate_modules, _load_modules, "modules"),
         PackSection(
             "checklist_templates", "checklists.yaml", 101, _validate_templates, _load_templates, "templates"
-        )
-    )
+        ),
+    ]

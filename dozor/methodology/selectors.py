@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from dozor.accounts.access import AnyUser
 from dozor.methodology.access import templates_visible_to, versions_visible_to
 from dozor.methodology.models import ChecklistTemplate, Question, Section, TemplateVersion
 from dozor.standards.models import Provision
@@ -21,7 +22,7 @@ class TemplateRow:
     version_count: int
 
 
-def template_rows(user: Any) -> list[TemplateRow]:
+def template_rows(user: AnyUser) -> list[TemplateRow]:
     """Every visible template with its facility types, current published version and draft."""
     templates = templates_visible_to(user).prefetch_related(
         "facility_types",
@@ -58,7 +59,7 @@ def version_sections(version: TemplateVersion) -> list[Section]:
     )
 
 
-def published_versions(user: Any) -> QuerySet[TemplateVersion]:
+def published_versions(user: AnyUser) -> QuerySet[TemplateVersion]:
     return (
         versions_visible_to(user)
         .filter(status=TemplateVersion.Status.PUBLISHED)
@@ -67,7 +68,7 @@ def published_versions(user: Any) -> QuerySet[TemplateVersion]:
     )
 
 
-def published_version_for_type(user: Any, facility_type: Any) -> TemplateVersion | None:
+def published_version_for_type(user: AnyUser, facility_type: Any) -> TemplateVersion | None:
     """The published checklist version for a facility type (the visit form's default)."""
     return (
         versions_visible_to(user)

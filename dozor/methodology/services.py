@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,10 +14,11 @@ from django.utils.translation import gettext as _
 from dozor.accounts.access import require
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.data import data_apply, data_values
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.methodology import expressions
-from dozor.methodology.models import ChecklistTemplate, Question, QuestionType, Section, TemplateVersion
-from dozor.methodology.spec import NAME_RE, RESERVED, build_version, validate_spec, version_to_spec
+from dozor.methodology.models import ChecklistTemplate, Question, Section, TemplateVersion
+from dozor.methodology.spec import NAME_RE, build_version, validate_spec, version_to_spec
 from dozor.standards.models import Provision
 
 
@@ -108,47 +110,55 @@ def version_publish(*, actor: User, version: TemplateVersion) -> TemplateVersion
     return version
 
 
-def _question_values(values: dict[str, Any]) -> dict[str, Any]:
-    allowed = {"type", "required", "relevant", "constraint", "choices"}
-    for lang in LANGUAGE_CODES:
-        allowed |= {f"label_{lang}", f"hint_{lang}", f"constraint_message_{lang}"}
-    return {k: v for k, v in values.items() if k in allowed}
+@dataclass(frozen=True, kw_only=True)
+class QuestionData:
+    """A question's own fields for ``question_add`` and ``question_update`` (its provisions are
+    passed beside it). ``choices``: ``[{"name", "label_kk", "label_ru", "label_en"}, ...]``."""
+
+    name: str
+    type: str
+    required: bool = False
+    relevant: str = ""
+    constraint: str = ""
+    choices: list[dict[str, str]] = field(default_factory=list)
+    label_kk: str = ""
+    label_ru: str = ""
+    label_en: str = ""
+    hint_kk: str = ""
+    hint_ru: str = ""
+    hint_en: str = ""
+    constraint_message_kk: str = ""
+    constraint_message_ru: str = ""
+    constraint_message_en: str = ""
 
 
 def _check_question(question: Question) -> None:
-    version = question.section.version
+    """The question's own rules (``Question.clean``) and those against its version: a field name
+    used once, conditions and constraints that refer only to earlier questions."""
     errors: dict[str, list[str]] = {}
-    if not NAME_RE.match(question.name) or question.name in RESERVED:
-        errors["name"] = [_("The field name must be lowercase Latin letters, digits and _.")]
-    elif (
-        Question.objects.filter(section__version=version, name=question.name).exclude(pk=question.pk).exists()
+    try:
+        question.clean()
+    except ValidationError as exc:
+        errors = {key: list(messages) for key, messages in exc.message_dict.items()}
+    version = question.section.version
+    if (
+        "name" not in errors
+        and Question.objects.filter(section__version=version, name=question.name)
+        .exclude(pk=question.pk)
+        .exists()
     ):
         errors["name"] = [_("Another question in this version already uses this field name.")]
-    if question.type not in QuestionType.values:
-        errors["type"] = [_("Unknown question type.")]
-    if not any(getattr(question, f"label_{lang}") for lang in LANGUAGE_CODES):
-        errors["label_ru"] = [_("Write the question in at least one language.")]
     earlier = _earlier_names(question)
     if question.relevant:
         try:
             expressions.check(question.relevant, allowed_names=earlier)
         except expressions.ExpressionError as exc:
             errors["relevant"] = [str(exc)]
-    if question.constraint:
+    if question.constraint and "constraint" not in errors:  # clean() refused a constraint here
         try:
             expressions.check(question.constraint, allowed_names=earlier, allow_dot=True)
         except expressions.ExpressionError as exc:
             errors["constraint"] = [str(exc)]
-        if question.type not in (QuestionType.INTEGER, QuestionType.DECIMAL):
-            errors["constraint"] = [_("Only number questions can have a constraint.")]
-    if question.type in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE):
-        names = [c.get("name") for c in question.choices]
-        if len(names) < 2 or len(set(names)) != len(names) or not all(NAME_RE.match(n or "") for n in names):
-            errors["choices"] = [
-                _("Give at least two choices with unique names (lowercase Latin letters, digits, _).")
-            ]
-    elif question.choices:
-        question.choices = []
     if errors:
         raise ValidationError(errors)
 
@@ -166,13 +176,14 @@ def _earlier_names(question: Question) -> set[str]:
 
 @transaction.atomic
 def question_add(
-    *, actor: User, section: Section, name: str, values: dict[str, Any], provisions: list[Provision]
+    *, actor: User, section: Section, data: QuestionData, provisions: list[Provision]
 ) -> Question:
     require(actor, "methodology.edit")
     _require_draft(_lock(section.version))
     last = section.questions.aggregate(n=Max("order"))["n"]
     order = 0 if last is None else last + 1
-    question = Question(section=section, order=order, name=name.strip(), **_question_values(values))
+    question = Question(section=section, order=order, **data_values(data))
+    question.name = question.name.strip()
     question.save()  # saved first so that "earlier questions" is computed from its position
     _check_question(question)
     question.save()
@@ -183,15 +194,20 @@ def question_add(
 
 @transaction.atomic
 def question_update(
-    *, actor: User, question: Question, values: dict[str, Any], provisions: list[Provision] | None = None
+    *, actor: User, question: Question, data: QuestionData, provisions: list[Provision] | None = None
 ) -> Question:
+    """Change a question to ``data``; returns it as saved (read again under its version's lock:
+    the audit compares the database row with ``data``, the caller's instance is left alone)."""
     require(actor, "methodology.edit")
     _require_draft(_lock(question.section.version))
+    question = (
+        Question.objects.select_for_update(of=("self",))
+        .select_related("section__version")
+        .get(pk=question.pk)
+    )
     before = snapshot(question)
-    for key, value in _question_values(values).items():
-        setattr(question, key, value)
-    if "name" in values:
-        question.name = str(values["name"]).strip()
+    data_apply(question, data)
+    question.name = question.name.strip()
     _check_question(question)
     question.save()
     if provisions is not None:

@@ -10,17 +10,23 @@ structure; ``validate_spec`` checks it whole and ``build_version`` writes it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from dozor.accounts.models import User
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.methodology import expressions
-from dozor.methodology.models import ChecklistTemplate, Question, QuestionType, Section, TemplateVersion
+from dozor.methodology.models import (
+    NAME_RE,
+    RESERVED,
+    ChecklistTemplate,
+    Question,
+    QuestionType,
+    Section,
+    TemplateVersion,
+)
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
-RESERVED = {"dozor_template", "dozor_version", "instanceid", "meta"}
 NUMERIC = {QuestionType.INTEGER, QuestionType.DECIMAL}
 SELECTS = {QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE}
 
@@ -123,7 +129,7 @@ def build_version(
     number: int,
     status: str,
     source: str,
-    actor: Any = None,
+    actor: User | None = None,
     note: str = "",
     import_report: list[str] | None = None,
 ) -> TemplateVersion:

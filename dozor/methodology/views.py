@@ -20,7 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts.access import can, require
 from dozor.accounts.audit import audit_record
+from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
+from dozor.core.files import XLSX, file_response
 from dozor.core.forms import submit_form
 from dozor.methodology import selectors, services, xlsform
 from dozor.methodology.access import question_for_user, template_for_user, version_for_user
@@ -50,7 +52,7 @@ def _errors_text(exc: ValidationError) -> list[str]:
 
 
 @login_required
-def template_list(request: HttpRequest) -> HttpResponse:
+def template_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "methodology.view")
     return render(
         request,
@@ -64,7 +66,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def template_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     template = template_for_user(request.user, pk)
     versions = list(selectors.template_versions(template))
     return render(
@@ -83,10 +85,10 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def version_new_draft(request: HttpRequest, pk: int) -> HttpResponse:
+def version_new_draft(request: AuthedRequest, pk: int) -> HttpResponse:
     template = template_for_user(request.user, pk, write=True)
     had_draft = template.versions.filter(status=TemplateVersion.Status.DRAFT).exists()
-    draft = services.version_new_draft(actor=request.user, template=template)  # type: ignore[arg-type]
+    draft = services.version_new_draft(actor=request.user, template=template)
     if had_draft:
         messages.info(request, _("This template already has a draft: continue editing it."))
     else:
@@ -122,36 +124,31 @@ def _version_page(
 
 
 @login_required
-def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def version_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _version_page(request, version_for_user(request.user, pk))
 
 
 @login_required
-def version_xlsform(request: HttpRequest, pk: int) -> HttpResponse:
+def version_xlsform(request: AuthedRequest, pk: int) -> HttpResponse:
     version = version_for_user(request.user, pk)
     content = xlsform.export_version(version)
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=AuditEvent.Action.EXPORT,
         obj=version,
         changes={"format": "xlsform"},
     )
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    filename = f"{version.template.code}-v{version.number}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_response(content, f"{version.template.code}-v{version.number}.xlsx", XLSX.content_type)
 
 
 @login_required
 @require_POST
-def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def version_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     version = version_for_user(request.user, pk, write=True)
     if (refused := _refuse_published(request, version)) is not None:
         return refused
     try:
-        services.version_publish(actor=request.user, version=version)  # type: ignore[arg-type]
+        services.version_publish(actor=request.user, version=version)
     except ValidationError as exc:
         return _version_page(request, version, publish_errors=_errors_text(exc), status=400)
     messages.success(
@@ -180,7 +177,7 @@ def _form_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def section_add(request: HttpRequest, pk: int) -> HttpResponse:
+def section_add(request: AuthedRequest, pk: int) -> HttpResponse:
     version = version_for_user(request.user, pk, write=True)
     if (refused := _refuse_published(request, version)) is not None:
         return refused
@@ -189,7 +186,7 @@ def section_add(request: HttpRequest, pk: int) -> HttpResponse:
         section = submit_form(
             form,
             lambda: services.section_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 version=version,
                 code=form.cleaned_data["code"].strip(),
                 titles=form.titles(),
@@ -205,7 +202,7 @@ def section_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def question_add(request: HttpRequest, pk: int, section_pk: int) -> HttpResponse:
+def question_add(request: AuthedRequest, pk: int, section_pk: int) -> HttpResponse:
     version = version_for_user(request.user, pk, write=True)
     if (refused := _refuse_published(request, version)) is not None:
         return refused
@@ -215,10 +212,9 @@ def question_add(request: HttpRequest, pk: int, section_pk: int) -> HttpResponse
         question = submit_form(
             form,
             lambda: services.question_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 section=section,
-                name=form.cleaned_data["name"],
-                values=form.values(),
+                data=form.to_data(),
                 provisions=form.cleaned_data["provisions"],
             ),
         )
@@ -242,7 +238,7 @@ def _editable_question(request: HttpRequest, pk: int) -> tuple[Question, HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def question_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     question, refused = _editable_question(request, pk)
     if refused is not None:
         return refused
@@ -251,9 +247,9 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
         saved = submit_form(
             form,
             lambda: services.question_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 question=question,
-                values={**form.values(), "name": form.cleaned_data["name"]},
+                data=form.to_data(),
                 provisions=form.cleaned_data["provisions"],
             ),
         )
@@ -262,7 +258,6 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(
                 reverse("methodology:version", args=[question.section.version.pk]) + f"#q-{saved.name}"
             )
-        question.refresh_from_db()  # the service may have changed the instance before refusing
     return _form_page(
         request,
         "methodology/question_form.html",
@@ -275,7 +270,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def question_translate(request: HttpRequest, pk: int) -> HttpResponse:
+def question_translate(request: AuthedRequest, pk: int) -> HttpResponse:
     question, refused = _editable_question(request, pk)
     if refused is not None:
         return refused
@@ -284,9 +279,9 @@ def question_translate(request: HttpRequest, pk: int) -> HttpResponse:
         saved = submit_form(
             form,
             lambda: services.question_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 question=question,
-                values=form.values(),
+                data=form.to_data(),
             ),
         )
         if saved is not None:
@@ -294,7 +289,6 @@ def question_translate(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(
                 reverse("methodology:version", args=[question.section.version.pk]) + f"#q-{saved.name}"
             )
-        question.refresh_from_db()
     return _form_page(
         request,
         "methodology/question_translate.html",
@@ -306,7 +300,7 @@ def question_translate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def question_move(request: HttpRequest, pk: int) -> HttpResponse:
+def question_move(request: AuthedRequest, pk: int) -> HttpResponse:
     question, refused = _editable_question(request, pk)
     if refused is not None:
         return refused
@@ -314,7 +308,7 @@ def question_move(request: HttpRequest, pk: int) -> HttpResponse:
     if direction not in ("up", "down"):
         raise PermissionDenied
     try:
-        services.question_move(actor=request.user, question=question, direction=direction)  # type: ignore[arg-type]
+        services.question_move(actor=request.user, question=question, direction=direction)
     except ValidationError as exc:
         messages.error(
             request,
@@ -327,13 +321,13 @@ def question_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def question_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     question, refused = _editable_question(request, pk)
     if refused is not None:
         return refused
     version = question.section.version
     try:
-        services.question_delete(actor=request.user, question=question)  # type: ignore[arg-type]
+        services.question_delete(actor=request.user, question=question)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors_text(exc)))
     else:
@@ -346,7 +340,7 @@ def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def xlsform_import(request: HttpRequest) -> HttpResponse:
+def xlsform_import(request: AuthedRequest) -> HttpResponse:
     user = require(request.user, "methodology.edit")
     form = XLSFormImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "section": SECTION, "max_bytes": settings.DOZOR_MAX_IMPORT_BYTES}

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from dozor.accounts.models import User
 from dozor.core.files import UploadError, check_size, open_zip
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.methodology import expressions
@@ -467,7 +468,7 @@ def parse_xlsform(data: bytes) -> ParsedForm:
 
 
 @transaction.atomic
-def import_xlsform(*, actor: Any, data: bytes) -> TemplateVersion:
+def import_xlsform(*, actor: User, data: bytes) -> TemplateVersion:
     """Create a draft from an XLSForm: a new template, or a new draft of the template with that code."""
     from dozor.accounts.access import require
     from dozor.accounts.audit import audit_record

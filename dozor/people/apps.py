@@ -6,8 +6,3 @@ class PeopleConfig(AppConfig):
     name = "dozor.people"
     label = "people"
     verbose_name = _("People")
-
-    def ready(self) -> None:
-        from dozor.people import pack
-
-        pack.register()

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dozor.accounts.access import authorities_visible_to, regions_visible_to
+from dozor.accounts.access import AnyUser, authorities_visible_to, regions_visible_to
 from dozor.core.models import Authority, Language, Region
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility
@@ -37,7 +37,7 @@ class OrganisationForm(ServiceModelForm):
         model = Organisation
         fields = ["name_kk", "name_ru", "name_en", "kind", "region", "authority", "website", "email", "phone"]
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions_visible_to(user)  # type: ignore[attr-defined]
         self.fields["authority"].queryset = authorities_visible_to(user).order_by("path")  # type: ignore[attr-defined]
@@ -75,7 +75,7 @@ class PersonForm(ServiceModelForm):
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions_visible_to(user)  # type: ignore[attr-defined]
 
@@ -97,7 +97,7 @@ class ParticipationForm(forms.Form):
     decision_ref = forms.CharField(label=_("Decision reference"), max_length=120, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions_visible_to(user)  # type: ignore[attr-defined]
 
@@ -162,7 +162,7 @@ class ConflictForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
     declared_on = forms.DateField(label=_("Declared on"), widget=DateInput())
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["authority"].queryset = authorities_visible_to(user).order_by("path")  # type: ignore[attr-defined]
         self.fields["facility"].queryset = facilities_visible_to(user).order_by("name_ru", "code")  # type: ignore[attr-defined]
@@ -194,7 +194,7 @@ class PersonFilterForm(forms.Form):
         label=_("Gender"), required=False, choices=_choices(_("Any"), Person.Gender.choices)
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = _choices(  # type: ignore[attr-defined]
             _("All regions"), [(r.code, r.name) for r in regions_visible_to(user)]
@@ -216,7 +216,7 @@ class OrganisationFilterForm(forms.Form):
     )
     region = forms.ChoiceField(label=_("Region"), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = _choices(  # type: ignore[attr-defined]
             _("All regions"), [(r.code, r.name) for r in regions_visible_to(user)]

@@ -9,7 +9,6 @@ from dozor.core.packs import (
     PackSection,
     SectionResult,
     loader_named,
-    register_section,
     translated_fields,
     upsert_by_code,
     validate_named,
@@ -46,8 +45,9 @@ def _load_rules(items: list[Item], context: PackContext) -> SectionResult:
     return result
 
 
-def register() -> None:
-    register_section(
-        PackSection("expertise", "expertise.yaml", 70, validate_named, loader_named("people.Expertise"))
-    )
-    register_section(PackSection("eligibility_rules", "eligibility.yaml", 80, _validate_rules, _load_rules))
+def sections() -> list[PackSection]:
+    """This app's sections of a country pack (composed with the others in dozor/packs.py)."""
+    return [
+        PackSection("expertise", "expertise.yaml", 70, validate_named, loader_named("people.Expertise")),
+        PackSection("eligibility_rules", "eligibility.yaml", 80, _validate_rules, _load_rules),
+    ]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from dozor.accounts.access import AnyUser
 from dozor.people.access import (
     can_see_private,
     conflicts_visible_to,
@@ -26,7 +26,7 @@ from dozor.people.models import (
 )
 
 
-def people_counts(user: Any) -> dict[str, int]:
+def people_counts(user: AnyUser) -> dict[str, int]:
     today = timezone.localdate()
     active = participations_visible_to(user).filter(
         Q(term_end__isnull=True) | Q(term_end__gte=today),
@@ -45,7 +45,7 @@ def _latest_participation() -> QuerySet[Participation]:
 
 
 def person_search(
-    user: Any,
+    user: AnyUser,
     *,
     q: str = "",
     region: str = "",
@@ -87,7 +87,7 @@ def person_search(
 
 
 def organisation_search(
-    user: Any, *, q: str = "", kind: str = "", region: str = ""
+    user: AnyUser, *, q: str = "", kind: str = "", region: str = ""
 ) -> QuerySet[Organisation]:
     qs = (
         organisations_visible_to(user)
@@ -103,7 +103,7 @@ def organisation_search(
     return qs.order_by("name_ru", "name_en", "id")
 
 
-def organisation_members(user: Any, organisation: Organisation) -> QuerySet[Person]:
+def organisation_members(user: AnyUser, organisation: Organisation) -> QuerySet[Person]:
     return (
         persons_visible_to(user)
         .filter(organisation=organisation)
@@ -143,7 +143,7 @@ def declaration_rows(person: Person) -> list[DeclarationRow]:
     return [DeclarationRow(rule, answers.get(rule.pk)) for rule in rules]
 
 
-def person_detail(user: Any, person: Person) -> PersonDetail:
+def person_detail(user: AnyUser, person: Person) -> PersonDetail:
     """What the user may see of one person (already fetched through ``person_for_user``).
 
     Declarations, the eligibility result and conflicts of interest are filled in only for users

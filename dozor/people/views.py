@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dozor.accounts.access import can, require
+from dozor.accounts.http import AuthedRequest
 from dozor.core.forms import submit_form
 from dozor.people import services
 from dozor.people.access import (
@@ -58,7 +59,7 @@ def _form_page(
 
 
 @login_required
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "people.view")
     form = PersonFilterForm(request.GET, user=request.user)
     persons = person_search(request.user, **form.filters())
@@ -73,7 +74,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     person = person_for_user(request.user, pk)
     context = {
         "detail": person_detail(request.user, person),
@@ -85,7 +86,7 @@ def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthedRequest) -> HttpResponse:
     actor = require(request.user, "people.edit")
     form = PersonForm(request.POST or None, user=actor)
     if request.method == "POST":
@@ -105,7 +106,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     person = person_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
     form = PersonForm(request.POST or None, instance=person, user=actor)
@@ -132,7 +133,7 @@ def person_url(pk: int) -> str:
 
 
 @login_required
-def participation_add(request: HttpRequest, pk: int) -> HttpResponse:
+def participation_add(request: AuthedRequest, pk: int) -> HttpResponse:
     person = person_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
     form = ParticipationForm(request.POST or None, user=actor, initial={"term_start": timezone.localdate()})
@@ -148,7 +149,7 @@ def participation_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def participation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def participation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     participation = participation_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
     form = ParticipationForm(
@@ -171,7 +172,7 @@ def participation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def eligibility(request: HttpRequest, pk: int) -> HttpResponse:
+def eligibility(request: AuthedRequest, pk: int) -> HttpResponse:
     """The eligibility questions with the person's answers, and the result. Private data."""
     person = person_for_user(request.user, pk)
     require(request.user, "people.view_private")
@@ -211,7 +212,7 @@ def eligibility(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_add(request: AuthedRequest, pk: int) -> HttpResponse:
     person = person_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
     form = ConflictForm(request.POST or None, user=actor, initial={"declared_on": timezone.localdate()})
@@ -228,7 +229,7 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def conflict_end(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_end(request: AuthedRequest, pk: int) -> HttpResponse:
     conflict = conflict_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
     form = ConflictEndForm(request.POST)
@@ -249,7 +250,7 @@ def conflict_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "people.view")
     form = OrganisationFilterForm(request.GET, user=request.user)
     organisations = organisation_search(request.user, **form.filters())
@@ -266,7 +267,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     organisation = organisation_for_user(request.user, pk)
     context = {
         "organisation": organisation,
@@ -278,7 +279,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organisation_create(request: HttpRequest) -> HttpResponse:
+def organisation_create(request: AuthedRequest) -> HttpResponse:
     actor = require(request.user, "people.edit")
     form = OrganisationForm(request.POST or None, user=actor)
     if request.method == "POST":
@@ -294,7 +295,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     organisation = organisation_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
     form = OrganisationForm(request.POST or None, instance=organisation, user=actor)

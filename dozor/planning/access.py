@@ -8,13 +8,12 @@ planning. Every time a secret visit is shown to someone, the audit log records w
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from dozor.accounts.access import active_user, can
+from dozor.accounts.access import AnyUser, active_user, can
 from dozor.accounts.audit import audit_record
 from dozor.accounts.models import AuditEvent
 from dozor.planning.models import (
@@ -31,16 +30,16 @@ from dozor.planning.models import (
 )
 
 
-def plans_visible_to(user: Any) -> QuerySet[Plan]:
+def plans_visible_to(user: AnyUser) -> QuerySet[Plan]:
     return Plan.objects.all() if can(user, "planning.view") else Plan.objects.none()
 
 
-def planned_visits_visible_to(user: Any) -> QuerySet[PlannedVisit]:
+def planned_visits_visible_to(user: AnyUser) -> QuerySet[PlannedVisit]:
     """Announced visits for every planning reader; unannounced ones only for coordinators and the
     visit's own group (through the user's person record)."""
     if not can(user, "planning.view"):
         return PlannedVisit.objects.none()
-    if can(user, "planning.manage"):
+    if can(user, "planning.see_unannounced"):
         return PlannedVisit.objects.all()
     staff = active_user(user)
     assert staff is not None
@@ -48,7 +47,7 @@ def planned_visits_visible_to(user: Any) -> QuerySet[PlannedVisit]:
     return PlannedVisit.objects.filter(Q(announced=True) | Q(pk__in=own))
 
 
-def own_planned_visits(user: Any) -> QuerySet[PlannedVisit]:
+def own_planned_visits(user: AnyUser) -> QuerySet[PlannedVisit]:
     """The planned visits whose group the user is in (their calendar), whatever their role."""
     staff = active_user(user)
     if staff is None or not can(staff, "planning.view"):
@@ -56,7 +55,7 @@ def own_planned_visits(user: Any) -> QuerySet[PlannedVisit]:
     return PlannedVisit.objects.filter(group__person__user=staff).distinct()
 
 
-def planned_visit_for_user(user: Any, pk: int | str, *, manage: bool = False) -> PlannedVisit:
+def planned_visit_for_user(user: AnyUser, pk: int | str, *, manage: bool = False) -> PlannedVisit:
     try:
         visit = (
             planned_visits_visible_to(user)
@@ -70,7 +69,7 @@ def planned_visit_for_user(user: Any, pk: int | str, *, manage: bool = False) ->
     return visit
 
 
-def plan_for_user(user: Any, pk: int | str, *, manage: bool = False) -> Plan:
+def plan_for_user(user: AnyUser, pk: int | str, *, manage: bool = False) -> Plan:
     try:
         plan = plans_visible_to(user).get(pk=pk)
     except (Plan.DoesNotExist, ValueError, TypeError) as exc:
@@ -80,47 +79,48 @@ def plan_for_user(user: Any, pk: int | str, *, manage: bool = False) -> Plan:
     return plan
 
 
-def proposals_visible_to(user: Any) -> QuerySet[Proposal]:
+def proposals_visible_to(user: AnyUser) -> QuerySet[Proposal]:
     """Proposals hold unannounced visits of every group: coordinators only."""
-    return Proposal.objects.all() if can(user, "planning.manage") else Proposal.objects.none()
+    allowed = can(user, "planning.manage") and can(user, "planning.see_unannounced")
+    return Proposal.objects.all() if allowed else Proposal.objects.none()
 
 
-def proposal_for_user(user: Any, pk: int | str) -> Proposal:
+def proposal_for_user(user: AnyUser, pk: int | str) -> Proposal:
     try:
         return proposals_visible_to(user).select_related("plan").get(pk=pk)
     except (Proposal.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
-def group_members_visible_to(user: Any) -> QuerySet[GroupMember]:
+def group_members_visible_to(user: AnyUser) -> QuerySet[GroupMember]:
     return GroupMember.objects.filter(planned_visit__in=planned_visits_visible_to(user))
 
 
-def expenses_visible_to(user: Any) -> QuerySet[Expense]:
+def expenses_visible_to(user: AnyUser) -> QuerySet[Expense]:
     return Expense.objects.filter(planned_visit__in=planned_visits_visible_to(user))
 
 
-def incidents_visible_to(user: Any) -> QuerySet[Incident]:
+def incidents_visible_to(user: AnyUser) -> QuerySet[Incident]:
     return Incident.objects.all() if can(user, "planning.view") else Incident.objects.none()
 
 
-def risk_factors_visible_to(user: Any) -> QuerySet[RiskFactor]:
+def risk_factors_visible_to(user: AnyUser) -> QuerySet[RiskFactor]:
     return RiskFactor.objects.all() if can(user, "planning.view") else RiskFactor.objects.none()
 
 
-def cost_rates_visible_to(user: Any) -> QuerySet[CostRate]:
+def cost_rates_visible_to(user: AnyUser) -> QuerySet[CostRate]:
     return CostRate.objects.all() if can(user, "planning.view") else CostRate.objects.none()
 
 
-def fares_visible_to(user: Any) -> QuerySet[Fare]:
+def fares_visible_to(user: AnyUser) -> QuerySet[Fare]:
     return Fare.objects.all() if can(user, "planning.view") else Fare.objects.none()
 
 
-def unavailabilities_visible_to(user: Any) -> QuerySet[Unavailability]:
+def unavailabilities_visible_to(user: AnyUser) -> QuerySet[Unavailability]:
     return Unavailability.objects.all() if can(user, "planning.view") else Unavailability.objects.none()
 
 
-def audit_secret_views(user: Any, visits: Iterable[PlannedVisit], *, via: str) -> None:
+def audit_secret_views(user: AnyUser, visits: Iterable[PlannedVisit], *, via: str) -> None:
     """Record that ``user`` was shown these planned visits, if any of them is unannounced.
 
     One audit event per page, export or API response (not one per row), listing the secret ids."""
@@ -138,7 +138,7 @@ def audit_secret_views(user: Any, visits: Iterable[PlannedVisit], *, via: str) -
     )
 
 
-def audit_proposal_view(user: Any, proposal: Proposal, *, via: str) -> None:
+def audit_proposal_view(user: AnyUser, proposal: Proposal, *, via: str) -> None:
     """A proposal lists unannounced visits of every group: each showing of it is audited too."""
     audit_record(
         actor=active_user(user),

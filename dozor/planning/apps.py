@@ -6,8 +6,3 @@ class PlanningConfig(AppConfig):
     name = "dozor.planning"
     label = "planning"
     verbose_name = _("Planning")
-
-    def ready(self) -> None:
-        from dozor.planning import pack
-
-        pack.register()

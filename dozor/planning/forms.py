@@ -12,13 +12,15 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from dozor.accounts.access import regions_visible_to, visit_types_visible_to
+from dozor.accounts.access import AnyUser, regions_visible_to, visit_types_visible_to
+from dozor.core.data import data_from
 from dozor.core.models import Region, VisitType
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility
 from dozor.people.access import persons_visible_to
 from dozor.people.models import Participation, Person
 from dozor.planning.models import GroupMember, Plan, PlannedVisit, PlanningRules, Proposal
+from dozor.planning.services import PlannedVisitData
 
 DATE = {"type": "date"}
 MIN_EXTRA_ROWS = 5
@@ -46,7 +48,7 @@ class ParticipantChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({region})" if region else obj.full_name
 
 
-def active_participants(user: Any) -> QuerySet[Person]:
+def active_participants(user: AnyUser) -> QuerySet[Person]:
     """Persons the user may see who hold an active NPM participation, with their region."""
     active = Participation.objects.filter(status=Participation.Status.ACTIVE).values("person_id")
     return (
@@ -133,7 +135,7 @@ class VisitFilterForm(forms.Form):
         label=_("Status"), choices=[("", _("All statuses")), *PlannedVisit.Status.choices], required=False
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_queryset(self, "region", regions_visible_to(user))
         _set_queryset(self, "visit_type", visit_types_visible_to(user))
@@ -161,7 +163,7 @@ class PlaceFilterForm(forms.Form):
         label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("All regions")
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_queryset(self, "region", regions_visible_to(user))
 
@@ -196,7 +198,7 @@ class PlannedVisitForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        user: Any,
+        user: AnyUser,
         region: Region | None = None,
         visit: PlannedVisit | None = None,
         **kwargs: Any,
@@ -287,17 +289,8 @@ class PlannedVisitForm(forms.Form):
                 members.append((person, data.get(f"role_{i}") or GroupMember.Role.MEMBER))
         return members
 
-    def values(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "facility": data["facility"],
-            "visit_type": data["visit_type"],
-            "starts_on": data["starts_on"],
-            "ends_on": data["ends_on"],
-            "announced": data["announced"],
-            "objectives": data["objectives"],
-            "members": self.members(),
-        }
+    def to_data(self) -> PlannedVisitData:
+        return data_from(PlannedVisitData, self.cleaned_data)
 
 
 class MoveForm(forms.Form):
@@ -324,7 +317,7 @@ class UnavailabilityForm(forms.Form):
     ends_on = forms.DateField(label=_("Until"), widget=_date())
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, user: Any, choose_person: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, choose_person: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if choose_person:
             _set_queryset(self, "person", active_participants(user))

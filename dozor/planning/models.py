@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dozor.core.i18n import pick
@@ -231,6 +233,13 @@ class Unavailability(models.Model):
     def __str__(self) -> str:
         return f"{self.person_id} {self.starts_on}..{self.ends_on}"
 
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": [gettext("The end date is before the start date.")]})
+
+
+PLAN_YEARS = (2000, 2100)
+
 
 class Plan(models.Model):
     """An annual plan (quarter empty) or a quarterly plan, with its budget."""
@@ -263,10 +272,36 @@ class Plan(models.Model):
                 fields=["year"], condition=Q(quarter__isnull=True), name="plan_once_per_year"
             ),
             models.CheckConstraint(condition=Q(budget__gt=0), name="plan_budget_positive"),
+            models.CheckConstraint(
+                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
+                name="plan_quarter_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=PLAN_YEARS[0], year__lte=PLAN_YEARS[1]), name="plan_year_in_range"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """The rules of one plan (the services add that a year or quarter has one plan)."""
+        errors: dict[str, list[str]] = {}
+        if not PLAN_YEARS[0] <= self.year <= PLAN_YEARS[1]:
+            errors["year"] = [
+                gettext("The year must be between %(first)s and %(last)s.")
+                % {"first": PLAN_YEARS[0], "last": PLAN_YEARS[1]}
+            ]
+        if self.quarter is not None and self.quarter not in (1, 2, 3, 4):
+            errors["quarter"] = [gettext("The quarter must be 1, 2, 3 or 4.")]
+        if not self.title.strip():
+            errors["title"] = [gettext("Give the plan a title.")]
+        if self.budget is None or Decimal(self.budget) <= 0:
+            errors["budget"] = [gettext("The budget must be more than zero")]
+        if self.status not in self.Status.values:
+            errors["status"] = [gettext("Unknown plan status.")]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def starts_on(self) -> datetime.date:
@@ -335,6 +370,11 @@ class PlannedVisit(models.Model):
     def __str__(self) -> str:
         return f"{self.facility} {self.starts_on:%Y-%m-%d}"
 
+    def clean(self) -> None:
+        """The dates in order (the services add the plan's period, the place and the group)."""
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": [gettext("The end date is before the start date.")]})
+
     @property
     def is_secret(self) -> bool:
         return not self.announced
@@ -395,6 +435,16 @@ class Expense(models.Model):
 
     def __str__(self) -> str:
         return f"{self.planned_visit_id} {self.category} {self.amount}"
+
+    def clean(self) -> None:
+        """A known category and a positive amount (the services add the visit's and plan's rules)."""
+        errors: dict[str, list[str]] = {}
+        if self.category not in self.Category.values:
+            errors["category"] = [gettext("Unknown expense category.")]
+        if self.amount is None or Decimal(self.amount) <= 0:
+            errors["amount"] = [gettext("The amount must be more than zero.")]
+        if errors:
+            raise ValidationError(errors)
 
 
 class Proposal(models.Model):

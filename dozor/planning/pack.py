@@ -15,7 +15,6 @@ from dozor.core.packs import (
     PackContext,
     PackSection,
     SectionResult,
-    register_section,
     translated_fields,
     upsert_by_code,
 )
@@ -210,13 +209,12 @@ def _load_fares(items: list[Item], context: PackContext) -> SectionResult:
     return result
 
 
-def register() -> None:
-    register_section(PackSection("risk_factors", "planning.yaml", 120, _validate_factors, _load_factors))
-    register_section(
-        PackSection("planning_rules", "planning.yaml", 121, _validate_rules, _load_rules, "rules")
-    )
-    register_section(
-        PackSection("expertise_requirements", "planning.yaml", 122, _validate_expertise, _load_expertise)
-    )
-    register_section(PackSection("cost_rates", "planning.yaml", 123, _validate_rates, _load_rates))
-    register_section(PackSection("fares", "planning.yaml", 124, _validate_fares, _load_fares))
+def sections() -> list[PackSection]:
+    """This app's sections of a country pack (composed with the others in dozor/packs.py)."""
+    return [
+        PackSection("risk_factors", "planning.yaml", 120, _validate_factors, _load_factors),
+        PackSection("planning_rules", "planning.yaml", 121, _validate_rules, _load_rules, "rules"),
+        PackSection("expertise_requirements", "planning.yaml", 122, _validate_expertise, _load_expertise),
+        PackSection("cost_rates", "planning.yaml", 123, _validate_rates, _load_rates),
+        PackSection("fares", "planning.yaml", 124, _validate_fares, _load_fares),
+    ]

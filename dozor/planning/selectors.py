@@ -12,12 +12,12 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from dozor.accounts.access import AnyUser
 from dozor.core.models import Authority, Region
 from dozor.planning.access import planned_visits_visible_to
 from dozor.planning.models import Plan, PlannedVisit, PlanningRules
@@ -86,12 +86,18 @@ def quarter_of(day: datetime.date) -> int:
     return (day.month - 1) // 3 + 1
 
 
-def plan_visits(user: Any, plan: Plan) -> QuerySet[PlannedVisit]:
+def planned_visit_has_record(visit: PlannedVisit) -> bool:
+    """Whether the visit's record was started (the visits app links it through ``record``; read
+    through the reverse relation, so planning does not import visits)."""
+    return visit.pk is not None and PlannedVisit.objects.filter(pk=visit.pk, record__isnull=False).exists()
+
+
+def plan_visits(user: AnyUser, plan: Plan) -> QuerySet[PlannedVisit]:
     """The plan's visits the user may see."""
     return planned_visits_visible_to(user).filter(plan=plan)
 
 
-def budget_totals(user: Any, plan: Plan) -> BudgetTotals:
+def budget_totals(user: AnyUser, plan: Plan) -> BudgetTotals:
     """Estimated costs of the plan's visible visits by region, quarter, authority and ministry
     (the top of the authority's tree). Five queries."""
     reserve_share, currency = _rules()
@@ -172,7 +178,7 @@ class PlanVsActual:
         return [row.visit for row in self.visits if row.visit is not None]
 
 
-def plan_vs_actual(user: Any, plan: Plan) -> PlanVsActual:
+def plan_vs_actual(user: AnyUser, plan: Plan) -> PlanVsActual:
     """Per visible visit and per region: estimated cost against the sum of its expenses. A cancelled
     visit counts nothing estimated (it is listed only when it has expenses). Three queries."""
     _share, currency = _rules()

@@ -20,17 +20,19 @@ from __future__ import annotations
 import datetime
 import importlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dozor.accounts.access import active_user, can, require
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.data import data_apply, data_values
 from dozor.core.models import VisitType
 from dozor.facilities.models import Facility
 from dozor.people.models import Person
@@ -38,11 +40,22 @@ from dozor.planning.budget.costs import CostTable, Estimate, plan_estimates
 from dozor.planning.models import Expense, GroupMember, Plan, PlannedVisit, Unavailability
 from dozor.planning.optimiser.engine import Member, group_problems
 from dozor.planning.optimiser.instance import load_busy, load_people, load_places, load_rules
+from dozor.planning.selectors import planned_visit_has_record
 
 Errors = dict[str, list[str]]
 
-PLAN_YEARS = (2000, 2100)
-VISIT_FIELDS = ["facility", "visit_type", "starts_on", "ends_on", "announced", "objectives"]
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedVisitData:
+    """A planned visit's own fields for ``planned_visit_create`` and ``planned_visit_update`` (its
+    group is passed beside it as ``members``: (person, role) pairs)."""
+
+    facility: Facility
+    visit_type: VisitType
+    starts_on: datetime.date
+    ends_on: datetime.date
+    announced: bool = False
+    objectives: str = ""
 
 
 def _add(errors: Errors, field: str, message: str) -> None:
@@ -70,27 +83,21 @@ def _risk_of(facility: Facility) -> Decimal:
 # --- plans -------------------------------------------------------------------------------------
 
 
-def _check_plan(
-    *, plan: Plan | None, year: int, quarter: int | None, title: str, budget: Decimal, status: str
-) -> None:
-    errors: Errors = {}
-    if not PLAN_YEARS[0] <= year <= PLAN_YEARS[1]:
-        _add(
-            errors,
-            "year",
-            _("The year must be between %(first)s and %(last)s.")
-            % {"first": PLAN_YEARS[0], "last": PLAN_YEARS[1]},
-        )
-    if quarter is not None and quarter not in (1, 2, 3, 4):
-        _add(errors, "quarter", _("The quarter must be 1, 2, 3 or 4."))
-    if not title.strip():
-        _add(errors, "title", _("Give the plan a title."))
-    if budget is None or Decimal(budget) <= 0:
-        _add(errors, "budget", _("The budget must be more than zero"))
-    if status not in Plan.Status.values:
-        _add(errors, "status", _("Unknown plan status."))
+def _model_errors(obj: models.Model) -> Errors:
+    """The problems ``obj.clean()`` finds (the rules of one row), to report with the others."""
+    try:
+        obj.clean()
+    except ValidationError as exc:
+        return {key: list(messages) for key, messages in exc.message_dict.items()}
+    return {}
+
+
+def _check_plan(plan: Plan) -> None:
+    """The plan's own rules (``Plan.clean``) and one plan per year or quarter."""
+    errors = _model_errors(plan)
+    year, quarter = plan.year, plan.quarter
     others = Plan.objects.filter(year=year, quarter=quarter)
-    if plan is not None:
+    if plan.pk is not None:
         others = others.exclude(pk=plan.pk)
     if "year" not in errors and others.exists():
         if quarter is None:
@@ -110,10 +117,10 @@ def plan_create(
     *, actor: User, year: int, quarter: int | None = None, title: str, budget: Decimal, notes: str = ""
 ) -> Plan:
     require(actor, "planning.manage")
-    _check_plan(plan=None, year=year, quarter=quarter, title=title, budget=budget, status=Plan.Status.DRAFT)
-    plan = Plan.objects.create(
-        year=year, quarter=quarter, title=title.strip(), budget=Decimal(budget), notes=notes, created_by=actor
-    )
+    plan = Plan(year=year, quarter=quarter, title=title.strip(), budget=budget, notes=notes, created_by=actor)
+    _check_plan(plan)
+    plan.budget = Decimal(budget)
+    plan.save()
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=plan, changes=diff({}, snapshot(plan)))
     return plan
 
@@ -121,12 +128,13 @@ def plan_create(
 @transaction.atomic
 def plan_update(*, actor: User, plan: Plan, title: str, budget: Decimal, notes: str, status: str) -> Plan:
     require(actor, "planning.manage")
-    _check_plan(plan=plan, year=plan.year, quarter=plan.quarter, title=title, budget=budget, status=status)
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
     before = snapshot(plan)
-    values = {"title": title.strip(), "budget": Decimal(budget), "notes": notes, "status": status}
-    changed = [name for name, value in values.items() if getattr(plan, name) != value]
-    for name in changed:
-        setattr(plan, name, values[name])
+    current = {name: getattr(plan, name) for name in ("title", "budget", "notes", "status")}
+    plan.title, plan.budget, plan.notes, plan.status = title.strip(), budget, notes, status
+    _check_plan(plan)
+    plan.budget = Decimal(budget)
+    changed = [name for name, value in current.items() if getattr(plan, name) != value]
     if changed:
         plan.save(update_fields=[*changed, "updated_at"])
         audit_record(
@@ -138,20 +146,13 @@ def plan_update(*, actor: User, plan: Plan, title: str, budget: Decimal, notes: 
 # --- planned visits ----------------------------------------------------------------------------
 
 
-def _check_visit(
-    *,
-    plan: Plan,
-    facility: Facility,
-    visit_type: VisitType,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
-    members: Sequence[tuple[Person, str]],
-    exclude_visit: int | None,
-) -> Estimate:
-    """Every problem of the visit (raised together), else its cost estimate (solo)."""
-    errors: Errors = {}
-    if ends_on < starts_on:
-        _add(errors, "ends_on", _("The end date is before the start date."))
+def _check_visit(visit: PlannedVisit, members: Sequence[tuple[Person, str]]) -> Estimate:
+    """Every problem of the visit (its own rules, ``PlannedVisit.clean``, and those of its plan,
+    place and group; raised together), else its cost estimate (solo)."""
+    errors = _model_errors(visit)
+    plan, facility = visit.plan, visit.facility
+    starts_on, ends_on = visit.starts_on, visit.ends_on
+    exclude_visit = visit.pk
     if starts_on < plan.starts_on or ends_on > plan.ends_on:
         _add(
             errors,
@@ -233,39 +234,21 @@ def planned_visit_create(
     *,
     actor: User,
     plan: Plan,
-    facility: Facility,
-    visit_type: VisitType,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
-    announced: bool,
-    objectives: str = "",
+    data: PlannedVisitData,
     members: Sequence[tuple[Person, str]],
 ) -> PlannedVisit:
     require(actor, "planning.manage")
-    estimate = _check_visit(
+    visit = PlannedVisit(
         plan=plan,
-        facility=facility,
-        visit_type=visit_type,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        members=members,
-        exclude_visit=None,
-    )
-    visit = PlannedVisit.objects.create(
-        plan=plan,
-        facility=facility,
-        visit_type=visit_type,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        announced=announced,
-        objectives=objectives,
+        **data_values(data),
         source=PlannedVisit.Source.MANUAL,
         locked=True,
-        risk_score=_risk_of(facility),
-        estimated_cost=Decimal(estimate.total),
-        cost_breakdown=estimate.as_json(),
         created_by=actor,
     )
+    estimate = _check_visit(visit, members)
+    visit.risk_score = _risk_of(data.facility)
+    visit.estimated_cost, visit.cost_breakdown = Decimal(estimate.total), estimate.as_json()
+    visit.save()
     _set_group(visit, members)
     audit_record(
         actor=actor,
@@ -278,12 +261,6 @@ def planned_visit_create(
     return visit
 
 
-def has_record(visit: PlannedVisit) -> bool:
-    """Whether the visit's record was started (the visits app links it through ``record``; read
-    through the reverse relation, so planning does not import visits)."""
-    return visit.pk is not None and PlannedVisit.objects.filter(pk=visit.pk, record__isnull=False).exists()
-
-
 def _check_changeable(visit: PlannedVisit) -> None:
     if visit.status != PlannedVisit.Status.PLANNED:
         raise ValidationError(
@@ -294,7 +271,7 @@ def _check_changeable(visit: PlannedVisit) -> None:
                 ]
             }
         )
-    if has_record(visit):
+    if planned_visit_has_record(visit):
         raise ValidationError(
             {"status": [_("The visit has started: change its dates and team in the visit record.")]}
         )
@@ -305,41 +282,22 @@ def planned_visit_update(
     *,
     actor: User,
     visit: PlannedVisit,
-    facility: Facility,
-    visit_type: VisitType,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
-    announced: bool,
-    objectives: str,
+    data: PlannedVisitData,
     members: Sequence[tuple[Person, str]],
 ) -> PlannedVisit:
+    """Change a planned visit to ``data`` and ``members``; returns it as saved (read again under a
+    row lock: the audit compares the database row with the new data)."""
     require(actor, "planning.manage")
+    visit = PlannedVisit.objects.select_for_update().get(pk=visit.pk)
     _check_changeable(visit)
-    estimate = _check_visit(
-        plan=visit.plan,
-        facility=facility,
-        visit_type=visit_type,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        members=members,
-        exclude_visit=visit.pk,
-    )
     before = {**snapshot(visit), "group": _group_of(visit)}
-    values: dict[str, Any] = {
-        "facility": facility,
-        "visit_type": visit_type,
-        "starts_on": starts_on,
-        "ends_on": ends_on,
-        "announced": announced,
-        "objectives": objectives,
-        "locked": True,
-        "estimated_cost": Decimal(estimate.total),
-        "cost_breakdown": estimate.as_json(),
-    }
-    if facility.pk != visit.facility_id:
-        values["risk_score"] = _risk_of(facility)
-    for name, value in values.items():
-        setattr(visit, name, value)
+    moved_place = data.facility.pk != visit.facility_id
+    data_apply(visit, data)
+    estimate = _check_visit(visit, members)
+    visit.locked = True
+    visit.estimated_cost, visit.cost_breakdown = Decimal(estimate.total), estimate.as_json()
+    if moved_place:
+        visit.risk_score = _risk_of(data.facility)
     visit.save()
     new_group = [[p.pk, role] for p, role in members]
     if new_group != before["group"]:
@@ -358,21 +316,16 @@ def planned_visit_update(
 def planned_visit_move(
     *, actor: User, visit: PlannedVisit, starts_on: datetime.date, ends_on: datetime.date
 ) -> PlannedVisit:
-    """New dates for a visit; its group is checked again on them."""
+    """New dates for a visit; its group is checked again on them. Returns it as saved (read again
+    under a row lock)."""
     require(actor, "planning.manage")
+    visit = PlannedVisit.objects.select_for_update().get(pk=visit.pk)
     _check_changeable(visit)
     members = [(gm.person, gm.role) for gm in visit.group.select_related("person").order_by("id")]
-    estimate = _check_visit(
-        plan=visit.plan,
-        facility=visit.facility,
-        visit_type=visit.visit_type,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        members=members,
-        exclude_visit=visit.pk,
-    )
     before = snapshot(visit)
-    visit.starts_on, visit.ends_on, visit.locked = starts_on, ends_on, True
+    visit.starts_on, visit.ends_on = starts_on, ends_on
+    estimate = _check_visit(visit, members)
+    visit.locked = True
     visit.estimated_cost, visit.cost_breakdown = Decimal(estimate.total), estimate.as_json()
     visit.save(
         update_fields=["starts_on", "ends_on", "locked", "estimated_cost", "cost_breakdown", "updated_at"]
@@ -392,7 +345,7 @@ def planned_visit_cancel(*, actor: User, visit: PlannedVisit, reason: str) -> Pl
     errors: Errors = {}
     if visit.status != PlannedVisit.Status.PLANNED:
         _add(errors, "status", _("Only a planned visit can be cancelled."))
-    elif has_record(visit):
+    elif planned_visit_has_record(visit):
         _add(errors, "status", _("The visit has started: it can no longer be cancelled in the plan."))
     if not reason.strip():
         _add(errors, "reason", _("Give the reason for cancelling the visit."))
@@ -444,11 +397,7 @@ def expense_add(
     note: str = "",
 ) -> Expense:
     require(actor, "planning.manage")
-    errors: Errors = {}
-    if category not in Expense.Category.values:
-        _add(errors, "category", _("Unknown expense category."))
-    if amount is None or Decimal(amount) <= 0:
-        _add(errors, "amount", _("The amount must be more than zero."))
+    errors = _model_errors(Expense(planned_visit=visit, category=category, amount=amount, spent_on=spent_on))
     if visit.status == PlannedVisit.Status.CANCELLED:
         _add(errors, "__all__", _("The visit was cancelled: no expenses can be added to it."))
     first_day = datetime.date(visit.plan.year, 1, 1)
@@ -501,9 +450,7 @@ def unavailability_add(
     *, actor: User, person: Person, starts_on: datetime.date, ends_on: datetime.date, reason: str = ""
 ) -> Unavailability:
     staff = _require_self_or_manage(actor, person)
-    errors: Errors = {}
-    if ends_on < starts_on:
-        _add(errors, "ends_on", _("The end date is before the start date."))
+    errors = _model_errors(Unavailability(person=person, starts_on=starts_on, ends_on=ends_on))
     if len(reason) > 200:
         _add(errors, "reason", _("The reason is too long (200 characters at most)."))
     _raise(errors)

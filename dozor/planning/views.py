@@ -26,11 +26,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dozor.accounts.access import active_user, can, require
-from dozor.core.files import private_download
+from dozor.accounts.access import AnyUser, active_user, can, require
+from dozor.accounts.http import AuthedRequest
+from dozor.core.files import file_response
 from dozor.core.forms import submit_form
+from dozor.facilities.models import Facility
 from dozor.people.models import Person
-from dozor.planning import ical, services
+from dozor.planning import ical, selectors, services
 from dozor.planning.access import (
     audit_proposal_view,
     audit_secret_views,
@@ -108,7 +110,7 @@ def _rows(visits: list[PlannedVisit]) -> list[VisitRow]:
 
 
 @login_required
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "planning.view")
     plans = list(plans_visible_to(request.user))
     # Counts come from the visits this user may see: a secret visit is not even counted for others.
@@ -132,14 +134,14 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_create(request: HttpRequest) -> HttpResponse:
+def plan_create(request: AuthedRequest) -> HttpResponse:
     _require_manage(request)
     form = PlanForm(request.POST or None)
     if request.method == "POST":
         plan = submit_form(
             form,
             lambda: services.plan_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 year=form.cleaned_data["year"],
                 quarter=form.cleaned_data["quarter"],
                 title=form.cleaned_data["title"],
@@ -155,14 +157,14 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = plan_for_user(request.user, pk, manage=True)
     form = PlanForm(request.POST or None, plan=plan)
     if request.method == "POST":
         updated = submit_form(
             form,
             lambda: services.plan_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 plan=plan,
                 title=form.cleaned_data["title"],
                 budget=form.cleaned_data["budget"],
@@ -177,7 +179,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = plan_for_user(request.user, pk)
     filters = VisitFilterForm(request.GET or None, user=request.user)
     visible = planned_visits_visible_to(request.user).filter(plan=plan)
@@ -208,13 +210,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_create(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = plan_for_user(request.user, pk, manage=True)
     form = ProposeForm(request.POST, plan=plan)
     proposal = submit_form(
         form,
         lambda: proposals.proposal_create(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             plan=plan,
             method=form.cleaned_data["method"],
             budget=form.cleaned_data["budget"],
@@ -227,7 +229,7 @@ def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request.user, "planning.view")
     proposal = proposal_for_user(request.user, pk)
     summary = proposal.summary or {}
@@ -252,11 +254,11 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request.user, "planning.view")
     proposal = proposal_for_user(request.user, pk)
     try:
-        visits = proposals.proposal_accept(actor=request.user, proposal=proposal)  # type: ignore[arg-type]
+        visits = proposals.proposal_accept(actor=request.user, proposal=proposal)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -269,11 +271,11 @@ def proposal_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_reject(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request.user, "planning.view")
     proposal = proposal_for_user(request.user, pk)
     try:
-        proposals.proposal_reject(actor=request.user, proposal=proposal)  # type: ignore[arg-type]
+        proposals.proposal_reject(actor=request.user, proposal=proposal)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -297,7 +299,7 @@ def _visit(request: HttpRequest, pk: int, *, manage: bool = False) -> PlannedVis
 
 
 @login_required
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk)
     audit_secret_views(request.user, [visit], via="visit_detail")
     can_manage = _can_manage(request)
@@ -314,7 +316,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "changeable": can_manage
             and visit.status == PlannedVisit.Status.PLANNED
-            and not services.has_record(visit),
+            and not selectors.planned_visit_has_record(visit),
             "cancel_form": CancelForm(),
             "section": SECTION,
         },
@@ -323,7 +325,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_create(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = plan_for_user(request.user, pk, manage=True)
     places = PlaceFilterForm(request.GET or None, user=request.user)
     form = PlannedVisitForm(request.POST or None, user=request.user, region=places.chosen_region())
@@ -331,9 +333,10 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
         visit = submit_form(
             form,
             lambda: services.planned_visit_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 plan=plan,
-                **form.values(),
+                data=form.to_data(),
+                members=form.members(),
             ),
         )
         if visit is not None:
@@ -344,7 +347,7 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk, manage=True)
     places = PlaceFilterForm(request.GET or None, user=request.user)
     form = PlannedVisitForm(
@@ -354,9 +357,10 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         updated = submit_form(
             form,
             lambda: services.planned_visit_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 visit=visit,
-                **form.values(),
+                data=form.to_data(),
+                members=form.members(),
             ),
         )
         if updated is not None:
@@ -368,14 +372,14 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_move(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_move(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk, manage=True)
     form = MoveForm(request.POST or None, initial={"starts_on": visit.starts_on, "ends_on": visit.ends_on})
     if request.method == "POST":
         moved = submit_form(
             form,
             lambda: services.planned_visit_move(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 visit=visit,
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
@@ -390,14 +394,14 @@ def visit_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk, manage=True)
     form = CancelForm(request.POST or None)
     if request.method == "POST":
         cancelled = submit_form(
             form,
             lambda: services.planned_visit_cancel(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 visit=visit,
                 reason=form.cleaned_data["reason"],
             ),
@@ -426,6 +430,19 @@ class Month:
     previous: str
     next: str
     weeks: list[list[Day]]
+
+    @property
+    def agenda(self) -> list[Day]:
+        """The month as a list (narrow screens): the days on which visits begin, each visit once
+        (one begun the month before is listed under the 1st)."""
+        days = []
+        for week in self.weeks:
+            for day in week:
+                if day.in_month:
+                    starting = [v for v in day.visits if v.starts_on == day.date or day.date == self.first]
+                    if starting:
+                        days.append(Day(day.date, True, starting))
+        return days
 
 
 def _parse_month(value: str | None) -> datetime.date:
@@ -465,7 +482,7 @@ def _in_month(visits: QuerySet[PlannedVisit], first: datetime.date) -> QuerySet[
 
 
 @login_required
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthedRequest) -> HttpResponse:
     require(request.user, "planning.view")
     first = _parse_month(request.GET.get("month"))
     visits = list(
@@ -481,7 +498,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _own_roles(user: Any, visits: list[PlannedVisit]) -> dict[int, str]:
+def _own_roles(user: AnyUser, visits: list[PlannedVisit]) -> dict[int, str]:
     """The user's role in each of ``visits`` (one query)."""
     staff = active_user(user)
     rows = GroupMember.objects.filter(planned_visit__in=[v.pk for v in visits], person__user=staff)
@@ -489,7 +506,7 @@ def _own_roles(user: Any, visits: list[PlannedVisit]) -> dict[int, str]:
 
 
 @login_required
-def my_visits(request: HttpRequest) -> HttpResponse:
+def my_visits(request: AuthedRequest) -> HttpResponse:
     require(request.user, "planning.view")
     first = _parse_month(request.GET.get("month"))
     own = own_planned_visits(request.user)
@@ -516,7 +533,7 @@ def my_visits(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_ical(request: HttpRequest) -> HttpResponse:
+def my_ical(request: AuthedRequest) -> HttpResponse:
     require(request.user, "planning.view")
     visits = list(
         own_planned_visits(request.user)
@@ -526,9 +543,7 @@ def my_ical(request: HttpRequest) -> HttpResponse:
     )
     audit_secret_views(request.user, visits, via="ical")
     body = ical.planned_visits_ical(visits, roles=_own_roles(request.user, visits))
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    private_download(response, "my-visits.ics")
-    return response
+    return file_response(body, "my-visits.ics", "text/calendar; charset=utf-8")
 
 
 # Unavailability ---------------------------------------------------------------------------------
@@ -548,7 +563,7 @@ def _unavailabilities(request: HttpRequest) -> QuerySet[Unavailability]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unavailability(request: HttpRequest) -> HttpResponse:
+def unavailability(request: AuthedRequest) -> HttpResponse:
     require(request.user, "planning.view")
     manage = _can_manage(request)
     person = None if manage else _own_person(request)
@@ -562,7 +577,7 @@ def unavailability(request: HttpRequest) -> HttpResponse:
         added = submit_form(
             form,
             lambda: services.unavailability_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 person=form.cleaned_data["person"] if manage else person,  # type: ignore[arg-type]
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
@@ -588,17 +603,36 @@ def unavailability(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def unavailability_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def unavailability_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request.user, "planning.view")
     try:
         item = _unavailabilities(request).get(pk=pk)
     except (Unavailability.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     try:
-        services.unavailability_delete(actor=request.user, unavailability=item)  # type: ignore[arg-type]
+        services.unavailability_delete(actor=request.user, unavailability=item)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
         messages.success(request, _("The absence was removed."))
     return redirect(reverse("planning:unavailability"))
+
+
+# The place page's section -------------------------------------------------------------------------
+
+PLACE_ROWS = 20  # planned visits to one place are few; a page never shows more than this
+
+
+def place_section(request: HttpRequest, facility: Facility) -> dict[str, Any] | None:
+    """The visits planned to a place (not yet carried out nor cancelled) that the user may see -
+    an unannounced one only for coordinators and its own group - for the place page composed by
+    ``dozor.web.place_page`` (the place is already access-checked). Secret ones shown are audited."""
+    if not can(request.user, "planning.view"):
+        return None
+    planned = planned_visits_visible_to(request.user).filter(
+        facility=facility, status=PlannedVisit.Status.PLANNED
+    )
+    visits = list(planned.select_related("plan", "visit_type").order_by("starts_on", "id")[:PLACE_ROWS])
+    audit_secret_views(request.user, visits, via="place_page")
+    return {"template": "planning/_place_planned.html", "slot": "side", "visits": visits}

@@ -9,30 +9,42 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
-from dozor.accounts.access import active_user, can
-from dozor.accounts.models import Role
+from dozor.accounts.access import AnyUser, active_user, can
 from dozor.publishing.models import MediaContact, MediaInteraction, PressRelease, PublicReport
 
 
-def can_redact(user: Any) -> bool:
-    return can(user, "visits.manage")
+def is_publishing_staff(user: AnyUser) -> bool:
+    """Coordinators and council members: the only people who see the redaction work."""
+    return can(user, "publishing.view")
 
 
-def can_approve(user: Any, public_report: PublicReport) -> bool:
+def can_redact(user: AnyUser) -> bool:
+    """Start a public version, redact it and submit it for approval."""
+    return can(user, "publishing.redact")
+
+
+def can_review(user: AnyUser) -> bool:
+    """Approve a submitted public version (``can_approve``) or send it back to redaction."""
+    return can(user, "publishing.approve")
+
+
+def can_publish(user: AnyUser) -> bool:
+    """Publish an approved public version and withdraw a published one."""
+    return can(user, "publishing.publish")
+
+
+def can_approve(user: AnyUser, public_report: PublicReport) -> bool:
     staff = active_user(user)
-    if staff is None or staff.role not in (Role.COORDINATOR, Role.COUNCIL):
+    if staff is None or not can_review(staff):
         return False
     return public_report.editor_id is not None and public_report.editor_id != staff.pk
 
 
-def public_reports_visible_to(user: Any) -> QuerySet[PublicReport]:
+def public_reports_visible_to(user: AnyUser) -> QuerySet[PublicReport]:
     """The redaction work (internal): coordinators and council members."""
-    staff = active_user(user)
-    if staff is not None and staff.role in (Role.COORDINATOR, Role.COUNCIL):
+    if is_publishing_staff(user):
         return PublicReport.objects.all()
     return PublicReport.objects.none()
 
@@ -42,8 +54,8 @@ def published_reports() -> QuerySet[PublicReport]:
     return PublicReport.objects.filter(status=PublicReport.Status.PUBLISHED)
 
 
-def media_contacts_visible_to(user: Any) -> QuerySet[MediaContact]:
-    return MediaContact.objects.all() if can(user, "visits.manage") else MediaContact.objects.none()
+def media_contacts_visible_to(user: AnyUser) -> QuerySet[MediaContact]:
+    return MediaContact.objects.all() if can_manage_media(user) else MediaContact.objects.none()
 
 
 # --- media work (dozor/publishing/media/services.py) -------------------------------------------------------
@@ -52,18 +64,21 @@ def media_contacts_visible_to(user: Any) -> QuerySet[MediaContact]:
 # read them, coordinators write them.
 
 
-def can_manage_media(user: Any) -> bool:
-    return can(user, "visits.manage")
+def can_manage_media(user: AnyUser) -> bool:
+    return can(user, "media.manage")
 
 
-def can_read_press_releases(user: Any) -> bool:
-    staff = active_user(user)
-    return staff is not None and staff.role in (Role.COORDINATOR, Role.COUNCIL)
+def can_read_press_releases(user: AnyUser) -> bool:
+    return can(user, "media.view")
 
 
-def press_releases_visible_to(user: Any) -> QuerySet[PressRelease]:
+def can_read_annual_report(user: AnyUser) -> bool:
+    return can(user, "annual.view")
+
+
+def press_releases_visible_to(user: AnyUser) -> QuerySet[PressRelease]:
     return PressRelease.objects.all() if can_read_press_releases(user) else PressRelease.objects.none()
 
 
-def media_interactions_visible_to(user: Any) -> QuerySet[MediaInteraction]:
+def media_interactions_visible_to(user: AnyUser) -> QuerySet[MediaInteraction]:
     return MediaInteraction.objects.all() if can_manage_media(user) else MediaInteraction.objects.none()

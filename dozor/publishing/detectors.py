@@ -320,9 +320,9 @@ def load_patterns(path: Path) -> list[Pattern]:
     """Read ``(regex, kind)`` pairs from a YAML file: a list under ``patterns`` of items with
     ``pattern`` (a Python regular expression), optional ``kind`` (one of ``KINDS``, default
     ``pattern``) and free-text ``description``. Raises ValueError naming the bad item."""
-    import yaml
+    from dozor.core.yamlio import yaml_load
 
-    data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data: Any = yaml_load(path.read_text(encoding="utf-8")) or {}
     items = data.get("patterns", []) if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ValueError(f"{path}: expected a list under 'patterns'")

@@ -4,8 +4,8 @@ Both are drawn from the PUBLIC TEXT only (the internal text with the accepted re
 by their markers, ``dozor.publishing.portal.selectors.public_text``) and from facts about the visit that are public
 anyway (place, region, type, dates): never from ``dozor.visits.reports.content.build``, whose findings,
 team, quotes and annexes come from the internal data. The look (print CSS, DejaVu Sans for Cyrillic
-and the Kazakh letters, page counters, letterhead rule, Word styles) is the internal report's,
-reused from ``dozor.visits.reports.documents``.
+and the Kazakh letters, page counters, letterhead rule, Word styles) is every document's, from the
+documents toolkit (``dozor.core.documents``).
 
 Rendering a PDF takes a second or more, so documents are cached by a hash of everything they show:
 a changed text gives a new key, and the views look a version up through ``published_reports()``
@@ -15,7 +15,6 @@ before they ask for its document, so a withdrawn version is never served from th
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -27,21 +26,15 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from dozor.core.documents import CONTENT_TYPES as CONTENT_TYPES  # named through this module
+from dozor.core.documents import FORMATS as FORMATS  # by the portal's views
+from dozor.core.documents import a4_document, docx_bytes, letterhead, page_counter_css, render_pdf
 from dozor.core.i18n import pick
 from dozor.core.models import CountryPack
 from dozor.publishing.models import PublicReport
 from dozor.publishing.portal.selectors import LANGUAGES, ordered_sections
 from dozor.visits.models import ReportSection
-from dozor.visits.reports.documents import (
-    CONTENT_TYPES,
-    a4_document,
-    letterhead,
-    page_counter_css,
-    render_pdf,
-)
 
-FORMATS = ("pdf", "docx")
-__all__ = ["CONTENT_TYPES", "FORMATS", "PublicDocument", "blocks", "filename", "public_document", "render"]
 CACHE_SECONDS = 24 * 3600
 
 
@@ -174,9 +167,7 @@ def _docx(document: PublicDocument) -> bytes:
                 doc.add_heading(text, level=2)
             else:
                 doc.add_paragraph(text)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return docx_bytes(doc)
 
 
 # --- one entry point for the views ----------------------------------------------------------------

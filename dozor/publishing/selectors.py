@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from dozor.accounts.access import active_user
-from dozor.accounts.models import AuditEvent, Role
+from dozor.accounts.access import AnyUser
+from dozor.accounts.models import AuditEvent
 from dozor.people.models import Person
-from dozor.publishing.access import can_redact, public_reports_visible_to
+from dozor.publishing.access import can_redact, is_publishing_staff, public_reports_visible_to
 from dozor.publishing.models import PublicReport, Redaction
 from dozor.visits.access import reports_visible_to
 from dozor.visits.models import Interview, Report, ReportSection, TeamMember
@@ -21,13 +20,7 @@ from dozor.visits.models import Interview, Report, ReportSection, TeamMember
 PUBLISHABLE = (Report.Status.APPROVED, Report.Status.SENT, Report.Status.PUBLISHED)
 
 
-def is_publishing_staff(user: Any) -> bool:
-    """Coordinators and council members: the only people who see the redaction work."""
-    staff = active_user(user)
-    return staff is not None and staff.role in (Role.COORDINATOR, Role.COUNCIL)
-
-
-def public_reports_list(user: Any, *, report_id: int | None = None) -> QuerySet[PublicReport]:
+def public_reports_list(user: AnyUser, *, report_id: int | None = None) -> QuerySet[PublicReport]:
     """The public versions the user may see, with what the list shows loaded up front."""
     query = public_reports_visible_to(user)
     if report_id is not None:
@@ -38,7 +31,7 @@ def public_reports_list(user: Any, *, report_id: int | None = None) -> QuerySet[
     )
 
 
-def reports_without_public_version(user: Any) -> QuerySet[Report]:
+def reports_without_public_version(user: AnyUser) -> QuerySet[Report]:
     """Reports a coordinator may make a public version of (approved, sent or already published)
     that have none yet."""
     if not can_redact(user):
@@ -51,7 +44,7 @@ def reports_without_public_version(user: Any) -> QuerySet[Report]:
     )
 
 
-def public_report_for_user(user: Any, pk: int) -> PublicReport:
+def public_report_for_user(user: AnyUser, pk: int) -> PublicReport:
     """The version if the user may see the redaction work, else 404."""
     found = public_reports_visible_to(user).select_related("report__visit__facility", "editor", "approver")
     public = found.filter(pk=pk).first()
@@ -60,7 +53,7 @@ def public_report_for_user(user: Any, pk: int) -> PublicReport:
     return public
 
 
-def redaction_for_user(user: Any, pk: int) -> Redaction:
+def redaction_for_user(user: AnyUser, pk: int) -> Redaction:
     redaction = (
         Redaction.objects.filter(public_report__in=public_reports_visible_to(user), pk=pk)
         .select_related("public_report")
@@ -71,7 +64,7 @@ def redaction_for_user(user: Any, pk: int) -> Redaction:
     return redaction
 
 
-def publishable_report_for_user(user: Any, pk: int) -> Report:
+def publishable_report_for_user(user: AnyUser, pk: int) -> Report:
     report = reports_visible_to(user).select_related("visit__facility").filter(pk=pk).first()
     if report is None or not is_publishing_staff(user):
         raise Http404

@@ -42,9 +42,9 @@ from django.utils.translation import gettext as _
 
 from dozor.accounts.access import active_user
 from dozor.accounts.audit import audit_record, diff, snapshot
-from dozor.accounts.models import AuditEvent, Role, User
+from dozor.accounts.models import AuditEvent, User
 from dozor.publishing import selectors
-from dozor.publishing.access import can_approve, can_redact
+from dozor.publishing.access import can_approve, can_publish, can_redact, can_review
 from dozor.publishing.detectors import detect
 from dozor.publishing.models import PublicReport, Redaction
 from dozor.visits.models import Report
@@ -65,9 +65,14 @@ def _require_redactor(actor: User) -> None:
 
 def _require_reviewer(actor: User) -> User:
     staff = active_user(actor)
-    if staff is None or staff.role not in (Role.COORDINATOR, Role.COUNCIL):
+    if staff is None or not can_review(staff):
         raise PermissionDenied
     return staff
+
+
+def _require_publisher(actor: User) -> None:
+    if not can_publish(actor):
+        raise PermissionDenied
 
 
 def _locked(public_report: PublicReport) -> PublicReport:
@@ -498,7 +503,7 @@ def _set_report_status(*, actor: User, report_id: int, status: str, why: str) ->
 @transaction.atomic
 def public_version_publish(*, actor: User, public_report: PublicReport) -> PublicReport:
     """Approved -> published (coordinators); the visit report becomes ``published``."""
-    _require_redactor(actor)
+    _require_publisher(actor)
     locked = _locked(public_report)
     report = Report.objects.select_for_update().get(pk=locked.report_id)
     if locked.status != Status.APPROVED:
@@ -532,7 +537,7 @@ def public_version_withdraw(*, actor: User, public_report: PublicReport, reason:
 
     When no other language of the report stays published, the report's status goes back to
     ``sent`` if it was sent to the authority, else ``approved``."""
-    _require_redactor(actor)
+    _require_publisher(actor)
     locked = _locked(public_report)
     report = Report.objects.select_for_update().get(pk=locked.report_id)
     if locked.status != Status.PUBLISHED:

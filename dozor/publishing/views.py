@@ -9,7 +9,9 @@ Every form is a plain POST: no JavaScript.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -18,13 +20,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import User
 from dozor.core.forms import add_service_errors, submit_form
+from dozor.core.i18n import LANGUAGE_CODES
+from dozor.facilities.models import Facility
 from dozor.publishing import selectors, services
-from dozor.publishing.access import can_approve, can_redact
+from dozor.publishing.access import can_approve, can_publish, can_redact, published_reports
 from dozor.publishing.forms import AddRedactionForm, DecideForm, ReasonForm, StartForm, WorkflowForm
 from dozor.publishing.models import PublicReport
 from dozor.visits.reports.diff import version_diff
@@ -41,11 +47,10 @@ STATUS_BADGES: dict[str, str] = {
 LANGUAGE_NAMES = dict((code, label) for code, label in StartForm.base_fields["lang"].choices)  # type: ignore[attr-defined]
 
 
-def _staff(request: HttpRequest) -> User:
+def _staff(request: AuthedRequest) -> User:
     """Coordinators and council members; anyone else must not learn that the pages exist."""
     if not selectors.is_publishing_staff(request.user):
         raise Http404
-    assert isinstance(request.user, User)
     return request.user
 
 
@@ -58,7 +63,7 @@ def _int(value: str | None) -> int | None:
 
 @login_required
 @require_GET
-def public_version_list(request: HttpRequest) -> HttpResponse:
+def public_version_list(request: AuthedRequest) -> HttpResponse:
     user = _staff(request)
     report_id = _int(request.GET.get("report"))
     report = selectors.publishable_report_for_user(user, report_id) if report_id is not None else None
@@ -83,7 +88,7 @@ def public_version_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def public_version_start(request: HttpRequest, report_pk: int) -> HttpResponse:
+def public_version_start(request: AuthedRequest, report_pk: int) -> HttpResponse:
     user = _staff(request)
     report = selectors.publishable_report_for_user(user, report_pk)
     if not can_redact(user):
@@ -131,14 +136,14 @@ def _steps(user: User, public: PublicReport, *, bound: dict[str, forms.Form]) ->
         steps.append(Step(WorkflowForm.SUBMIT, _("Submit for approval")))
     if public.status == status.SUBMITTED and can_approve(user, public):
         steps.append(Step(WorkflowForm.APPROVE, _("Approve the public version")))
-    if public.status == status.APPROVED and redactor:
+    if public.status == status.APPROVED and can_publish(user):
         steps.append(Step(WorkflowForm.PUBLISH, _("Publish")))
     if public.status in (status.SUBMITTED, status.APPROVED, status.WITHDRAWN):
         label = (
             _("Reopen for redaction") if public.status == status.WITHDRAWN else _("Send back to redaction")
         )
         steps.append(Step(WorkflowForm.RETURN, label, bound.get(WorkflowForm.RETURN) or ReasonForm(), True))
-    if public.status == status.PUBLISHED and redactor:
+    if public.status == status.PUBLISHED and can_publish(user):
         steps.append(
             Step(
                 WorkflowForm.WITHDRAW,
@@ -156,7 +161,7 @@ def _section_choices(public: PublicReport) -> list[tuple[str, str]]:
 
 
 def _editor_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     public: PublicReport,
     *,
     template: str = "publishing/editor.html",
@@ -198,14 +203,14 @@ def _editor_page(
 
 @login_required
 @require_GET
-def public_version_editor(request: HttpRequest, pk: int) -> HttpResponse:
+def public_version_editor(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _staff(request)
     return _editor_page(request, selectors.public_report_for_user(user, pk))
 
 
 @login_required
 @require_GET
-def public_version_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def public_version_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     """The approver's page: the public text as it will read, and approve / send back."""
     user = _staff(request)
     return _editor_page(
@@ -215,7 +220,7 @@ def public_version_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def redaction_add(request: HttpRequest, pk: int) -> HttpResponse:
+def redaction_add(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _staff(request)
     public = selectors.public_report_for_user(user, pk)
     if not can_redact(user):
@@ -232,7 +237,7 @@ def redaction_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def redaction_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def redaction_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _staff(request)
     redaction = selectors.redaction_for_user(user, pk)
     public = redaction.public_report
@@ -255,7 +260,7 @@ def _parse(form: forms.Form) -> None:
 
 @login_required
 @require_POST
-def public_version_workflow(request: HttpRequest, pk: int) -> HttpResponse:
+def public_version_workflow(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _staff(request)
     public = selectors.public_report_for_user(user, pk)
     template = (
@@ -303,7 +308,7 @@ def public_version_workflow(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def public_version_diff(request: HttpRequest, pk: int) -> HttpResponse:
+def public_version_diff(request: AuthedRequest, pk: int) -> HttpResponse:
     """The internal text beside the public text, section by section."""
     user = _staff(request)
     public = selectors.public_report_for_user(user, pk)
@@ -324,3 +329,48 @@ def public_version_diff(request: HttpRequest, pk: int) -> HttpResponse:
             "section": SECTION,
         },
     )
+
+
+# --- the place page's section ---------------------------------------------------------------------
+
+
+@dataclass
+class PublishedReport:
+    report_id: int
+    visit_started_on: datetime.date
+    published_at: datetime.datetime | None
+    languages: list[str]
+
+
+def place_section(request: HttpRequest, facility: Facility) -> dict[str, Any]:
+    """The place's published reports (public to everyone), for the place page composed by
+    ``dozor.web.place_page`` (the place is already access-checked); each links to the public portal."""
+    reports: dict[int, PublishedReport] = {}
+    for version in (
+        published_reports()
+        .filter(report__visit__facility=facility)
+        .select_related("report__visit")
+        .only("report_id", "lang", "published_at", "report__visit__started_on")
+        .order_by("-report__visit__started_on", "report_id", "lang")
+    ):
+        row = reports.get(version.report_id)
+        if row is None:
+            row = reports[version.report_id] = PublishedReport(
+                report_id=version.report_id,
+                visit_started_on=version.report.visit.started_on,
+                published_at=version.published_at,
+                languages=[],
+            )
+        row.languages.append(version.lang)
+        if version.published_at and (row.published_at is None or version.published_at < row.published_at):
+            row.published_at = version.published_at
+    lang = get_language() or ""
+    lang = lang if lang in LANGUAGE_CODES else LANGUAGE_CODES[0]
+    return {
+        "template": "publishing/_place_reports.html",
+        "slot": "side",
+        "reports": list(reports.values()),
+        "list_url": reverse("public:place", kwargs={"lang": lang, "facility_id": facility.pk})
+        if reports
+        else None,
+    }

@@ -20,8 +20,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from dozor.accounts.access import active_user, can
-from dozor.accounts.models import Role
+from dozor.accounts.access import AnyUser, active_user, can
 from dozor.core.models import Authority
 from dozor.facilities.models import Facility
 from dozor.recommendations.models import Letter, Recommendation, ReprisalCase, Response
@@ -30,18 +29,20 @@ from dozor.visits.models import Report
 SENT = (Report.Status.SENT, Report.Status.PUBLISHED)
 
 
-def _liaison_path(user: Any) -> str | None:
+def _liaison_path(user: AnyUser) -> str | None:
+    """The authority path of a user of the authority portal (``portal.use``), else None."""
     staff = active_user(user)
-    if staff is None or staff.role != Role.LIAISON or staff.authority is None:
+    if staff is None or not can(staff, "portal.use") or staff.authority is None:
         return None
     return str(staff.authority.path)
 
 
-def is_liaison(user: Any) -> bool:
+def is_liaison(user: AnyUser) -> bool:
+    """Whether the user works through the authority portal (an authority's liaison)."""
     return _liaison_path(user) is not None
 
 
-def recommendations_visible_to(user: Any) -> QuerySet[Recommendation]:
+def recommendations_visible_to(user: AnyUser) -> QuerySet[Recommendation]:
     path = _liaison_path(user)
     if path is not None:
         # Subqueries rather than joins: the same rows, but the planner can read the recommendations
@@ -51,48 +52,72 @@ def recommendations_visible_to(user: Any) -> QuerySet[Recommendation]:
         addressed = Q(authority__in=subtree) | Q(facility__in=places)
         released = Q(report__isnull=True) | Q(report__in=Report.objects.filter(status__in=SENT).values("pk"))
         return Recommendation.objects.filter(addressed & released)
-    if can(user, "visits.view"):  # coordinators, council members, monitors
+    if can(user, "recommendations.view"):  # the NPM's register
         return Recommendation.objects.all()
     return Recommendation.objects.none()
 
 
-def can_manage(user: Any) -> bool:
-    """Issue recommendations, assess responses, change statuses, register letters."""
-    return can(user, "visits.manage")
+def reads_recommendations(user: AnyUser) -> bool:
+    """The NPM's register of recommendations or, for a liaison, the authority portal."""
+    return can(user, "recommendations.view") or is_liaison(user)
 
 
-def can_respond(user: Any, recommendation: Recommendation) -> bool:
+def can_manage(user: AnyUser) -> bool:
+    """Issue and correct recommendations, change their status."""
+    return can(user, "recommendations.issue")
+
+
+def can_assess(user: AnyUser) -> bool:
+    """Assess the authorities' responses."""
+    return can(user, "recommendations.assess")
+
+
+def can_manage_letters(user: AnyUser) -> bool:
+    """Register and escalate letters."""
+    return can(user, "letters.manage")
+
+
+def reads_letters(user: AnyUser) -> bool:
+    """The whole correspondence register or, for a liaison, the letters with its authority."""
+    return can(user, "letters.view") or is_liaison(user)
+
+
+def can_submit_responses(user: AnyUser) -> bool:
+    return is_liaison(user) and can(user, "responses.submit")
+
+
+def can_respond(user: AnyUser, recommendation: Recommendation) -> bool:
     """A liaison answers a recommendation it sees whose follow-up is not closed."""
     return (
-        is_liaison(user)
+        can_submit_responses(user)
         and not recommendation.status.closed
         and recommendations_visible_to(user).filter(pk=recommendation.pk).exists()
     )
 
 
-def responses_visible_to(user: Any) -> QuerySet[Response]:
+def responses_visible_to(user: AnyUser) -> QuerySet[Response]:
     path = _liaison_path(user)
     if path is not None:
         return Response.objects.filter(
             authority__path__startswith=path, recommendation__in=recommendations_visible_to(user)
         )
-    if can(user, "visits.view"):
+    if can(user, "recommendations.view"):
         return Response.objects.all()
     return Response.objects.none()
 
 
-def letters_visible_to(user: Any) -> QuerySet[Letter]:
+def letters_visible_to(user: AnyUser) -> QuerySet[Letter]:
     path = _liaison_path(user)
     if path is not None:
         return Letter.objects.filter(
             Q(authority__path__startswith=path) | Q(facility__authority__path__startswith=path)
         )
-    if can(user, "visits.view"):
+    if can(user, "letters.view"):
         return Letter.objects.all()
     return Letter.objects.none()
 
 
-def reports_sent_to(user: Any) -> QuerySet[Report]:
+def reports_sent_to(user: AnyUser) -> QuerySet[Report]:
     """The final visit reports a liaison's authority received (the portal's report list)."""
     path = _liaison_path(user)
     if path is None:
@@ -100,15 +125,13 @@ def reports_sent_to(user: Any) -> QuerySet[Report]:
     return Report.objects.filter(status__in=SENT, visit__facility__authority__path__startswith=path)
 
 
-def reprisal_cases_visible_to(user: Any) -> QuerySet[ReprisalCase]:
+def reprisal_cases_visible_to(user: AnyUser) -> QuerySet[ReprisalCase]:
     staff = active_user(user)
-    if staff is None or staff.role == Role.LIAISON or not can(staff, "visits.view"):
+    if staff is None or not can(staff, "reprisals.view"):
         return ReprisalCase.objects.none()
-    if can(staff, "visits.manage"):
+    if can(staff, "reprisals.manage"):
         return ReprisalCase.objects.all()
-    if staff.role == Role.MONITOR:
-        return ReprisalCase.objects.filter(facility__visits__team__user=staff).distinct()
-    return ReprisalCase.objects.none()
+    return ReprisalCase.objects.filter(facility__visits__team__user=staff).distinct()
 
 
 def _get(qs: QuerySet[Any], pk: int | str) -> Any:
@@ -118,24 +141,24 @@ def _get(qs: QuerySet[Any], pk: int | str) -> Any:
         raise Http404 from exc
 
 
-def recommendation_for_user(user: Any, pk: int | str) -> Recommendation:
+def recommendation_for_user(user: AnyUser, pk: int | str) -> Recommendation:
     return _get(
         recommendations_visible_to(user).select_related("status", "theme", "authority", "facility"), pk
     )
 
 
-def letter_for_user(user: Any, pk: int | str) -> Letter:
+def letter_for_user(user: AnyUser, pk: int | str) -> Letter:
     return _get(letters_visible_to(user).select_related("authority", "facility"), pk)
 
 
-def reprisal_case_for_user(user: Any, pk: int | str) -> ReprisalCase:
+def reprisal_case_for_user(user: AnyUser, pk: int | str) -> ReprisalCase:
     return _get(reprisal_cases_visible_to(user).select_related("facility", "interview"), pk)
 
 
 # --- the authority portal (dozor/recommendations/portal/views.py) ----------------------------------------
 
 
-def response_for_user(user: Any, pk: int | str) -> Response:
+def response_for_user(user: AnyUser, pk: int | str) -> Response:
     return _get(
         responses_visible_to(user).select_related(
             "recommendation__status", "recommendation__facility", "recommendation__authority", "authority"
@@ -144,13 +167,13 @@ def response_for_user(user: Any, pk: int | str) -> Response:
     )
 
 
-def response_attachment_for_user(user: Any, pk: int | str) -> Any:
+def response_attachment_for_user(user: AnyUser, pk: int | str) -> Any:
     """An attachment of a response the user sees (its authority's liaisons, NPM staff), else 404."""
     from dozor.recommendations.models import ResponseAttachment
 
     return _get(ResponseAttachment.objects.filter(response__in=responses_visible_to(user)), pk)
 
 
-def sent_report_for_user(user: Any, pk: int | str) -> Report:
+def sent_report_for_user(user: AnyUser, pk: int | str) -> Report:
     """A final visit report sent to the liaison's authority, else 404 (the portal's downloads)."""
     return _get(reports_sent_to(user).select_related("visit__facility"), pk)

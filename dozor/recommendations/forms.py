@@ -11,11 +11,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dozor.core.data import data_from
 from dozor.core.models import Authority, Region
 from dozor.facilities.models import Facility, FacilityType
 from dozor.recommendations.models import Recommendation, Response, Status, StatusChange
-from dozor.recommendations.selectors import RecommendationFilters
-from dozor.standards.models import Theme
+from dozor.recommendations.selectors import CLOSED, OPEN, RecommendationFilters
+from dozor.recommendations.services import RecommendationData
+from dozor.standards.models import Provision, Theme
 from dozor.visits.findings.forms import provision_choices
 from dozor.visits.models import Report, Visit
 
@@ -35,7 +37,18 @@ def _set_queryset(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> N
 
 
 class RecommendationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Text contains"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Text or place contains"),
+        required=False,
+        max_length=200,
+        help_text=_("Words of the recommendation or of the place's name (Kazakh, Russian or English)."),
+    )
+    facility = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    status_group = forms.ChoiceField(
+        label=_("Follow-up"),
+        required=False,
+        choices=[("", _("Open and closed")), (OPEN, _("All open")), (CLOSED, _("Closed"))],
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     authority = forms.ChoiceField(label=_("Authority"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
@@ -86,6 +99,8 @@ class RecommendationFilterForm(forms.Form):
             source=data["source"] or "",
             overdue=bool(data["overdue"]),
             repeated=bool(data["repeated"]),
+            facility=data["facility"],
+            status_group=data["status_group"] or "",
         )
 
 
@@ -194,14 +209,14 @@ class RecommendationForm(forms.Form):
         _set_queryset(self, "theme", Theme.objects.order_by("sort_order", "code"))
         _set_choices(self, "provisions", provision_choices())
 
-    def values(self) -> dict[str, Any]:
-        """The service's keyword arguments."""
-        from dozor.standards.models import Provision
+    def to_data(self) -> RecommendationData:
+        return data_from(
+            RecommendationData,
+            {**self.cleaned_data, "source_reference": self.cleaned_data["source_reference"] or ""},
+        )
 
-        data = dict(self.cleaned_data)
-        data["provisions"] = list(Provision.objects.filter(pk__in=data["provisions"]))
-        data["source_reference"] = data["source_reference"] or ""
-        return data
+    def chosen_provisions(self) -> list[Provision]:
+        return list(Provision.objects.filter(pk__in=self.cleaned_data["provisions"]))
 
     def search_text(self) -> str:
         """The texts as the similarity check reads them (like ``Recommendation.search_text``)."""

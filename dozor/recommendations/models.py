@@ -1,18 +1,21 @@
 """Recommendations and their follow-up (OPCAT arts. 19(b), 22): status history with how each status
 was verified, the authorities' responses, the correspondence register with working-day deadlines on
-the country pack's holiday calendar, reprisal follow-up and the reminder log.
+the country pack's holiday calendar (``dozor.core.workdays``), reprisal follow-up and the reminder log.
 
-Status values and public holidays are country-pack data (``packs/kz/recommendations.yaml``).
+Status values are country-pack data (``packs/kz/recommendations.yaml``).
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dozor.core.fields import EncryptedTextField
 from dozor.core.i18n import pick
-from dozor.core.models import CodedReference, TranslatedNameModel
+from dozor.core.models import CodedReference
 
 
 class Status(CodedReference):
@@ -33,24 +36,6 @@ class Status(CodedReference):
     class Meta(CodedReference.Meta):
         verbose_name = _("recommendation status")
         verbose_name_plural = _("recommendation statuses")
-
-
-class Holiday(TranslatedNameModel):
-    """A day of the country's calendar that is not an ordinary weekday or weekend day."""
-
-    class Kind(models.TextChoices):
-        HOLIDAY = "holiday", _("Public holiday")
-        DAY_OFF = "day_off", _("Day off moved from another day")
-        WORKING_DAY = "working_day", _("Weekend day made a working day")
-
-    date = models.DateField(_("date"), unique=True)
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.HOLIDAY)
-    source = models.CharField(_("source"), max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("holiday")
-        verbose_name_plural = _("holidays")
 
 
 class Recommendation(models.Model):
@@ -151,11 +136,54 @@ class Recommendation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(text_kk="", text_ru="", text_en=""), name="recommendation_has_text"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deadline__isnull=True) | models.Q(deadline__gte=models.F("issued_on")),
+                name="recommendation_deadline_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(addressee="facility", facility__isnull=False)
+                | models.Q(addressee="authority", authority__isnull=False)
+                | models.Q(addressee__in=["government", "parliament"]),
+                name="recommendation_addressee_named",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.text[:60]}"
+
+    def clean(self) -> None:
+        """The rules of one recommendation, every problem at once (the services add those that
+        compare it with other rows: the repeat link, the first status change). The place and its
+        authority are the service's to fill in from the report and the place before this check."""
+        errors: dict[str, list[str]] = {}
+
+        def add(key: str, message: str) -> None:
+            errors.setdefault(key, []).append(message)
+
+        if not (self.text_kk or self.text_ru or self.text_en):
+            add("text_ru", gettext("Write the recommendation in at least one language."))
+        if self.source not in self.Source.values:
+            add("source", gettext("Unknown source."))
+        if self.source == self.Source.VISIT_REPORT and self.report_id is None:
+            add("report", gettext("Name the visit report the recommendation comes from."))
+        if self.addressee not in self.Addressee.values:
+            add("addressee", gettext("Unknown addressee."))
+        elif self.addressee == self.Addressee.FACILITY and self.facility_id is None:
+            add("facility", gettext("A recommendation to the management of a place needs the place."))
+        elif self.addressee == self.Addressee.AUTHORITY and self.authority_id is None:
+            add("authority", gettext("Name the ministry or committee the recommendation is addressed to."))
+        if self.priority not in self.Priority.values:
+            add("priority", gettext("Unknown priority."))
+        if self.term not in self.Term.values:
+            add("term", gettext("Unknown term."))
+        if self.issued_on is not None:
+            if self.issued_on > timezone.localdate():
+                add("issued_on", gettext("The date of issue cannot be in the future."))
+            if self.deadline is not None and self.deadline < self.issued_on:
+                add("deadline", gettext("The deadline cannot be before the date of issue."))
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def text(self) -> str:

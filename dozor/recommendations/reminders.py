@@ -47,11 +47,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from dozor.accounts.models import Role, User
-from dozor.recommendations.access import letters_visible_to, recommendations_visible_to
+from dozor.accounts.access import users_with
+from dozor.accounts.models import User
+from dozor.core.workdays import Calendar, add_working_days, calendar
+from dozor.recommendations.access import is_liaison, letters_visible_to, recommendations_visible_to
 from dozor.recommendations.letters.services import letters_due_by
 from dozor.recommendations.models import Letter, Recommendation, ReminderLog
-from dozor.recommendations.workdays import Calendar, add_working_days, calendar
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ def digest_for(user: User, *, today: datetime.date, until: datetime.date) -> Dig
     """What ``user`` is reminded of: overdue = deadline before ``today``; soon = up to ``until``."""
     recommendations = _open_recommendations(user)
     letters = _waiting_letters(user, until)
-    liaison = user.role == Role.LIAISON
+    liaison = is_liaison(user)
     empty = Section(items=[], total=0)
     return Digest(
         user=user,
@@ -155,11 +156,10 @@ def digest_for(user: User, *, today: datetime.date, until: datetime.date) -> Dig
 
 
 def recipients() -> QuerySet[User]:
-    """Active coordinators and configured liaisons with an e-mail address."""
+    """Active coordinators and configured liaisons (``reminders.receive``) with an e-mail address."""
     return (
-        User.objects.filter(is_active=True, role__in=[Role.COORDINATOR, Role.LIAISON])
+        users_with("reminders.receive")
         .exclude(email="")
-        .exclude(role=Role.LIAISON, authority__isnull=True)
         .select_related("authority")
         .order_by("role", "username", "pk")
     )
@@ -175,7 +175,8 @@ def render_digest(digest: Digest) -> EmailMultiAlternatives:
     language = user.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
         count = digest.total
-        if user.role == Role.LIAISON and user.authority is not None:
+        if is_liaison(user):
+            assert user.authority is not None  # a liaison always has one (is_liaison)
             subject = ngettext(
                 "Dozor reminder for %(authority)s: %(count)d deadline overdue or due soon",
                 "Dozor reminder for %(authority)s: %(count)d deadlines overdue or due soon",
@@ -190,7 +191,7 @@ def render_digest(digest: Digest) -> EmailMultiAlternatives:
         context = {
             "digest": digest,
             "user": user,
-            "liaison": user.role == Role.LIAISON,
+            "liaison": is_liaison(user),
             "language": language,
             "letters_url": _site_url(reverse("recommendations:letter_list")),
             "site_url": _site_url("/"),

@@ -4,16 +4,25 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from dozor.accounts.access import AnyUser
 from dozor.recommendations.access import recommendations_visible_to, responses_visible_to
-from dozor.recommendations.models import Recommendation, StatusChange
+from dozor.recommendations.models import Recommendation, Status, StatusChange
 from dozor.standards.models import Provision
 from dozor.visits.models import Visit
+
+# The status groups of the list's filter: whether the follow-up is closed (``Status.closed``).
+OPEN = "open"
+CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,18 @@ class RecommendationFilters:
     source: str = ""
     overdue: bool = False
     repeated: bool = False  # only recommendations that repeat an earlier one
+    facility: int | None = None  # Facility.pk of the place
+    status_group: str = ""  # "open" (follow-up not closed), "closed", or "" for both
+
+
+def initial_status() -> Status:
+    """The pack's status of a new recommendation (refused when no pack is loaded)."""
+    status = Status.objects.filter(initial=True).first()
+    if status is None:
+        raise ValidationError(
+            gettext("The country pack defines no initial recommendation status: load the pack.")
+        )
+    return status
 
 
 def _latest_change() -> QuerySet[StatusChange]:
@@ -35,15 +56,23 @@ def _latest_change() -> QuerySet[StatusChange]:
 
 
 def recommendation_search(
-    user: Any, filters: RecommendationFilters, *, today: datetime.date | None = None
+    user: AnyUser, filters: RecommendationFilters, *, today: datetime.date | None = None
 ) -> QuerySet[Recommendation]:
     """The recommendations the user sees that match ``filters``, with what lists and exports show
     (status, theme, authority, place with its region and type, latest verification) in one query."""
     today = today or timezone.localdate()
     qs = recommendations_visible_to(user)
     if filters.q:
+        # Each word in the text (any language) or in the place's names and code (the place's own
+        # case-folded search text), so that a place found in the registry finds its recommendations.
         for word in filters.q.casefold().split()[:8]:
-            qs = qs.filter(search_text__contains=word)
+            qs = qs.filter(Q(search_text__contains=word) | Q(facility__search_text__contains=word))
+    if filters.facility is not None:
+        qs = qs.filter(facility_id=filters.facility)
+    if filters.status_group == OPEN:
+        qs = qs.filter(status__closed=False)
+    elif filters.status_group == CLOSED:
+        qs = qs.filter(status__closed=True)
     if filters.status:
         qs = qs.filter(status__code=filters.status)
     if filters.authority:
@@ -71,7 +100,7 @@ def recommendation_search(
     )
 
 
-def recommendations_for_export(user: Any, filters: RecommendationFilters) -> QuerySet[Recommendation]:
+def recommendations_for_export(user: AnyUser, filters: RecommendationFilters) -> QuerySet[Recommendation]:
     return (
         recommendation_search(user, filters)
         .select_related("report__visit__facility")
@@ -84,7 +113,7 @@ def recommendation_history(recommendation: Recommendation) -> QuerySet[StatusCha
     return recommendation.history.select_related("status", "author", "visit__facility", "response")
 
 
-def recommendation_repeats(user: Any, recommendation: Recommendation) -> QuerySet[Recommendation]:
+def recommendation_repeats(user: AnyUser, recommendation: Recommendation) -> QuerySet[Recommendation]:
     """The later recommendations the user sees that repeat this one."""
     return (
         recommendations_visible_to(user)
@@ -94,7 +123,7 @@ def recommendation_repeats(user: Any, recommendation: Recommendation) -> QuerySe
     )
 
 
-def repeat_chain(user: Any, recommendation: Recommendation, *, limit: int = 20) -> list[Recommendation]:
+def repeat_chain(user: AnyUser, recommendation: Recommendation, *, limit: int = 20) -> list[Recommendation]:
     """What this recommendation repeats, then what that one repeats, ... (only visible ones)."""
     chain: list[Recommendation] = []
     visible = recommendations_visible_to(user).select_related("status")
@@ -110,7 +139,7 @@ def repeat_chain(user: Any, recommendation: Recommendation, *, limit: int = 20) 
     return chain
 
 
-def open_at_place(user: Any, facility_id: int) -> QuerySet[Recommendation]:
+def open_at_place(user: AnyUser, facility_id: int) -> QuerySet[Recommendation]:
     """The recommendations to a place whose follow-up is not closed: to verify on the next visit."""
     return (
         recommendations_visible_to(user)
@@ -132,5 +161,45 @@ def follow_up_visits(recommendation: Recommendation, visits: QuerySet[Visit]) ->
     return visits.select_related("facility").order_by("-started_on", "-id")
 
 
-def recommendation_responses(user: Any, recommendation: Recommendation) -> QuerySet[Any]:
+def recommendation_responses(user: AnyUser, recommendation: Recommendation) -> QuerySet[Any]:
     return responses_visible_to(user).filter(recommendation=recommendation).select_related("authority")
+
+
+# --- facts stored below (planning's risk score, the visit report's "Recommendations") -----------
+
+
+def open_follow_up(facility_ids: Iterable[int]) -> dict[int, tuple[int, list[str]]]:
+    """``{facility_id: (open, deadlines)}`` for every place asked about: the recommendations whose
+    follow-up is not closed and their deadlines (ISO dates; "" for one without a deadline)."""
+    ids = list(dict.fromkeys(facility_ids))
+    result: dict[int, tuple[int, list[str]]] = {pk: (0, []) for pk in ids}
+    rows = Recommendation.objects.filter(facility_id__in=ids, status__closed=False).values_list(
+        "facility_id", "deadline"
+    )
+    for facility_id, deadline in rows:
+        count, deadlines = result[facility_id]
+        deadlines.append(deadline.isoformat() if deadline else "")
+        result[facility_id] = (count + 1, deadlines)
+    return result
+
+
+def issued_from_reports(report_ids: Iterable[int]) -> dict[int, list[dict[str, str]]]:
+    """``{report_id: [item, ...]}``: the recommendations issued from each report, in issuing order,
+    each with its text and its addressee · priority · term · deadline line in every language."""
+    ids = list(dict.fromkeys(report_ids))
+    result: dict[int, list[dict[str, str]]] = {pk: [] for pk in ids}
+    recs = Recommendation.objects.filter(report_id__in=ids).select_related("authority").order_by("id")
+    for rec in recs:
+        item = {f"text_{code}": getattr(rec, f"text_{code}") for code, _name in settings.LANGUAGES}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                parts = [str(rec.get_addressee_display())]
+                if rec.authority is not None:
+                    parts[0] = f"{parts[0]}: {rec.authority.name}"
+                parts += [str(rec.get_priority_display()), str(rec.get_term_display())]
+                if rec.deadline:
+                    parts.append(gettext("due %(date)s") % {"date": f"{rec.deadline:%d.%m.%Y}"})
+                item[f"meta_{code}"] = " · ".join(parts)
+        assert rec.report_id is not None
+        result[rec.report_id].append(item)
+    return result

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,10 +35,12 @@ from django.utils.translation import gettext as _
 
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.data import data_apply, data_names, data_values
 from dozor.core.models import Authority
 from dozor.facilities.models import Facility
 from dozor.recommendations.access import can_manage
 from dozor.recommendations.models import Recommendation, Response, Status, StatusChange
+from dozor.recommendations.selectors import initial_status, issued_from_reports, open_follow_up
 from dozor.standards.models import Provision, Theme
 from dozor.visits.models import Report, Visit
 
@@ -46,13 +49,6 @@ Errors = dict[str, list[str]]
 
 def _add(errors: Errors, key: str, message: str) -> None:
     errors.setdefault(key, []).append(message)
-
-
-def initial_status() -> Status:
-    status = Status.objects.filter(initial=True).first()
-    if status is None:
-        raise ValidationError(_("The country pack defines no initial recommendation status: load the pack."))
-    return status
 
 
 def _check_repeat(
@@ -78,107 +74,75 @@ def _check_repeat(
         current = current.repeat_of
 
 
-def _validate(
-    *,
-    recommendation: Recommendation | None,
-    values: dict[str, Any],
-    errors: Errors | None = None,
-) -> dict[str, Any]:
-    """Check the fields of a new or edited recommendation; return them cleaned (texts stripped, the
-    place taken from the report, the authority from the place) or raise every problem at once."""
-    texts = {name: values[name].strip() for name in ("text_kk", "text_ru", "text_en")}
-    source, report = values["source"], values["report"]
-    addressee, facility, authority = values["addressee"], values["facility"], values["authority"]
-    issued_on, deadline = values["issued_on"], values["deadline"]
-    errors = {} if errors is None else errors
-    if not any(texts.values()):
-        _add(errors, "text_ru", _("Write the recommendation in at least one language."))
-    if source not in Recommendation.Source.values:
-        _add(errors, "source", _("Unknown source."))
-    if source == Recommendation.Source.VISIT_REPORT and report is None:
-        _add(errors, "report", _("Name the visit report the recommendation comes from."))
-    if report is not None and facility is None:
-        facility = report.visit.facility
-    if addressee not in Recommendation.Addressee.values:
-        _add(errors, "addressee", _("Unknown addressee."))
-    elif addressee == Recommendation.Addressee.FACILITY:
-        if facility is None:
-            _add(errors, "facility", _("A recommendation to the management of a place needs the place."))
-        elif authority is None:
-            authority = facility.authority
-    elif addressee == Recommendation.Addressee.AUTHORITY and authority is None:
-        _add(errors, "authority", _("Name the ministry or committee the recommendation is addressed to."))
-    if values["priority"] not in Recommendation.Priority.values:
-        _add(errors, "priority", _("Unknown priority."))
-    if values["term"] not in Recommendation.Term.values:
-        _add(errors, "term", _("Unknown term."))
-    if issued_on > timezone.localdate():
-        _add(errors, "issued_on", _("The date of issue cannot be in the future."))
-    if deadline is not None and deadline < issued_on:
-        _add(errors, "deadline", _("The deadline cannot be before the date of issue."))
-    _check_repeat(errors, recommendation, values.get("repeat_of"), issued_on)
+@dataclass(frozen=True, kw_only=True)
+class RecommendationData:
+    """The fields a coordinator gives when issuing (``recommendation_create``) or correcting
+    (``recommendation_update``) a recommendation; its provisions and the repeat link are passed
+    beside it, and status, status date and the repeat link have their own services."""
+
+    theme: Theme
+    addressee: str
+    issued_on: datetime.date
+    text_kk: str = ""
+    text_ru: str = ""
+    text_en: str = ""
+    source: str = Recommendation.Source.VISIT_REPORT
+    report: Report | None = None
+    source_reference: str = ""
+    authority: Authority | None = None
+    facility: Facility | None = None
+    priority: str = Recommendation.Priority.MEDIUM
+    term: str = Recommendation.Term.SHORT
+    systemic: bool = False
+    deadline: datetime.date | None = None
+
+
+def _completed(data: RecommendationData) -> RecommendationData:
+    """Texts stripped, the place taken from the report, the authority from the place."""
+    facility, authority = data.facility, data.authority
+    if data.report is not None and facility is None:
+        facility = data.report.visit.facility
+    if data.addressee == Recommendation.Addressee.FACILITY and facility is not None and authority is None:
+        authority = facility.authority
+    return replace(
+        data,
+        text_kk=data.text_kk.strip(),
+        text_ru=data.text_ru.strip(),
+        text_en=data.text_en.strip(),
+        source_reference=data.source_reference.strip()[:300],
+        facility=facility,
+        authority=authority,
+    )
+
+
+def _validate(recommendation: Recommendation, errors: Errors) -> None:
+    """Raise every problem at once: ``errors`` found by the caller, the recommendation's own rules
+    (``Recommendation.clean``) and its repeat link."""
+    try:
+        recommendation.clean()
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    _check_repeat(errors, recommendation, recommendation.repeat_of, recommendation.issued_on)
     if errors:
         raise ValidationError(errors)
-    return {
-        **values,
-        **texts,
-        "source_reference": values["source_reference"].strip()[:300],
-        "facility": facility,
-        "authority": authority,
-    }
 
 
 @transaction.atomic
 def recommendation_create(
     *,
     actor: User,
-    theme: Theme,
-    addressee: str,
-    issued_on: datetime.date,
-    text_kk: str = "",
-    text_ru: str = "",
-    text_en: str = "",
-    source: str = Recommendation.Source.VISIT_REPORT,
-    report: Report | None = None,
-    source_reference: str = "",
-    authority: Authority | None = None,
-    facility: Facility | None = None,
+    data: RecommendationData,
     provisions: Iterable[Provision] = (),
-    priority: str = Recommendation.Priority.MEDIUM,
-    term: str = Recommendation.Term.SHORT,
-    systemic: bool = False,
-    deadline: datetime.date | None = None,
     repeat_of: Recommendation | None = None,
 ) -> Recommendation:
     if not can_manage(actor):
         raise PermissionDenied
-    values = _validate(
-        recommendation=None,
-        values={
-            "theme": theme,
-            "addressee": addressee,
-            "issued_on": issued_on,
-            "text_kk": text_kk,
-            "text_ru": text_ru,
-            "text_en": text_en,
-            "source": source,
-            "report": report,
-            "source_reference": source_reference,
-            "authority": authority,
-            "facility": facility,
-            "priority": priority,
-            "term": term,
-            "systemic": systemic,
-            "deadline": deadline,
-            "repeat_of": repeat_of,
-        },
-    )
-    recommendation = Recommendation(
-        **values,
-        status=initial_status(),
-        status_changed_on=issued_on,
-        created_by=actor,
-    )
+    data = _completed(data)
+    recommendation = Recommendation(**data_values(data), repeat_of=repeat_of, created_by=actor)
+    _validate(recommendation, {})
+    recommendation.status = initial_status()
+    recommendation.status_changed_on = data.issued_on
     recommendation.search_text = recommendation.build_search_text()
     recommendation.save()
     recommendation.provisions.set(list(provisions))
@@ -195,23 +159,32 @@ def recommendation_create(
 
 
 # The fields a coordinator edits; status, status date and the repeat link have their own services.
-EDITABLE = (
-    "source",
-    "report",
-    "source_reference",
-    "addressee",
-    "authority",
-    "facility",
-    "theme",
-    "text_kk",
-    "text_ru",
-    "text_en",
-    "priority",
-    "term",
-    "systemic",
-    "issued_on",
-    "deadline",
-)
+def recommendation_facts_refresh(*, facility_ids: Iterable[int] = (), report_ids: Iterable[int] = ()) -> None:
+    """Store the facts that apps below read instead of calling up into this one: each place's open
+    recommendations and their deadlines (planning's risk score) and each visit report's list of
+    recommendations issued from it (its "Recommendations" section). Called whenever a
+    recommendation is saved or deleted (signals.py) and after bulk writes."""
+    from dozor.facilities.services import facility_facts_set
+
+    facilities = [pk for pk in dict.fromkeys(facility_ids) if pk is not None]
+    reports = [pk for pk in dict.fromkeys(report_ids) if pk is not None]
+    with transaction.atomic():
+        if facilities:
+            facility_facts_set(follow_up=open_follow_up(facilities))
+        for report_id, items in issued_from_reports(reports).items():
+            Report.objects.filter(pk=report_id).update(issued_recommendations=items)
+
+
+def recommendation_facts_refresh_all() -> None:
+    """Refresh the stored facts of every place and report (after a pack changes which statuses
+    close the follow-up, or after bulk writes)."""
+    recommendation_facts_refresh(
+        facility_ids=Facility.objects.values_list("pk", flat=True),
+        report_ids=Report.objects.values_list("pk", flat=True),
+    )
+
+
+EDITABLE = tuple(data_names(RecommendationData))
 
 
 @transaction.atomic
@@ -219,70 +192,38 @@ def recommendation_update(
     *,
     actor: User,
     recommendation: Recommendation,
-    theme: Theme,
-    addressee: str,
-    issued_on: datetime.date,
-    text_kk: str = "",
-    text_ru: str = "",
-    text_en: str = "",
-    source: str = Recommendation.Source.VISIT_REPORT,
-    report: Report | None = None,
-    source_reference: str = "",
-    authority: Authority | None = None,
-    facility: Facility | None = None,
+    data: RecommendationData,
     provisions: Iterable[Provision] = (),
-    priority: str = Recommendation.Priority.MEDIUM,
-    term: str = Recommendation.Term.SHORT,
-    systemic: bool = False,
-    deadline: datetime.date | None = None,
 ) -> Recommendation:
     """Correct a recommendation (same rules as issuing one); the audit log keeps what changed.
-    The date of issue cannot move after its first status change or before what it repeats."""
+    The date of issue cannot move after its first status change or before what it repeats.
+    Returns it as saved (read again under a row lock: the audit compares the database row with
+    ``data``)."""
     if not can_manage(actor):
         raise PermissionDenied
     locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     errors: Errors = {}
     first_change = locked.history.order_by("changed_on").values_list("changed_on", flat=True).first()
-    if first_change is not None and issued_on > first_change:
+    if first_change is not None and data.issued_on > first_change:
         _add(
             errors,
             "issued_on",
             _("The date of issue cannot be after the first status change (%(date)s).")
             % {"date": first_change.isoformat()},
         )
-    values = _validate(
-        errors=errors,
-        recommendation=locked,
-        values={
-            "theme": theme,
-            "addressee": addressee,
-            "issued_on": issued_on,
-            "text_kk": text_kk,
-            "text_ru": text_ru,
-            "text_en": text_en,
-            "source": source,
-            "report": report,
-            "source_reference": source_reference,
-            "authority": authority,
-            "facility": facility,
-            "priority": priority,
-            "term": term,
-            "systemic": systemic,
-            "deadline": deadline,
-            "repeat_of": locked.repeat_of,
-        },
-    )
+    data = _completed(data)
     before = {
         **snapshot(locked, list(EDITABLE)),
         "provisions": sorted(locked.provisions.values_list("pk", flat=True)),
     }
-    for name in EDITABLE:
-        setattr(locked, name, values[name])
+    data_apply(locked, data)
+    _validate(locked, errors)
     if locked.history.count() == 0:  # the initial status dates from the issue
-        locked.status_changed_on = issued_on
+        locked.status_changed_on = data.issued_on
     locked.search_text = locked.build_search_text()
     locked.save(update_fields=[*EDITABLE, "status_changed_on", "search_text", "updated_at"])
-    locked.provisions.set(list(provisions))
+    provisions = list(provisions)
+    locked.provisions.set(provisions)
     after = {**snapshot(locked, list(EDITABLE)), "provisions": sorted(p.pk for p in provisions)}
     changes = diff(before, after)
     if changes:

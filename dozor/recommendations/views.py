@@ -24,19 +24,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts.access import active_user, authorities_visible_to, can
 from dozor.accounts.audit import audit_record
+from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.facilities.access import facilities_visible_to
+from dozor.facilities.models import Facility
 from dozor.recommendations import exports, selectors, services
 from dozor.recommendations.access import (
     can_manage,
     is_liaison,
     letters_visible_to,
+    reads_recommendations,
     recommendation_for_user,
     recommendations_visible_to,
 )
@@ -67,7 +72,7 @@ def _url(name: str, *args: Any) -> str | None:
 def _viewer(request: HttpRequest) -> User:
     """Someone who may read recommendations at all: the NPM's staff or an authority liaison."""
     user = active_user(request.user)
-    if user is None or not (can(user, "visits.view") or is_liaison(user)):
+    if user is None or not reads_recommendations(user):
         raise PermissionDenied
     return user
 
@@ -92,16 +97,25 @@ def _form_page(request: HttpRequest, template_name: str, form: Any, **context: A
 
 
 @login_required
-def recommendation_list(request: HttpRequest) -> HttpResponse:
+def recommendation_list(request: AuthedRequest) -> HttpResponse:
     user = _viewer(request)
     if is_liaison(user) and (portal := _url("recommendations:portal")):
         return redirect(portal)
     form = _filter_form(request)
-    page = Paginator(selectors.recommendation_search(user, form.filters()), PAGE_SIZE).get_page(
+    filters = form.filters()
+    page = Paginator(selectors.recommendation_search(user, filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
     query.pop("page", None)
+    # The chosen place is named only if the user may see it (an id alone reveals nothing).
+    place = (
+        facilities_visible_to(user).filter(pk=filters.facility).first()
+        if filters.facility is not None
+        else None
+    )
+    without_place = query.copy()
+    without_place.pop("facility", None)
     return render(
         request,
         "recommendations/list.html",
@@ -110,6 +124,13 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "today": timezone.localdate(),
             "query_string": query.urlencode(),
+            "place": place,
+            "without_place": without_place.urlencode(),
+            "place_visits_url": (
+                f"{reverse('visits:list')}?{urlencode({'facility': place.pk})}"
+                if place is not None and can(user, "visits.view")
+                else None
+            ),
             "can_manage": can_manage(user),
             "section": SECTION,
         },
@@ -117,7 +138,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recommendation_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def recommendation_export(request: AuthedRequest, fmt: str) -> HttpResponse:
     user = _viewer(request)
     filters = _filter_form(request).filters()
     rows = list(selectors.recommendations_for_export(user, filters))
@@ -134,17 +155,15 @@ def recommendation_export(request: HttpRequest, fmt: str) -> HttpResponse:
         object_repr=f"{fmt} {request.GET.urlencode()}"[:300],
         changes={"format": fmt, "rows": len(rows)},
     )
-    response = HttpResponse(content, content_type=content_type)
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="dozor-recommendations-{stamp}.{fmt}"'
-    return response
+    return file_response(content, f"dozor-recommendations-{stamp}.{fmt}", content_type)
 
 
 # --- detail ---------------------------------------------------------------------------------------
 
 
 @login_required
-def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def recommendation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     recommendation = recommendation_for_user(request.user, pk)  # 404 for anyone who may not see it
     user = _viewer(request)
     liaison = is_liaison(user)
@@ -204,7 +223,7 @@ def _recommendation_form(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def recommendation_create(request: HttpRequest) -> HttpResponse:
+def recommendation_create(request: AuthedRequest) -> HttpResponse:
     """Issue a recommendation. Repeat detection is a second step: when the text resembles
     recommendations to the same place or authority, they are shown and the user links the new one
     as a repeat of one of them or confirms it is new, then submits again (no JavaScript)."""
@@ -236,7 +255,12 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
         if decided:
             made = submit_form(
                 form,
-                lambda: services.recommendation_create(actor=user, repeat_of=repeat_of, **form.values()),
+                lambda: services.recommendation_create(
+                    actor=user,
+                    data=form.to_data(),
+                    provisions=form.chosen_provisions(),
+                    repeat_of=repeat_of,
+                ),
             )
             if made is not None:
                 if made.repeat_of_id:
@@ -258,7 +282,7 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def recommendation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     recommendation = recommendation_for_user(request.user, pk)
     user = _manager(request)
     form = _recommendation_form(request, recommendation)
@@ -266,7 +290,10 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         saved = submit_form(
             form,
             lambda: services.recommendation_update(
-                actor=user, recommendation=recommendation, **form.values()
+                actor=user,
+                recommendation=recommendation,
+                data=form.to_data(),
+                provisions=form.chosen_provisions(),
             ),
         )
         if saved is not None:
@@ -279,7 +306,7 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def recommendation_repeat(request: HttpRequest, pk: int) -> HttpResponse:
+def recommendation_repeat(request: AuthedRequest, pk: int) -> HttpResponse:
     """Link (or unlink, with an empty number) the recommendation as a repeat of an earlier one."""
     recommendation = recommendation_for_user(request.user, pk)
     user = _manager(request)
@@ -309,7 +336,7 @@ def recommendation_repeat(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def status_change(request: HttpRequest, pk: int) -> HttpResponse:
+def status_change(request: AuthedRequest, pk: int) -> HttpResponse:
     recommendation = recommendation_for_user(request.user, pk)
     user = _manager(request)
     visits = selectors.follow_up_visits(recommendation, visits_visible_to(user))
@@ -338,13 +365,42 @@ def status_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 def visit_section(request: HttpRequest, visit: Visit) -> dict[str, Any] | None:
     """The place's recommendations whose follow-up is not closed, to verify during this visit
-    (registered in ``RecommendationsConfig.ready``; the visit is already access-checked)."""
-    if not can(request.user, "visits.view"):
+    (added to the visit page by ``dozor.web.visit_page``; the visit is already access-checked)."""
+    if not can(request.user, "recommendations.view"):
         return None
     return {
         "template": "recommendations/_visit_open.html",
         "recommendations": list(selectors.open_at_place(request.user, visit.facility_id)),
         "visit": visit,
         "can_manage": can_manage(request.user),
+        "today": timezone.localdate(),
+    }
+
+
+# --- the place page's section ---------------------------------------------------------------------
+
+PLACE_ROWS = 10  # the open recommendations shown on a place's page; the rest are one link away
+
+
+def place_section(request: HttpRequest, facility: Facility) -> dict[str, Any] | None:
+    """The place's recommendations whose follow-up is not closed, as the user may see them (a
+    liaison: those addressed to its authority and released to it), for the place page composed by
+    ``dozor.web.place_page`` (the place is already access-checked)."""
+    user = active_user(request.user)
+    if user is None or not reads_recommendations(user):
+        return None
+    found = selectors.open_at_place(user, facility.pk)
+    if is_liaison(user) and (portal := _url("recommendations:portal_recommendations")):
+        list_url = f"{portal}?{urlencode({'status': 'open', 'facility': str(facility.pk)})}"
+    else:
+        list_url = (
+            f"{reverse('recommendations:list')}?"
+            f"{urlencode({'facility': str(facility.pk), 'status_group': selectors.OPEN})}"
+        )
+    return {
+        "template": "recommendations/_place_open.html",
+        "recommendations": list(found[:PLACE_ROWS]),
+        "count": found.count(),
+        "list_url": list_url,
         "today": timezone.localdate(),
     }

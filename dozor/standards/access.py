@@ -3,35 +3,33 @@ the application (it is pack data)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.http import Http404
 
-from dozor.accounts.access import can
+from dozor.accounts.access import AnyUser, can
 from dozor.standards.models import Instrument, Provision, Theme
 
 
-def instruments_visible_to(user: Any) -> QuerySet[Instrument]:
+def instruments_visible_to(user: AnyUser) -> QuerySet[Instrument]:
     return Instrument.objects.all() if can(user, "standards.view") else Instrument.objects.none()
 
 
-def provisions_visible_to(user: Any) -> QuerySet[Provision]:
+def provisions_visible_to(user: AnyUser) -> QuerySet[Provision]:
     return Provision.objects.all() if can(user, "standards.view") else Provision.objects.none()
 
 
-def themes_visible_to(user: Any) -> QuerySet[Theme]:
+def themes_visible_to(user: AnyUser) -> QuerySet[Theme]:
     return Theme.objects.all() if can(user, "standards.view") else Theme.objects.none()
 
 
-def provision_for_user(user: Any, code: str) -> Provision:
+def provision_for_user(user: AnyUser, code: str) -> Provision:
     try:
         return provisions_visible_to(user).select_related("instrument", "theme").get(code=code)
     except Provision.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def instrument_for_user(user: Any, code: str) -> Instrument:
+def instrument_for_user(user: AnyUser, code: str) -> Instrument:
     try:
         return instruments_visible_to(user).get(code=code)
     except Instrument.DoesNotExist as exc:

@@ -6,8 +6,3 @@ class StandardsConfig(AppConfig):
     name = "dozor.standards"
     label = "standards"
     verbose_name = _("Standards library")
-
-    def ready(self) -> None:
-        from dozor.standards import pack
-
-        pack.register()

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dozor.accounts.access import AnyUser
 from dozor.standards.access import instruments_visible_to, themes_visible_to
 from dozor.standards.selectors import ProvisionFilters
 
@@ -14,7 +15,7 @@ class ProvisionFilterForm(forms.Form):
     instrument = forms.ChoiceField(label=_("Instrument"), required=False)
     theme = forms.ChoiceField(label=_("Theme"), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         instrument = self.fields["instrument"]
         assert isinstance(instrument, forms.ChoiceField)

@@ -9,7 +9,6 @@ from dozor.core.packs import (
     PackSection,
     SectionResult,
     loader_named,
-    register_section,
     translated_fields,
     upsert_by_code,
     validate_named,
@@ -91,11 +90,10 @@ def _load_provisions(items: list[Item], context: PackContext) -> SectionResult:
     return result
 
 
-def register() -> None:
-    register_section(
-        PackSection("themes", "standards.yaml", 90, validate_named, loader_named("standards.Theme"))
-    )
-    register_section(
-        PackSection("instruments", "standards.yaml", 91, _validate_instruments, _load_instruments)
-    )
-    register_section(PackSection("provisions", "standards.yaml", 92, _validate_provisions, _load_provisions))
+def sections() -> list[PackSection]:
+    """This app's sections of a country pack (composed with the others in dozor/packs.py)."""
+    return [
+        PackSection("themes", "standards.yaml", 90, validate_named, loader_named("standards.Theme")),
+        PackSection("instruments", "standards.yaml", 91, _validate_instruments, _load_instruments),
+        PackSection("provisions", "standards.yaml", 92, _validate_provisions, _load_provisions),
+    ]

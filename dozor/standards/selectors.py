@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from dozor.accounts.access import can
+from dozor.accounts.access import AnyUser, can
 from dozor.standards.access import instruments_visible_to, provisions_visible_to
 from dozor.standards.models import Instrument, Provision
 
@@ -27,7 +27,7 @@ class InstrumentGroup:
     instruments: Sequence[Instrument]
 
 
-def instrument_groups(user: Any) -> list[InstrumentGroup]:
+def instrument_groups(user: AnyUser) -> list[InstrumentGroup]:
     """Instruments grouped by kind (in the order of ``Instrument.Kind``), each with its provision count."""
     instruments = list(instruments_visible_to(user).annotate(provision_count=Count("provisions")))
     groups = []
@@ -42,7 +42,7 @@ def instrument_provisions(instrument: Instrument) -> QuerySet[Provision]:
     return instrument.provisions.select_related("theme").order_by("sort_order", "code")
 
 
-def provision_search(user: Any, filters: ProvisionFilters) -> QuerySet[Provision]:
+def provision_search(user: AnyUser, filters: ProvisionFilters) -> QuerySet[Provision]:
     """Provisions matching every word of ``q`` in any language (case-folded), instrument and theme."""
     qs = provisions_visible_to(user).select_related("instrument", "theme")
     for word in filters.q.casefold().split():
@@ -60,7 +60,7 @@ def provision_see_also(provision: Provision) -> list[Provision]:
     )
 
 
-def provision_citations(user: Any, provision: Provision) -> list[Any]:
+def provision_citations(user: AnyUser, provision: Provision) -> list[Any]:
     """Checklist questions that cite the provision, with their section, version and template.
 
     Read through the reverse relation so that the standards layer does not import methodology;

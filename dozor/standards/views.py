@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
 from dozor.accounts.access import can, require
+from dozor.accounts.http import AuthedRequest
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.standards import selectors
 from dozor.standards.access import instrument_for_user, provision_for_user
@@ -18,7 +19,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def instrument_list(request: HttpRequest) -> HttpResponse:
+def instrument_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "standards.view")
     return render(
         request,
@@ -28,7 +29,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
+def instrument_detail(request: AuthedRequest, code: str) -> HttpResponse:
     instrument = instrument_for_user(request.user, code)
     return render(
         request,
@@ -42,7 +43,7 @@ def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def provision_list(request: HttpRequest) -> HttpResponse:
+def provision_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "standards.view")
     form = ProvisionFilterForm(request.GET or None, user=request.user)
     page = Paginator(selectors.provision_search(request.user, form.filters()), PAGE_SIZE).get_page(
@@ -58,7 +59,7 @@ def provision_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def provision_detail(request: HttpRequest, code: str) -> HttpResponse:
+def provision_detail(request: AuthedRequest, code: str) -> HttpResponse:
     provision = provision_for_user(request.user, code)
     current = (translation.get_language() or "ru").split("-")[0]
     # The text in the active language is shown first; the other two follow for comparison.

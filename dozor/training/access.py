@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from dozor.accounts.access import can
+from dozor.accounts.access import AnyUser, can
 from dozor.training.models import (
     Certificate,
     Competency,
@@ -23,35 +23,35 @@ from dozor.training.models import (
 )
 
 
-def programmes_visible_to(user: Any) -> QuerySet[Programme]:
+def programmes_visible_to(user: AnyUser) -> QuerySet[Programme]:
     return Programme.objects.all() if can(user, "training.view") else Programme.objects.none()
 
 
-def events_visible_to(user: Any) -> QuerySet[Event]:
+def events_visible_to(user: AnyUser) -> QuerySet[Event]:
     return Event.objects.all() if can(user, "training.view") else Event.objects.none()
 
 
-def sessions_visible_to(user: Any) -> QuerySet[Session]:
+def sessions_visible_to(user: AnyUser) -> QuerySet[Session]:
     return Session.objects.filter(event__in=events_visible_to(user))
 
 
-def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
+def enrolments_visible_to(user: AnyUser) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(event__in=events_visible_to(user))
 
 
-def materials_visible_to(user: Any) -> QuerySet[Material]:
+def materials_visible_to(user: AnyUser) -> QuerySet[Material]:
     return Material.objects.filter(session__in=sessions_visible_to(user))
 
 
-def certificates_visible_to(user: Any) -> QuerySet[Certificate]:
+def certificates_visible_to(user: AnyUser) -> QuerySet[Certificate]:
     return Certificate.objects.filter(enrolment__in=enrolments_visible_to(user))
 
 
-def competencies_visible_to(user: Any) -> QuerySet[Competency]:
+def competencies_visible_to(user: AnyUser) -> QuerySet[Competency]:
     return Competency.objects.all() if can(user, "training.view") else Competency.objects.none()
 
 
-def grants_visible_to(user: Any) -> QuerySet[CompetencyGrant]:
+def grants_visible_to(user: AnyUser) -> QuerySet[CompetencyGrant]:
     return CompetencyGrant.objects.all() if can(user, "training.view") else CompetencyGrant.objects.none()
 
 
@@ -62,33 +62,33 @@ def _get(qs: QuerySet[Any], pk: int | str) -> Any:
         raise Http404 from exc
 
 
-def programme_for_user(user: Any, pk: int | str, *, write: bool = False) -> Programme:
+def programme_for_user(user: AnyUser, pk: int | str, *, write: bool = False) -> Programme:
     programme = _get(programmes_visible_to(user), pk)
     if write and not can(user, "training.manage"):
         raise PermissionDenied
     return programme
 
 
-def event_for_user(user: Any, pk: int | str, *, write: bool = False) -> Event:
+def event_for_user(user: AnyUser, pk: int | str, *, write: bool = False) -> Event:
     event = _get(events_visible_to(user).select_related("programme", "region"), pk)
     if write and not can(user, "training.manage"):
         raise PermissionDenied
     return event
 
 
-def session_for_user(user: Any, pk: int | str, *, write: bool = False) -> Session:
+def session_for_user(user: AnyUser, pk: int | str, *, write: bool = False) -> Session:
     session = _get(sessions_visible_to(user).select_related("event", "trainer"), pk)
     if write and not can(user, "training.manage"):
         raise PermissionDenied
     return session
 
 
-def enrolment_for_user(user: Any, pk: int | str, *, write: bool = False) -> Enrolment:
+def enrolment_for_user(user: AnyUser, pk: int | str, *, write: bool = False) -> Enrolment:
     enrolment = _get(enrolments_visible_to(user).select_related("event", "person"), pk)
     if write and not can(user, "training.manage"):
         raise PermissionDenied
     return enrolment
 
 
-def material_for_user(user: Any, pk: int | str) -> Material:
+def material_for_user(user: AnyUser, pk: int | str) -> Material:
     return _get(materials_visible_to(user).select_related("session__event"), pk)

@@ -6,8 +6,3 @@ class TrainingConfig(AppConfig):
     name = "dozor.training"
     label = "training"
     verbose_name = _("Training")
-
-    def ready(self) -> None:
-        from dozor.training import pack
-
-        pack.register()

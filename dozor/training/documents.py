@@ -1,8 +1,8 @@
 """Training documents: certificates (PDF) and programme reports (PDF, XLSX).
 
-PDFs are rendered by WeasyPrint from templates under ``training/templates/training/documents/``
-using the DejaVu Sans font (covers Cyrillic and the Kazakh letters). Nothing here checks access:
-callers (views, commands) decide who may download what.
+PDFs are rendered by WeasyPrint (``dozor.core.documents.render_pdf``) from templates under
+``training/templates/training/documents/`` using the DejaVu Sans font (covers Cyrillic and the
+Kazakh letters). Nothing here checks access: callers (views, commands) decide who may download what.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from dozor.core.documents import render_pdf
 from dozor.core.models import Region
 from dozor.people.models import Organisation, Person
 from dozor.training.models import Certificate, CompetencyGrant, Programme
@@ -26,14 +27,6 @@ LANGUAGES = ("kk", "ru", "en")
 
 def verify_path(certificate: Certificate) -> str:
     return f"/verify/{certificate.code}/"
-
-
-def _pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported late: loading Pango is slow and only needed here
-
-    pdf = HTML(string=html).write_pdf()
-    assert pdf is not None
-    return bytes(pdf)
 
 
 def _lang(lang: str) -> str:
@@ -64,7 +57,7 @@ def certificate_html(certificate: Certificate, lang: str) -> str:
 
 
 def certificate_pdf(certificate: Certificate, lang: str) -> bytes:
-    return _pdf(certificate_html(certificate, lang))
+    return render_pdf(certificate_html(certificate, lang))
 
 
 def _percent(value: float | None) -> str:
@@ -114,7 +107,7 @@ def programme_report_html(programme: Programme, lang: str) -> str:
 
 
 def programme_report_pdf(programme: Programme, lang: str) -> bytes:
-    return _pdf(programme_report_html(programme, lang))
+    return render_pdf(programme_report_html(programme, lang))
 
 
 def programme_report_xlsx(programme: Programme, lang: str = "en") -> bytes:

@@ -10,6 +10,8 @@ from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from dozor.core.data import data_from
+from dozor.core.forms import ServiceModelForm
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.methodology.forms import (
     LANGUAGE_LABELS,
@@ -28,6 +30,7 @@ from dozor.training.models import (
     Programme,
     Session,
 )
+from dozor.training.services import EventData, ProgrammeData, SessionData
 
 DATE = {"type": "date"}
 
@@ -36,7 +39,9 @@ def _date(**attrs: Any) -> forms.DateInput:
     return forms.DateInput(attrs={**DATE, **attrs}, format="%Y-%m-%d")
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(ServiceModelForm):
+    """For a change, built with ``initial=ProgrammeForm.initial_from(programme)``."""
+
     class Meta:
         model = Programme
         fields = [
@@ -64,11 +69,13 @@ class ProgrammeForm(forms.ModelForm):
             assert isinstance(field, forms.ModelMultipleChoiceField)
             field.queryset = organisations
 
-    def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "co_organisers"}
+    def to_data(self) -> ProgrammeData:
+        return data_from(ProgrammeData, self.cleaned_data)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(ServiceModelForm):
+    """For a change, built with ``initial=EventForm.initial_from(event)``."""
+
     class Meta:
         model = Event
         fields = [
@@ -98,8 +105,6 @@ class EventForm(forms.ModelForm):
             "min_test_percent": forms.NumberInput(attrs={"min": 0, "max": 100}),
         }
 
-    M2M = ("co_organisers", "grants")
-
     def __init__(self, *args: Any, organisations: QuerySet[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if organisations is not None:
@@ -112,11 +117,12 @@ class EventForm(forms.ModelForm):
         status.choices = [c for c in Event.Status.choices if c[0] != Event.Status.CANCELLED]
         status.help_text = _("Mark the event as held once it has taken place: certificates need it.")
 
-    def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k not in self.M2M}
+    def to_data(self, *, programme: Programme) -> EventData:
+        # A new event's form has no status field: it is planned.
+        return data_from(EventData, {**self.cleaned_data, "programme": programme})
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(ServiceModelForm):
     class Meta:
         model = Session
         fields = [
@@ -144,8 +150,6 @@ class SessionForm(forms.ModelForm):
             field = self.fields["trainer"]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = persons
-        if self.instance.pk and not self.is_bound:
-            self.initial["provisions"] = ", ".join(p.code for p in self.instance.provisions.all())
 
     def clean_provisions(self) -> list[Provision]:
         codes = [c for c in re.split(r"[\s,;]+", self.cleaned_data.get("provisions") or "") if c]
@@ -157,8 +161,8 @@ class SessionForm(forms.ModelForm):
             )
         return [found[c] for c in dict.fromkeys(codes)]
 
-    def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "provisions"}
+    def to_data(self) -> SessionData:
+        return data_from(SessionData, self.cleaned_data)
 
 
 class MaterialForm(forms.Form):
@@ -219,14 +223,25 @@ class VerifyForm(forms.Form):
 ATTENDANCE_CHOICES = [("", "—"), *Attendance.Status.choices]
 
 
-def parse_attendance(data: Any, enrolment_ids: list[int]) -> dict[int, str]:
-    """``e<enrolment id>`` -> status for every known enrolment with a valid, non-empty choice."""
+def attendance_field(session_id: int, enrolment_id: int) -> str:
+    """The name of one cell of the event page's attendance grid."""
+    return f"a-{session_id}-{enrolment_id}"
+
+
+def parse_attendance_grid(data: Any, cells: list[tuple[int, int]]) -> dict[int, dict[int, str]]:
+    """The attendance grid as the service takes it, {session id: {enrolment id: status}}, for the
+    given (session id, enrolment id) cells with a valid, non-empty choice. The "mark all present"
+    button of a session (``present=<session id>``, sent when JavaScript is off) marks all of that
+    session's cells present."""
     valid = {value for value, _label in Attendance.Status.choices}
-    marks: dict[int, str] = {}
-    for enrolment_id in enrolment_ids:
-        value = data.get(f"e{enrolment_id}", "")
+    all_present = str(data.get("present", ""))
+    marks: dict[int, dict[int, str]] = {}
+    for session_id, enrolment_id in cells:
+        value = data.get(attendance_field(session_id, enrolment_id), "")
+        if all_present == str(session_id):
+            value = Attendance.Status.PRESENT
         if value in valid:
-            marks[enrolment_id] = value
+            marks.setdefault(session_id, {})[enrolment_id] = value
     return marks
 
 

@@ -3,8 +3,11 @@ assessments, anonymous evaluations, certificates and the competencies they grant
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dozor.core.i18n import pick
@@ -56,9 +59,36 @@ class Programme(models.Model):
         ordering = ["-starts_on", "-id"]
         verbose_name = _("training programme")
         verbose_name_plural = _("training programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(title_kk="", title_ru="", title_en=""), name="programme_has_a_title"
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="programme_dates_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gte=0), name="programme_budget_not_negative"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """A title in some language, dates in order, no negative budget (as the constraints say,
+        with messages for the user; services call it before ``full_clean``)."""
+        errors: dict[str, list[str]] = {}
+        if not (self.title_kk or self.title_ru or self.title_en):
+            errors["title_ru"] = [gettext("Give the title in at least one language.")]
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = [gettext("The end date is before the start date.")]
+        if self.budget is not None and self.budget < 0:
+            errors["budget"] = [gettext("The budget cannot be negative.")]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def title(self) -> str:
@@ -122,10 +152,31 @@ class Event(models.Model):
                 condition=Q(min_attendance_percent__lte=100) & Q(min_test_percent__lte=100),
                 name="event_rule_percent",
             ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="event_has_places"),
+            models.CheckConstraint(
+                condition=~Q(title_kk="", title_ru="", title_en=""), name="event_has_a_title"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.city}, {self.starts_on:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        """A title in some language, dates in order, at least one place, percentages of 0-100 (as
+        the constraints say, with messages for the user; services call it before ``full_clean``)."""
+        errors: dict[str, list[str]] = {}
+        if not (self.title_kk or self.title_ru or self.title_en):
+            errors["title_ru"] = [gettext("Give the title in at least one language.")]
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = [gettext("The end date is before the start date.")]
+        if self.capacity is not None and self.capacity < 1:
+            errors["capacity"] = [gettext("An event needs at least one place.")]
+        for name in ("min_attendance_percent", "min_test_percent"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 100:
+                errors[name] = [gettext("A percentage must be between 0 and 100.")]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def title(self) -> str:
@@ -161,9 +212,30 @@ class Session(models.Model):
         ordering = ["starts_at", "order", "id"]
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="session_duration_positive"),
+            models.CheckConstraint(
+                condition=~Q(topic_kk="", topic_ru="", topic_en=""), name="session_has_a_topic"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.topic
+
+    def clean(self) -> None:
+        """A topic in some language, a start with its time zone during the event's days, at least a
+        minute long (services call it before ``full_clean``)."""
+        errors: dict[str, list[str]] = {}
+        if not (self.topic_kk or self.topic_ru or self.topic_en):
+            errors["topic_ru"] = [gettext("Give the topic in at least one language.")]
+        if self.starts_at is None or timezone.is_naive(self.starts_at):
+            errors["starts_at"] = [gettext("Give the start time with its time zone.")]
+        elif not self.event.starts_on <= timezone.localtime(self.starts_at).date() <= self.event.ends_on:
+            errors["starts_at"] = [gettext("The session must take place during the event.")]
+        if self.duration_minutes is not None and self.duration_minutes < 1:
+            errors["duration_minutes"] = [gettext("The duration must be at least one minute.")]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def topic(self) -> str:

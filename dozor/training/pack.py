@@ -8,7 +8,6 @@ from dozor.core.packs import (
     PackContext,
     PackSection,
     SectionResult,
-    register_section,
     translated_fields,
     upsert_by_code,
 )
@@ -43,5 +42,8 @@ def _load(items: list[Item], context: PackContext) -> SectionResult:
     return result
 
 
-def register() -> None:
-    register_section(PackSection("competencies", "competencies.yaml", 110, _validate, _load))
+def sections() -> list[PackSection]:
+    """This app's sections of a country pack (composed with the others in dozor/packs.py)."""
+    return [
+        PackSection("competencies", "competencies.yaml", 110, _validate, _load),
+    ]

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from dozor.accounts.access import AnyUser
 from dozor.core.models import Region
 from dozor.facilities.models import Facility
 from dozor.people.models import Person
 from dozor.training.access import event_for_user, events_visible_to, programme_for_user
 from dozor.training.models import (
+    Assessment,
+    AssessmentResult,
     Certificate,
     Competency,
     CompetencyGrant,
@@ -25,6 +28,7 @@ from dozor.training.models import (
     Programme,
     Session,
 )
+from dozor.training.stats import attendance_share
 
 
 def valid_grants(on: datetime.date) -> QuerySet[CompetencyGrant]:
@@ -57,6 +61,42 @@ def person_competencies(person: Person, on: datetime.date) -> QuerySet[Competenc
         .select_related("competency", "certificate")
         .order_by("competency__sort_order", "-valid_until")
     )
+
+
+def certificate_refusal(enrolment: Enrolment) -> str | None:
+    """The first unmet certificate rule, as a message, or None when a certificate may be issued."""
+    event = enrolment.event
+    if enrolment.status != Enrolment.Status.REGISTERED:
+        return _("%(person)s is not a participant of the event (%(status)s).") % {
+            "person": enrolment.person.full_name,
+            "status": enrolment.get_status_display(),
+        }
+    if event.status == Event.Status.CANCELLED:
+        return _("The event was cancelled.")
+    if event.status != Event.Status.HELD:
+        return _("The event has not been marked as held yet.")
+    if Certificate.objects.filter(enrolment=enrolment).exists():
+        return _("A certificate was already issued for this enrolment.")
+    share = attendance_share(enrolment)
+    if event.min_attendance_percent > 0:
+        if share is None:
+            return _("No attendance is recorded for %(person)s.") % {"person": enrolment.person.full_name}
+        if share * 100 < event.min_attendance_percent:
+            return _("Attendance %(share).0f%% is below the required %(min)d%%.") % {
+                "share": share * 100,
+                "min": event.min_attendance_percent,
+            }
+    post = Assessment.objects.filter(event=event, kind=Assessment.Kind.POST_TEST).first()
+    if post is not None and event.min_test_percent > 0:
+        result = AssessmentResult.objects.filter(assessment=post, enrolment=enrolment).first()
+        if result is None:
+            return _("%(person)s has not taken the post-test.") % {"person": enrolment.person.full_name}
+        if result.percent < event.min_test_percent:
+            return _("Post-test score %(score).0f%% is below the required %(min)d%%.") % {
+                "score": result.percent,
+                "min": event.min_test_percent,
+            }
+    return None
 
 
 def certificate_verify(code: str) -> Certificate | None:
@@ -122,7 +162,7 @@ def training_needs(on: datetime.date) -> list[Need]:
     return needs
 
 
-def upcoming_events(user: Any, from_date: datetime.date) -> QuerySet[Event]:
+def upcoming_events(user: AnyUser, from_date: datetime.date) -> QuerySet[Event]:
     """Events the user may see that are not over by ``from_date`` and not cancelled."""
     return (
         events_visible_to(user)
@@ -137,7 +177,7 @@ def upcoming_events(user: Any, from_date: datetime.date) -> QuerySet[Event]:
     )
 
 
-def programme_detail(user: Any, pk: int | str) -> Programme:
+def programme_detail(user: AnyUser, pk: int | str) -> Programme:
     programme = programme_for_user(user, pk)
     return (
         Programme.objects.filter(pk=programme.pk)
@@ -156,7 +196,7 @@ def programme_detail(user: Any, pk: int | str) -> Programme:
     )
 
 
-def event_detail(user: Any, pk: int | str) -> Event:
+def event_detail(user: AnyUser, pk: int | str) -> Event:
     event = event_for_user(user, pk)
     return (
         Event.objects.filter(pk=event.pk)

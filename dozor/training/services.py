@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import secrets
-import zipfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +29,10 @@ from django.utils.translation import gettext as _
 from dozor.accounts.access import active_user, can, require
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.data import data_apply, data_values
+from dozor.core.dates import add_years
+from dozor.core.files import JPEG, OFFICE, PDF, PNG, WEBP, sniff
+from dozor.core.models import Region
 from dozor.people.models import Organisation, Person
 from dozor.standards.models import Provision
 from dozor.training.models import (
@@ -47,35 +51,58 @@ from dozor.training.models import (
     Programme,
     Session,
 )
-from dozor.training.stats import attendance_share
+from dozor.training.selectors import certificate_refusal
 
-PROGRAMME_FIELDS = [
-    "title_kk",
-    "title_ru",
-    "title_en",
-    "description",
-    "budget",
-    "currency",
-    "starts_on",
-    "ends_on",
-]
-EVENT_FIELDS = [
-    "programme",
-    "title_kk",
-    "title_ru",
-    "title_en",
-    "city",
-    "region",
-    "venue",
-    "starts_on",
-    "ends_on",
-    "language",
-    "capacity",
-    "status",
-    "min_attendance_percent",
-    "min_test_percent",
-]
-SESSION_FIELDS = ["order", "topic_kk", "topic_ru", "topic_en", "starts_at", "duration_minutes", "trainer"]
+
+@dataclass(frozen=True, kw_only=True)
+class ProgrammeData:
+    """A programme's own fields for ``programme_create`` and ``programme_update`` (its
+    co-organisers are passed beside it)."""
+
+    title_kk: str = ""
+    title_ru: str = ""
+    title_en: str = ""
+    description: str = ""
+    budget: Decimal | None = None
+    currency: str = "KZT"
+    starts_on: datetime.date | None = None
+    ends_on: datetime.date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventData:
+    """An event's own fields for ``event_create`` and ``event_update`` (its grants and
+    co-organisers are passed beside it; cancelling is ``event_cancel``)."""
+
+    programme: Programme
+    city: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    capacity: int
+    title_kk: str = ""
+    title_ru: str = ""
+    title_en: str = ""
+    region: Region | None = None
+    venue: str = ""
+    language: str = "ru"
+    status: str = Event.Status.PLANNED
+    min_attendance_percent: int = 80
+    min_test_percent: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionData:
+    """A session's own fields for ``session_add`` and ``session_update`` (its standards are passed
+    beside it)."""
+
+    starts_at: datetime.datetime
+    order: int = 0
+    topic_kk: str = ""
+    topic_ru: str = ""
+    topic_en: str = ""
+    duration_minutes: int = 90
+    trainer: Person | None = None
+
 
 # Unambiguous alphabet for certificate codes (no 0/O, 1/I/L): 31**10 ~ 8e14 codes.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -105,24 +132,16 @@ def _require_self_or_manage(actor: User, enrolment: Enrolment | None) -> User:
 
 
 def _check_programme(programme: Programme) -> None:
-    errors: dict[str, list[str]] = {}
-    if not (programme.title_kk or programme.title_ru or programme.title_en):
-        errors["title_ru"] = [_("Give the title in at least one language.")]
-    if programme.starts_on and programme.ends_on and programme.ends_on < programme.starts_on:
-        errors["ends_on"] = [_("The end date is before the start date.")]
-    if programme.budget is not None and programme.budget < 0:
-        errors["budget"] = [_("The budget cannot be negative.")]
-    if errors:
-        raise ValidationError(errors)
-    programme.full_clean(exclude=["co_organisers"])
+    programme.clean()  # its own messages first (full_clean's field checks word some differently)
+    programme.full_clean(exclude=["co_organisers"], validate_constraints=False)  # clean() checked them
 
 
 @transaction.atomic
 def programme_create(
-    *, actor: User, values: dict[str, Any], co_organisers: Iterable[Organisation] = ()
+    *, actor: User, data: ProgrammeData, co_organisers: Iterable[Organisation] = ()
 ) -> Programme:
     require(actor, "training.manage")
-    programme = Programme(**{k: v for k, v in values.items() if k in PROGRAMME_FIELDS})
+    programme = Programme(**data_values(data))
     _check_programme(programme)
     programme.save()
     programme.co_organisers.set(list(co_organisers))
@@ -137,14 +156,15 @@ def programme_update(
     *,
     actor: User,
     programme: Programme,
-    values: dict[str, Any],
+    data: ProgrammeData,
     co_organisers: Iterable[Organisation] | None = None,
 ) -> Programme:
+    """Change a programme to ``data``; returns it as saved (read again under a row lock: the
+    audit compares the database row with ``data``)."""
     require(actor, "training.manage")
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
     before = snapshot(programme)
-    changed = [k for k, v in values.items() if k in PROGRAMME_FIELDS and getattr(programme, k) != v]
-    for name in changed:
-        setattr(programme, name, values[name])
+    changed = data_apply(programme, data)
     _check_programme(programme)
     if changed:
         programme.save(update_fields=changed)
@@ -160,20 +180,8 @@ def programme_update(
 
 
 def _check_event(event: Event) -> None:
-    errors: dict[str, list[str]] = {}
-    if not (event.title_kk or event.title_ru or event.title_en):
-        errors["title_ru"] = [_("Give the title in at least one language.")]
-    if event.starts_on and event.ends_on and event.ends_on < event.starts_on:
-        errors["ends_on"] = [_("The end date is before the start date.")]
-    if event.capacity is not None and event.capacity < 1:
-        errors["capacity"] = [_("An event needs at least one place.")]
-    for name in ("min_attendance_percent", "min_test_percent"):
-        value = getattr(event, name)
-        if value is not None and not 0 <= value <= 100:
-            errors[name] = [_("A percentage must be between 0 and 100.")]
-    if errors:
-        raise ValidationError(errors)
-    event.full_clean(exclude=["co_organisers", "grants"])
+    event.clean()  # its own messages first (full_clean's field checks word some differently)
+    event.full_clean(exclude=["co_organisers", "grants"], validate_constraints=False)  # clean() checked them
 
 
 def _registered_count(event: Event) -> int:
@@ -208,12 +216,12 @@ def _promote_waitlisted(*, actor: User, event: Event) -> list[Enrolment]:
 def event_create(
     *,
     actor: User,
-    values: dict[str, Any],
+    data: EventData,
     grants: Iterable[Competency] = (),
     co_organisers: Iterable[Organisation] = (),
 ) -> Event:
     require(actor, "training.manage")
-    event = Event(**{k: v for k, v in values.items() if k in EVENT_FIELDS})
+    event = Event(**data_values(data))
     if event.status == Event.Status.CANCELLED:
         raise _fail("status", _("A new event cannot be cancelled."))
     _check_event(event)
@@ -230,22 +238,22 @@ def event_update(
     *,
     actor: User,
     event: Event,
-    values: dict[str, Any],
+    data: EventData,
     grants: Iterable[Competency] | None = None,
     co_organisers: Iterable[Organisation] | None = None,
 ) -> Event:
-    """Change an event. Cancelling goes through ``event_cancel``; a cancelled event is frozen.
-    More places promote people from the waiting list; fewer places than registered are refused."""
+    """Change an event to ``data``; returns it as saved (read again under a row lock: the audit
+    compares the database row with ``data``). Cancelling goes through ``event_cancel``; a cancelled
+    event is frozen. More places promote people from the waiting list; fewer places than
+    registered are refused."""
     require(actor, "training.manage")
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status == Event.Status.CANCELLED:
         raise _fail("status", _("A cancelled event cannot be changed."))
-    if values.get("status") == Event.Status.CANCELLED:
+    if data.status == Event.Status.CANCELLED:
         raise _fail("status", _("Use the cancel action to cancel an event."))
     before = snapshot(event) | {"grants": sorted(c.code for c in event.grants.all())}
-    changed = [k for k, v in values.items() if k in EVENT_FIELDS and getattr(event, k) != v]
-    for name in changed:
-        setattr(event, name, values[name])
+    changed = data_apply(event, data)
     _check_event(event)
     registered = _registered_count(event)
     if event.capacity < registered:
@@ -289,19 +297,9 @@ def event_cancel(*, actor: User, event: Event, reason: str = "") -> Event:
 # --- sessions and materials --------------------------------------------------------------------
 
 
-def _check_session(session: Session, event: Event) -> None:
-    errors: dict[str, list[str]] = {}
-    if not (session.topic_kk or session.topic_ru or session.topic_en):
-        errors["topic_ru"] = [_("Give the topic in at least one language.")]
-    if session.starts_at is None or timezone.is_naive(session.starts_at):
-        errors["starts_at"] = [_("Give the start time with its time zone.")]
-    elif not event.starts_on <= timezone.localtime(session.starts_at).date() <= event.ends_on:
-        errors["starts_at"] = [_("The session must take place during the event.")]
-    if session.duration_minutes is not None and session.duration_minutes < 1:
-        errors["duration_minutes"] = [_("The duration must be at least one minute.")]
-    if errors:
-        raise ValidationError(errors)
-    session.full_clean(exclude=["provisions"])
+def _check_session(session: Session) -> None:
+    session.clean()  # its own messages first (full_clean's field checks word some differently)
+    session.full_clean(exclude=["provisions"], validate_constraints=False)  # clean() checked them
 
 
 def _resolve_provisions(provisions: Iterable[Provision | str]) -> list[Provision]:
@@ -324,14 +322,14 @@ def session_add(
     *,
     actor: User,
     event: Event,
-    values: dict[str, Any],
+    data: SessionData,
     provisions: Iterable[Provision | str] = (),
 ) -> Session:
     require(actor, "training.manage")
     if event.status == Event.Status.CANCELLED:
         raise _fail("event", _("A cancelled event cannot get new sessions."))
-    session = Session(event=event, **{k: v for k, v in values.items() if k in SESSION_FIELDS})
-    _check_session(session, event)
+    session = Session(event=event, **data_values(data))
+    _check_session(session)
     linked = _resolve_provisions(provisions)
     session.save()
     session.provisions.set(linked)
@@ -349,18 +347,19 @@ def session_update(
     *,
     actor: User,
     session: Session,
-    values: dict[str, Any],
+    data: SessionData,
     provisions: Iterable[Provision | str] | None = None,
 ) -> Session:
-    """Change a session; ``provisions`` (codes or objects) replaces its standards when given."""
+    """Change a session to ``data``; ``provisions`` (codes or objects) replaces its standards when
+    given. Returns it as saved (read again under a row lock: the audit compares the database row
+    with ``data``)."""
     require(actor, "training.manage")
+    session = Session.objects.select_for_update().get(pk=session.pk)
     if session.cancelled:
         raise _fail("cancelled", _("A cancelled session cannot be changed."))
     before = snapshot(session) | {"provisions": _provision_codes(session)}
-    changed = [k for k, v in values.items() if k in SESSION_FIELDS and getattr(session, k) != v]
-    for name in changed:
-        setattr(session, name, values[name])
-    _check_session(session, session.event)
+    changed = data_apply(session, data)
+    _check_session(session)
     linked = _resolve_provisions(provisions) if provisions is not None else None
     if changed:
         session.save(update_fields=changed)
@@ -389,35 +388,9 @@ def session_cancel(*, actor: User, session: Session) -> Session:
     return session
 
 
-_OOXML = {
-    "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
-    "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
-    "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-}
-
-
-def sniff_material(content: bytes) -> tuple[str, str] | None:
-    """(content type, extension) judged from the bytes themselves, or None if not accepted."""
-    if content.startswith(b"%PDF-"):
-        return "application/pdf", "pdf"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "jpg"
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    if content.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, ValueError):
-            return None
-        if "[Content_Types].xml" not in names:
-            return None
-        for prefix, kind in _OOXML.items():
-            if any(name.startswith(prefix) for name in names):
-                return kind
-    return None
+# Materials are only stored and handed back as downloads to the trainers and participants: their
+# signature is enough (dozor.core.files.sniff without ``verify``).
+MATERIAL_TYPES = (*OFFICE, PDF, PNG, JPEG, WEBP)
 
 
 @transaction.atomic
@@ -431,12 +404,12 @@ def material_add(*, actor: User, session: Session, title: str, filename: str, co
         raise _fail("file", _("The file is larger than %(limit)d bytes.") % {"limit": limit})
     if not content:
         raise _fail("file", _("The file is empty."))
-    kind = sniff_material(content)
+    kind = sniff(content, MATERIAL_TYPES, verify=False)
     if kind is None:
         raise _fail(
             "file", _("Only PDF, Word, PowerPoint, Excel files and images (PNG, JPEG, WebP) are accepted.")
         )
-    content_type, extension = kind
+    content_type, extension = kind.content_type, kind.extension
     stem = "".join(c for c in filename.rsplit(".", 1)[0] if c.isalnum() or c in "-_")[:80] or "material"
     material = Material(
         session=session,
@@ -586,51 +559,80 @@ def enrolment_cancel(*, actor: User, enrolment: Enrolment) -> list[Enrolment]:
 @transaction.atomic
 def attendance_mark(*, actor: User, session: Session, marks: Mapping[int, str]) -> list[Attendance]:
     """Record attendance for a session; all marks are checked before any is written."""
+    return attendance_mark_grid(actor=actor, event=session.event, marks={session.pk: marks})
+
+
+@transaction.atomic
+def attendance_mark_grid(
+    *, actor: User, event: Event, marks: Mapping[int, Mapping[int, str]]
+) -> list[Attendance]:
+    """Record the attendance of several sessions of one event at once ({session id: {enrolment id:
+    status}}, the event page's whole grid): every mark of every session is checked before any is
+    written, so the grid is saved whole or not at all. Each session with a change gets one audit
+    entry, as when sessions are marked one by one."""
     staff = require(actor, "training.manage")
-    if session.cancelled:
-        raise _fail("session", _("The session is cancelled."))
+    sessions = {s.pk: s for s in Session.objects.filter(pk__in=list(marks))}
+    enrolment_ids = {enrolment_id for row in marks.values() for enrolment_id in row}
+    enrolments = {e.pk: e for e in Enrolment.objects.filter(pk__in=enrolment_ids).select_related("person")}
     statuses = set(Attendance.Status.values)
-    enrolments = {e.pk: e for e in Enrolment.objects.filter(pk__in=list(marks)).select_related("person")}
     errors: list[str] = []
-    for enrolment_id, status in marks.items():
-        enrolment = enrolments.get(enrolment_id)
-        if enrolment is None or enrolment.event_id != session.event_id:
-            errors.append(_("Enrolment %(id)s is not for this event.") % {"id": enrolment_id})
-        elif enrolment.status != Enrolment.Status.REGISTERED:
-            errors.append(
-                _("%(person)s is not a participant (%(status)s).")
-                % {"person": enrolment.person.full_name, "status": enrolment.get_status_display()}
-            )
-        if status not in statuses:
-            errors.append(_("Unknown attendance mark: %(mark)s.") % {"mark": status})
+    for session_id, row in marks.items():
+        session = sessions.get(session_id)
+        if session is None or session.event_id != event.pk:
+            errors.append(_("Session %(id)s is not part of this event.") % {"id": session_id})
+            continue
+        if session.cancelled:
+            errors.append(_("The session “%(topic)s” is cancelled.") % {"topic": session.topic or session.pk})
+            continue
+        for enrolment_id, status in row.items():
+            enrolment = enrolments.get(enrolment_id)
+            if enrolment is None or enrolment.event_id != event.pk:
+                errors.append(_("Enrolment %(id)s is not for this event.") % {"id": enrolment_id})
+            elif enrolment.status != Enrolment.Status.REGISTERED:
+                errors.append(
+                    _("%(person)s is not a participant (%(status)s).")
+                    % {"person": enrolment.person.full_name, "status": enrolment.get_status_display()}
+                )
+            if status not in statuses:
+                errors.append(_("Unknown attendance mark: %(mark)s.") % {"mark": status})
     if errors:
-        raise ValidationError({"marks": errors})
+        # one message per problem, however many cells share it
+        raise ValidationError({"marks": list(dict.fromkeys(errors))})
     existing = {
-        a.enrolment_id: a for a in Attendance.objects.filter(session=session, enrolment_id__in=list(marks))
+        (a.session_id, a.enrolment_id): a
+        for a in Attendance.objects.filter(session_id__in=list(marks), enrolment_id__in=enrolment_ids)
     }
+    now = timezone.now()
+    created: list[Attendance] = []
+    changed: list[Attendance] = []
     records: list[Attendance] = []
-    changes: dict[str, Any] = {}
-    for enrolment_id, status in marks.items():
-        record = existing.get(enrolment_id)
-        if record is None:
-            record = Attendance.objects.create(
-                session=session, enrolment_id=enrolment_id, status=status, recorded_by=staff
+    for session_id, row in marks.items():
+        changes: dict[str, Any] = {}
+        for enrolment_id, status in row.items():
+            record = existing.get((session_id, enrolment_id))
+            if record is None:
+                record = Attendance(
+                    session_id=session_id, enrolment_id=enrolment_id, status=status, recorded_by=staff
+                )
+                created.append(record)
+                changes[str(enrolment_id)] = {"before": None, "after": status}
+            elif record.status != status:
+                changes[str(enrolment_id)] = {"before": record.status, "after": status}
+                record.status = status
+                record.recorded_by = staff
+                record.recorded_at = now  # bulk_update does not apply auto_now
+                changed.append(record)
+            records.append(record)
+        if changes:
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.UPDATE,
+                obj=sessions[session_id],
+                object_type="training.attendance",
+                changes=changes,
             )
-            changes[str(enrolment_id)] = {"before": None, "after": status}
-        elif record.status != status:
-            changes[str(enrolment_id)] = {"before": record.status, "after": status}
-            record.status = status
-            record.recorded_by = staff
-            record.save(update_fields=["status", "recorded_by", "recorded_at"])
-        records.append(record)
-    if changes:
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.UPDATE,
-            obj=session,
-            object_type="training.attendance",
-            changes=changes,
-        )
+    Attendance.objects.bulk_create(created)
+    Attendance.objects.bulk_update(changed, ["status", "recorded_by", "recorded_at"])
     return records
 
 
@@ -806,54 +808,11 @@ def evaluation_submit(
 # --- certificates and competencies -------------------------------------------------------------
 
 
-def _add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def _new_code() -> str:
     while True:
         code = "DZ-" + "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
         if not Certificate.objects.filter(code=code).exists():
             return code
-
-
-def certificate_refusal(enrolment: Enrolment) -> str | None:
-    """The first unmet certificate rule, as a message, or None when a certificate may be issued."""
-    event = enrolment.event
-    if enrolment.status != Enrolment.Status.REGISTERED:
-        return _("%(person)s is not a participant of the event (%(status)s).") % {
-            "person": enrolment.person.full_name,
-            "status": enrolment.get_status_display(),
-        }
-    if event.status == Event.Status.CANCELLED:
-        return _("The event was cancelled.")
-    if event.status != Event.Status.HELD:
-        return _("The event has not been marked as held yet.")
-    if Certificate.objects.filter(enrolment=enrolment).exists():
-        return _("A certificate was already issued for this enrolment.")
-    share = attendance_share(enrolment)
-    if event.min_attendance_percent > 0:
-        if share is None:
-            return _("No attendance is recorded for %(person)s.") % {"person": enrolment.person.full_name}
-        if share * 100 < event.min_attendance_percent:
-            return _("Attendance %(share).0f%% is below the required %(min)d%%.") % {
-                "share": share * 100,
-                "min": event.min_attendance_percent,
-            }
-    post = Assessment.objects.filter(event=event, kind=Assessment.Kind.POST_TEST).first()
-    if post is not None and event.min_test_percent > 0:
-        result = AssessmentResult.objects.filter(assessment=post, enrolment=enrolment).first()
-        if result is None:
-            return _("%(person)s has not taken the post-test.") % {"person": enrolment.person.full_name}
-        if result.percent < event.min_test_percent:
-            return _("Post-test score %(score).0f%% is below the required %(min)d%%.") % {
-                "score": result.percent,
-                "min": event.min_test_percent,
-            }
-    return None
 
 
 @transaction.atomic
@@ -873,7 +832,7 @@ def certificate_issue(*, actor: User, enrolment: Enrolment, on: datetime.date | 
             person=enrolment.person,
             competency=competency,
             granted_on=day,
-            valid_until=_add_years(day, competency.valid_years),
+            valid_until=add_years(day, competency.valid_years),
             certificate=certificate,
         )
         for competency in enrolment.event.grants.all()
@@ -927,7 +886,7 @@ def competency_grant(
 ) -> CompetencyGrant:
     """A manual grant (e.g. training elsewhere); the note should say on what grounds."""
     require(actor, "training.manage")
-    until = valid_until or _add_years(granted_on, competency.valid_years)
+    until = valid_until or add_years(granted_on, competency.valid_years)
     if until < granted_on:
         raise _fail("valid_until", _("The grant cannot end before it starts."))
     if not note.strip():

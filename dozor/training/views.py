@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts.access import can, require
+from dozor.accounts.http import AuthedRequest
+from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.core.models import Region
 from dozor.people.access import organisations_visible_to, persons_visible_to
@@ -53,7 +55,8 @@ from dozor.training.forms import (
     SessionForm,
     TestQuestionFormSet,
     VerifyForm,
-    parse_attendance,
+    attendance_field,
+    parse_attendance_grid,
     question_initial,
 )
 from dozor.training.models import (
@@ -64,7 +67,6 @@ from dozor.training.models import (
     EvaluationToken,
     Event,
     Material,
-    Programme,
     Session,
 )
 
@@ -97,7 +99,7 @@ def _refusal(request: HttpRequest, exc: ValidationError) -> None:
 
 
 @login_required
-def programme_list(request: HttpRequest) -> HttpResponse:
+def programme_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "training.view")
     programmes = (
         programmes_visible_to(request.user)
@@ -119,7 +121,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = programme_for_user(request.user, pk)
     return render(
         request,
@@ -160,15 +162,15 @@ def _breakdown_rows(breakdown: stats.Breakdown) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def programme_create(request: HttpRequest) -> HttpResponse:
+def programme_create(request: AuthedRequest) -> HttpResponse:
     _require_manage(request)
     form = ProgrammeForm(request.POST or None, organisations=organisations_visible_to(request.user))
     if request.method == "POST":
         programme = submit_form(
             form,
             lambda: services.programme_create(
-                actor=request.user,  # type: ignore[arg-type]
-                values=form.values(),
+                actor=request.user,
+                data=form.to_data(),
                 co_organisers=list(form.cleaned_data["co_organisers"]),
             ),
         )
@@ -180,18 +182,20 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = programme_for_user(request.user, pk, write=True)
     form = ProgrammeForm(
-        request.POST or None, instance=programme, organisations=organisations_visible_to(request.user)
+        request.POST or None,
+        initial=ProgrammeForm.initial_from(programme),
+        organisations=organisations_visible_to(request.user),
     )
     if request.method == "POST":
         updated = submit_form(
             form,
             lambda: services.programme_update(
-                actor=request.user,  # type: ignore[arg-type]
-                programme=Programme.objects.get(pk=programme.pk),
-                values=form.values(),
+                actor=request.user,
+                programme=programme,
+                data=form.to_data(),
                 co_organisers=list(form.cleaned_data["co_organisers"]),
             ),
         )
@@ -207,21 +211,17 @@ def _report_lang(request: HttpRequest) -> str:
 
 
 @login_required
-def programme_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_report_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = programme_for_user(request.user, pk)
     lang = _report_lang(request)
     content = documents.programme_report_pdf(programme, lang)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="programme-{programme.pk}-{lang}.pdf"'
-    return response
+    return file_response(content, f"programme-{programme.pk}-{lang}.pdf", "application/pdf")
 
 
 @login_required
-def programme_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_report_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = programme_for_user(request.user, pk)
-    response = HttpResponse(documents.programme_report_xlsx(programme), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="programme-{programme.pk}.xlsx"'
-    return response
+    return file_response(documents.programme_report_xlsx(programme), f"programme-{programme.pk}.xlsx", XLSX)
 
 
 # Events ----------------------------------------------------------------------------------------
@@ -229,13 +229,15 @@ def programme_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _event_form(request: HttpRequest, event: Event | None = None) -> EventForm:
     return EventForm(
-        request.POST or None, instance=event, organisations=organisations_visible_to(request.user)
+        request.POST or None,
+        initial=EventForm.initial_from(event) if event is not None else None,
+        organisations=organisations_visible_to(request.user),
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def event_create(request: HttpRequest, pk: int) -> HttpResponse:
+def event_create(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = programme_for_user(request.user, pk, write=True)
     form = _event_form(request)
     del form.fields["status"]
@@ -243,8 +245,8 @@ def event_create(request: HttpRequest, pk: int) -> HttpResponse:
         event = submit_form(
             form,
             lambda: services.event_create(
-                actor=request.user,  # type: ignore[arg-type]
-                values={**form.values(), "programme": programme},
+                actor=request.user,
+                data=form.to_data(programme=programme),
                 co_organisers=list(form.cleaned_data["co_organisers"]),
                 grants=list(form.cleaned_data["grants"]),
             ),
@@ -257,16 +259,16 @@ def event_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def event_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     event = event_for_user(request.user, pk, write=True)
     form = _event_form(request, event)
     if request.method == "POST":
         updated = submit_form(
             form,
             lambda: services.event_update(
-                actor=request.user,  # type: ignore[arg-type]
-                event=Event.objects.get(pk=event.pk),
-                values=form.values(),
+                actor=request.user,
+                event=event,
+                data=form.to_data(programme=event.programme),
                 co_organisers=list(form.cleaned_data["co_organisers"]),
                 grants=list(form.cleaned_data["grants"]),
             ),
@@ -279,10 +281,10 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def event_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     event = event_for_user(request.user, pk, write=True)
     try:
-        services.event_cancel(actor=request.user, event=event)  # type: ignore[arg-type]
+        services.event_cancel(actor=request.user, event=event)
     except ValidationError as exc:
         _refusal(request, exc)
     else:
@@ -299,6 +301,11 @@ def _event_enrolments(event: Event) -> list[Enrolment]:
     )
 
 
+def _expected(session: Session, enrolment: Enrolment) -> bool:
+    """dozor.training.stats: a session that started before the enrolment is not expected of it."""
+    return session.starts_at >= enrolment.registered_at
+
+
 def _attendance_grid(sessions: list[Session], registered: list[Enrolment]) -> list[dict[str, Any]]:
     rows = []
     for enrolment in registered:
@@ -306,9 +313,9 @@ def _attendance_grid(sessions: list[Session], registered: list[Enrolment]) -> li
         cells = [
             {
                 "session": session,
-                # dozor.training.stats: a session that started before the enrolment is not expected.
-                "expected": session.starts_at >= enrolment.registered_at,
+                "expected": _expected(session, enrolment),
                 "status": marks.get(session.pk, ""),
+                "field": attendance_field(session.pk, enrolment.pk),
             }
             for session in sessions
         ]
@@ -327,7 +334,7 @@ def _results(registered: list[Enrolment]) -> list[dict[str, Any]]:
 
 
 @login_required
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     event = event_for_user(request.user, pk)
     sessions = list(
         event.sessions.select_related("trainer")
@@ -378,16 +385,16 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_add(request: HttpRequest, pk: int) -> HttpResponse:
+def session_add(request: AuthedRequest, pk: int) -> HttpResponse:
     event = event_for_user(request.user, pk, write=True)
     form = SessionForm(request.POST or None, persons=persons_visible_to(request.user))
     if request.method == "POST":
         session = submit_form(
             form,
             lambda: services.session_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 event=event,
-                values=form.values(),
+                data=form.to_data(),
                 provisions=form.cleaned_data["provisions"],
             ),
         )
@@ -399,14 +406,14 @@ def session_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def material_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     session = session_for_user(request.user, pk, write=True)
     form = MaterialForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         material = submit_form(
             form,
             lambda: services.material_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 session=session,
                 title=form.cleaned_data["title"],
                 filename=form.cleaned_data["file"].name,
@@ -420,12 +427,10 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def material_download(request: HttpRequest, pk: int) -> FileResponse:
+def material_download(request: AuthedRequest, pk: int) -> FileResponse:
     material = material_for_user(request.user, pk)
     name = material.file.name.rsplit("/", 1)[-1]
-    response = FileResponse(material.file.open("rb"), as_attachment=True, filename=name)
-    response["Content-Type"] = material.content_type or "application/octet-stream"
-    return response
+    return file_response(material.file.open("rb"), name, material.content_type or "application/octet-stream")
 
 
 # Knowledge tests -------------------------------------------------------------------------------
@@ -444,7 +449,7 @@ def _kind_label(kind: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assessment_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def assessment_edit(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     """Edit the questions of the event's pre- or post-test (all at once; blank rows are ignored)."""
     event = event_for_user(request.user, pk, write=True)
     kind = _assessment_kind(kind)
@@ -466,7 +471,7 @@ def assessment_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if request.method == "POST" and formset.is_valid():
         try:
             services.assessment_set_questions(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 event=event,
                 kind=kind,
                 questions=formset.questions(),
@@ -494,7 +499,7 @@ def assessment_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assessment_answer(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def assessment_answer(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     """Type in one participant's paper answer sheet; the score is shown once saved."""
     event = event_for_user(request.user, pk, write=True)
     kind = _assessment_kind(kind)
@@ -522,7 +527,7 @@ def assessment_answer(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         result = submit_form(
             form,
             lambda: services.assessment_submit(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 assessment=assessment,
                 enrolment=form.cleaned_data["enrolment"],
                 answers=form.answers(),
@@ -567,7 +572,7 @@ def _can_self_evaluate(request: HttpRequest, event: Event) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def evaluation_paper(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_paper(request: AuthedRequest, pk: int) -> HttpResponse:
     """Type in a paper evaluation form: ratings and a comment, never who filled it in."""
     event = event_for_user(request.user, pk, write=True)
     form = EvaluationForm(request.POST or None)
@@ -575,7 +580,7 @@ def evaluation_paper(request: HttpRequest, pk: int) -> HttpResponse:
         evaluation = submit_form(
             form,
             lambda: services.evaluation_submit(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 event=event,
                 enrolment=None,
                 **form.cleaned_data,
@@ -589,7 +594,7 @@ def evaluation_paper(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def evaluation_self(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_self(request: AuthedRequest, pk: int) -> HttpResponse:
     """A participant evaluates the event they attended, once; what they say is not linked to them."""
     event = event_for_user(request.user, pk)
     enrolment = _own_enrolment(request, event)
@@ -603,7 +608,7 @@ def evaluation_self(request: HttpRequest, pk: int) -> HttpResponse:
         evaluation = submit_form(
             form,
             lambda: services.evaluation_submit(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 event=event,
                 enrolment=enrolment,
                 **form.cleaned_data,
@@ -620,7 +625,7 @@ def evaluation_self(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def enrolment_register(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolment_register(request: AuthedRequest, pk: int) -> HttpResponse:
     """Register someone from the roster, or (second form) a participant not yet on it."""
     event = event_for_user(request.user, pk, write=True)
     adding_new = request.method == "POST" and "new-last_name" in request.POST
@@ -636,7 +641,7 @@ def enrolment_register(request: HttpRequest, pk: int) -> HttpResponse:
         enrolment = submit_form(
             new_form,
             lambda: services.participant_register_new(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 event=event,
                 **new_form.cleaned_data,
             ),
@@ -645,7 +650,7 @@ def enrolment_register(request: HttpRequest, pk: int) -> HttpResponse:
         enrolment = submit_form(
             form,
             lambda: services.enrolment_register(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 event=event,
                 person=form.cleaned_data["person"],
             ),
@@ -669,10 +674,10 @@ def enrolment_register(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrolment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolment_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     enrolment = enrolment_for_user(request.user, pk, write=True)
     try:
-        services.enrolment_cancel(actor=request.user, enrolment=enrolment)  # type: ignore[arg-type]
+        services.enrolment_cancel(actor=request.user, enrolment=enrolment)
     except ValidationError as exc:
         _refusal(request, exc)
     else:
@@ -682,21 +687,20 @@ def enrolment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance_mark(request: HttpRequest, pk: int) -> HttpResponse:
-    session = session_for_user(request.user, pk, write=True)
-    ids = list(
-        session.event.enrolments.filter(status=Enrolment.Status.REGISTERED).values_list("pk", flat=True)
-    )
-    marks = parse_attendance(request.POST, ids)
+def attendance_save(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Save the event page's whole attendance grid (every session) in one go."""
+    event = event_for_user(request.user, pk, write=True)
+    sessions = list(event.sessions.filter(cancelled=False))
+    registered = list(event.enrolments.filter(status=Enrolment.Status.REGISTERED))
+    cells = [(s.pk, e.pk) for e in registered for s in sessions if _expected(s, e)]
+    marks = parse_attendance_grid(request.POST, cells)
     try:
-        services.attendance_mark(actor=request.user, session=session, marks=marks)  # type: ignore[arg-type]
+        services.attendance_mark_grid(actor=request.user, event=event, marks=marks)
     except ValidationError as exc:
         _refusal(request, exc)
     else:
-        messages.success(
-            request, _("Attendance for “%(topic)s” was saved.") % {"topic": session.topic or session.pk}
-        )
-    return redirect(reverse("training:event", args=[session.event_id]) + "#attendance")
+        messages.success(request, _("The attendance was saved."))
+    return redirect(reverse("training:event", args=[event.pk]) + "#attendance")
 
 
 # Certificates ----------------------------------------------------------------------------------
@@ -704,10 +708,10 @@ def attendance_mark(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_issue(request: AuthedRequest, pk: int) -> HttpResponse:
     enrolment = enrolment_for_user(request.user, pk, write=True)
     try:
-        certificate = services.certificate_issue(actor=request.user, enrolment=enrolment)  # type: ignore[arg-type]
+        certificate = services.certificate_issue(actor=request.user, enrolment=enrolment)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(
@@ -732,19 +736,19 @@ def _certificate_for_user(request: HttpRequest, pk: int) -> Certificate:
 
 
 @login_required
-def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     certificate = _certificate_for_user(request, pk)
     lang = request.GET.get("lang", "")
     if lang not in REPORT_LANGS:
         lang = certificate.enrolment.event.language
-    response = HttpResponse(documents.certificate_pdf(certificate, lang), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
-    return response
+    return file_response(
+        documents.certificate_pdf(certificate, lang), f"certificate-{certificate.code}.pdf", "application/pdf"
+    )
 
 
 @login_required
 @require_POST
-def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     certificate = _certificate_for_user(request, pk)
     _require_manage(request)
     form = RevokeForm(request.POST)
@@ -754,7 +758,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             services.certificate_revoke(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 certificate=certificate,
                 reason=form.cleaned_data["reason"],
             )
@@ -769,7 +773,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthedRequest) -> HttpResponse:
     require(request.user, "training.view")
     months: OrderedDict[Any, list[Event]] = OrderedDict()
     for event in selectors.upcoming_events(request.user, timezone.localdate()):
@@ -782,7 +786,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def training_needs(request: HttpRequest) -> HttpResponse:
+def training_needs(request: AuthedRequest) -> HttpResponse:
     require(request.user, "training.view")
     today = timezone.localdate()
     return render(

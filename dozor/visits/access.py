@@ -9,8 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from dozor.accounts.access import active_user, can
-from dozor.accounts.models import Role
+from dozor.accounts.access import AnyUser, active_user, can
 from dozor.visits.models import (
     Evidence,
     Finding,
@@ -23,27 +22,27 @@ from dozor.visits.models import (
 )
 
 
-def visits_visible_to(user: Any) -> QuerySet[Visit]:
+def visits_visible_to(user: AnyUser) -> QuerySet[Visit]:
     if not can(user, "visits.view"):
         return Visit.objects.none()
+    if can(user, "visits.view_all"):
+        return Visit.objects.all()
     staff = active_user(user)
     assert staff is not None
-    if staff.role == Role.MONITOR:
-        return Visit.objects.filter(team__user=staff).distinct()
-    return Visit.objects.all()
+    return Visit.objects.filter(team__user=staff).distinct()
 
 
-def can_record(user: Any, visit: Visit) -> bool:
+def can_record(user: AnyUser, visit: Visit) -> bool:
     """Coordinators, and monitors on the visit's team, record checklist answers."""
     staff = active_user(user)
-    if staff is None:
+    if staff is None or not can(staff, "visits.record"):
         return False
     if can(staff, "visits.manage"):
         return True
-    return staff.role == Role.MONITOR and visit.team.filter(user=staff).exists()
+    return visit.team.filter(user=staff).exists()
 
 
-def visit_for_user(user: Any, pk: int | str, *, record: bool = False) -> Visit:
+def visit_for_user(user: AnyUser, pk: int | str, *, record: bool = False) -> Visit:
     try:
         visit = (
             visits_visible_to(user)
@@ -57,16 +56,16 @@ def visit_for_user(user: Any, pk: int | str, *, record: bool = False) -> Visit:
     return visit
 
 
-def submissions_visible_to(user: Any) -> QuerySet[Submission]:
+def submissions_visible_to(user: AnyUser) -> QuerySet[Submission]:
     return Submission.objects.filter(visit__in=visits_visible_to(user))
 
 
-def on_team(user: Any, visit: Visit) -> bool:
+def on_team(user: AnyUser, visit: Visit) -> bool:
     staff = active_user(user)
     return staff is not None and visit.team.filter(user=staff).exists()
 
 
-def confidential_visits_for(user: Any) -> QuerySet[Visit]:
+def confidential_visits_for(user: AnyUser) -> QuerySet[Visit]:
     """Visits whose confidential material (interviews, identities, evidence) the user may read:
     every visit for coordinators; for anyone else only the visits whose team they are on. Council
     members read reports, never interviews or evidence (docs/permissions.md)."""
@@ -78,15 +77,15 @@ def confidential_visits_for(user: Any) -> QuerySet[Visit]:
     return Visit.objects.filter(team__user=staff).distinct()
 
 
-def interviews_visible_to(user: Any) -> QuerySet[Interview]:
+def interviews_visible_to(user: AnyUser) -> QuerySet[Interview]:
     return Interview.objects.filter(visit__in=confidential_visits_for(user))
 
 
-def evidence_visible_to(user: Any) -> QuerySet[Evidence]:
+def evidence_visible_to(user: AnyUser) -> QuerySet[Evidence]:
     return Evidence.objects.filter(visit__in=confidential_visits_for(user))
 
 
-def findings_visible_to(user: Any) -> QuerySet[Finding]:
+def findings_visible_to(user: AnyUser) -> QuerySet[Finding]:
     """Findings are internal, not confidential: whoever sees the visit sees its findings."""
     return Finding.objects.filter(visit__in=visits_visible_to(user))
 
@@ -98,15 +97,15 @@ def _get(qs: QuerySet[Any], pk: int | str) -> Any:
         raise Http404 from exc
 
 
-def interview_for_user(user: Any, pk: int | str) -> Interview:
+def interview_for_user(user: AnyUser, pk: int | str) -> Interview:
     return _get(interviews_visible_to(user).select_related("visit__facility", "language"), pk)
 
 
-def evidence_for_user(user: Any, pk: int | str) -> Evidence:
+def evidence_for_user(user: AnyUser, pk: int | str) -> Evidence:
     return _get(evidence_visible_to(user).select_related("visit__facility"), pk)
 
 
-def finding_for_user(user: Any, pk: int | str, *, record: bool = False) -> Finding:
+def finding_for_user(user: AnyUser, pk: int | str, *, record: bool = False) -> Finding:
     finding = _get(findings_visible_to(user).select_related("visit__facility", "theme"), pk)
     if record and not can_record(user, finding.visit):
         raise PermissionDenied
@@ -116,26 +115,26 @@ def finding_for_user(user: Any, pk: int | str, *, record: bool = False) -> Findi
 # --- reports --------------------------------------------------------------------------------------
 
 
-def reports_visible_to(user: Any) -> QuerySet[Report]:
+def reports_visible_to(user: AnyUser) -> QuerySet[Report]:
     """Whoever sees the visit sees its report in every status (council members read them too)."""
     return Report.objects.filter(visit__in=visits_visible_to(user))
 
 
-def report_for_user(user: Any, pk: int | str) -> Report:
+def report_for_user(user: AnyUser, pk: int | str) -> Report:
     return _get(reports_visible_to(user).select_related("visit__facility", "visit__visit_type"), pk)
 
 
-def can_edit_report(user: Any, report: Report) -> bool:
+def can_edit_report(user: AnyUser, report: Report) -> bool:
     """Coordinators and the visit's team edit and comment while the report is a draft or in review."""
     return report.editable and can_record(user, report.visit)
 
 
-def can_approve_report(user: Any) -> bool:
+def can_approve_report(user: AnyUser) -> bool:
     """Approving, returning and recording that a report was sent are the coordinator's acts."""
     return can(user, "visits.manage")
 
 
-def report_section_for_user(user: Any, pk: int | str) -> ReportSection:
+def report_section_for_user(user: AnyUser, pk: int | str) -> ReportSection:
     """A section of a report the user may see (with its report and visit), else 404."""
     return _get(
         ReportSection.objects.filter(report__in=reports_visible_to(user)).select_related(
@@ -145,7 +144,7 @@ def report_section_for_user(user: Any, pk: int | str) -> ReportSection:
     )
 
 
-def report_comment_for_user(user: Any, pk: int | str) -> ReportComment:
+def report_comment_for_user(user: AnyUser, pk: int | str) -> ReportComment:
     """A comment on a report the user may see (with its section, report and visit), else 404."""
     return _get(
         ReportComment.objects.filter(section__report__in=reports_visible_to(user)).select_related(

@@ -8,7 +8,6 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
-        from dozor.planning.risk.scores import register_last_visit_source
-        from dozor.visits.selectors import last_visit_dates
+        from dozor.visits import signals
 
-        register_last_visit_source(last_visit_dates)
+        signals.connect()

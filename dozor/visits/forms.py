@@ -8,14 +8,22 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dozor.accounts.access import visit_types_visible_to
-from dozor.accounts.models import Role, User
+from dozor.accounts.access import (
+    AnyUser,
+    authorities_visible_to,
+    regions_visible_to,
+    users_with,
+    visit_types_visible_to,
+)
+from dozor.accounts.models import User
 from dozor.core.models import VisitType
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility
 from dozor.methodology import expressions
 from dozor.methodology.models import Question, QuestionType, Section, TemplateVersion
 from dozor.methodology.selectors import published_versions
+from dozor.visits.models import Visit
+from dozor.visits.selectors import VisitFilters
 
 MAX_UNITS = 50
 
@@ -54,7 +62,7 @@ class VisitForm(forms.Form):
         help_text=_("Monitors on the team see the visit and fill in its checklists."),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._set_queryset(
             "facility",
@@ -65,14 +73,53 @@ class VisitForm(forms.Form):
         )
         self._set_queryset("visit_type", visit_types_visible_to(user))
         self._set_queryset("template_version", published_versions(user))
-        self._set_queryset(
-            "team", User.objects.filter(role=Role.MONITOR, is_active=True).order_by("last_name", "first_name")
-        )
+        self._set_queryset("team", users_with("visits.join_team").order_by("last_name", "first_name"))
 
     def _set_queryset(self, name: str, queryset: Any) -> None:
         field = self.fields[name]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = queryset
+
+
+class VisitFilterForm(forms.Form):
+    """The filters of the visit list. The place is given by its id (the place page links here);
+    regions and authorities offered are those the user may see."""
+
+    facility = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    authority = forms.ChoiceField(label=_("Authority"), required=False)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Visit.Status.choices]
+    )
+
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        assert isinstance(region, forms.ChoiceField)
+        region.choices = [("", _("All regions")), *((r.code, r.name) for r in regions_visible_to(user))]
+        authority = self.fields["authority"]
+        assert isinstance(authority, forms.ChoiceField)
+        authority.choices = [
+            ("", _("All authorities")),
+            *(
+                (a.code, ("— " * (a.path.count("/") - 2)) + a.name)
+                for a in authorities_visible_to(user).order_by("path")
+            ),
+        ]
+
+    def filters(self) -> VisitFilters:
+        """The chosen filters; none when the form is unbound or not understood."""
+        if not self.is_bound or not self.is_valid():
+            return VisitFilters()
+        data = self.cleaned_data
+        return VisitFilters(
+            facility=data["facility"],
+            region=data["region"] or "",
+            authority=data["authority"] or "",
+            year=data["year"],
+            status=data["status"] or "",
+        )
 
 
 # The online checklist ---------------------------------------------------------------------------

@@ -401,6 +401,10 @@ class Report(models.Model):
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
     sent_to = models.CharField(_("sent to"), max_length=300, blank=True)
     sent_reference = models.CharField(_("outgoing reference"), max_length=120, blank=True)
+    # The recommendations issued from this report, for its "Recommendations" section, kept by the
+    # recommendations app (above visits) whenever one is issued, changed or deleted: a list of
+    # {"text_kk", "text_ru", "text_en", "meta_kk", "meta_ru", "meta_en"} in issuing order.
+    issued_recommendations = models.JSONField(default=list, blank=True, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

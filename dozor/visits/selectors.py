@@ -4,18 +4,53 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 
+from dozor.accounts.access import AnyUser, authorities_visible_to
 from dozor.facilities.models import Facility
 from dozor.methodology.models import TemplateVersion
-from dozor.visits.access import submissions_visible_to
-from dozor.visits.models import Answer, Submission, Visit
+from dozor.visits.access import submissions_visible_to, visits_visible_to
+from dozor.visits.models import Answer, Submission, TeamMember, Visit
 
 # SQLite refuses statements with more than 999 parameters on old builds; stay well below.
 IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class VisitFilters:
+    facility: int | None = None  # Facility.pk
+    region: str = ""  # Region.code of the place
+    authority: str = ""  # Authority.code of the place's operator; its subtree is included
+    year: int | None = None  # year of the first day
+    status: str = ""  # Visit.Status
+
+
+def visit_search(user: AnyUser, filters: VisitFilters) -> QuerySet[Visit]:
+    """The visits the user sees that match ``filters``, with what the list shows (place, region,
+    type, checklist, team, number of submissions) in a fixed number of queries. Filters only narrow
+    ``visits_visible_to``: nobody finds, or counts, a visit they could not open."""
+    qs = visits_visible_to(user)
+    if filters.facility is not None:
+        qs = qs.filter(facility_id=filters.facility)
+    if filters.region:
+        qs = qs.filter(facility__region__code=filters.region)
+    if filters.authority:
+        # Only an authority the user may see (a liaison's subtree); any other code finds nothing.
+        authority = authorities_visible_to(user).filter(code=filters.authority).only("path").first()
+        qs = qs.filter(facility__authority__path__startswith=authority.path) if authority else qs.none()
+    if filters.year is not None:
+        qs = qs.filter(started_on__year=filters.year)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return (
+        qs.select_related("facility__region", "visit_type", "template_version__template")
+        .prefetch_related(Prefetch("team", queryset=TeamMember.objects.select_related("user")))
+        .annotate(submission_count=Count("submissions", distinct=True))
+        .order_by("-started_on", "-id")
+    )
 
 
 def template_versions_for_facility(*, facility: Facility) -> QuerySet[TemplateVersion]:
@@ -29,7 +64,7 @@ def template_versions_for_facility(*, facility: Facility) -> QuerySet[TemplateVe
     )
 
 
-def visit_submissions(*, user: Any, visit: Visit) -> QuerySet[Submission]:
+def visit_submissions(*, user: AnyUser, visit: Visit) -> QuerySet[Submission]:
     """The visit's submissions the user may see, with their answers and questions loaded."""
     return (
         submissions_visible_to(user)
@@ -55,9 +90,28 @@ def instance_ids_taken(instance_ids: Iterable[str]) -> dict[str, int]:
     return taken
 
 
+def latest_visits(facility_ids: Iterable[int]) -> dict[int, tuple[datetime.date, datetime.date]]:
+    """The first and last day (the first day while it is in progress) of each place's latest visit
+    carried out (not merely planned), latest by its last day; places never visited are absent.
+    Stored on the place (``visit_facts_refresh``) for planning's risk score."""
+    ids = list(dict.fromkeys(facility_ids))
+    result: dict[int, tuple[datetime.date, datetime.date]] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        rows = (
+            Visit.objects.filter(facility_id__in=ids[start : start + IN_CHUNK])
+            .exclude(status=Visit.Status.PLANNED)
+            .annotate(day=Coalesce("ended_on", "started_on"))
+            .values_list("facility_id", "started_on", "day")
+        )
+        for facility_id, started, day in rows:
+            if facility_id not in result or (day, started) > (result[facility_id][1], result[facility_id][0]):
+                result[facility_id] = (started, day)
+    return result
+
+
 def last_visit_dates(facility_ids: list[int], on: datetime.date) -> dict[int, datetime.date]:
     """The day each place's latest visit (begun on or before ``on``, not merely planned) ended -
-    or began, while it is still in progress. Registered with planning's risk score (apps.py).
+    or began, while it is still in progress.
 
     No user is involved: the risk score turns these dates into points, shown only to those who
     may see planning."""

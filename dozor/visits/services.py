@@ -27,7 +27,7 @@ from dozor.facilities.models import Facility
 from dozor.methodology.models import TemplateVersion
 from dozor.visits.access import can_record
 from dozor.visits.models import Answer, Submission, TeamMember, Visit
-from dozor.visits.selectors import instance_ids_taken, template_versions_for_facility
+from dozor.visits.selectors import instance_ids_taken, latest_visits, template_versions_for_facility
 from dozor.visits.submissions import (
     INSTANCE_ID_MAX,
     Form,
@@ -42,6 +42,22 @@ from dozor.visits.submissions import (
 )
 
 BATCH = 1000
+
+
+# --- facts stored on the place -------------------------------------------------------------------
+
+
+def visit_facts_refresh(*, facility_ids: Iterable[int]) -> None:
+    """Store each place's latest visit carried out on the place (``Facility.last_visit_*``), for
+    planning's risk score, which may not read visits itself (it sits below them). Called whenever
+    a visit is saved or deleted (signals.py) and after bulk writes."""
+    from dozor.facilities.services import facility_facts_set
+
+    ids = list(dict.fromkeys(facility_ids))
+    if not ids:
+        return
+    latest = latest_visits(ids)
+    facility_facts_set(last_visits={pk: latest.get(pk, (None, None)) for pk in ids})
 
 
 # --- visits and teams ---------------------------------------------------------------------------

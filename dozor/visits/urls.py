@@ -12,7 +12,7 @@ app_name = "visits"
 urlpatterns = [
     path("", views.visit_list, name="list"),
     path("new/", views.visit_create, name="create"),
-    path("<int:pk>/", views.visit_detail, name="detail"),
+    # "<int:pk>/" (name "detail"), the visit page, is composed above: dozor/web/visit_page.py.
     path("<int:pk>/checklist/", views.checklist, name="checklist"),
     *urls_findings.urlpatterns,
     *urls_interviews.urlpatterns,

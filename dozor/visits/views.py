@@ -5,58 +5,90 @@ Thin adapters: parse, check access through ``dozor.visits.access``, call one ser
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from dozor.accounts.access import can, require
+from dozor.accounts.http import AuthedRequest
 from dozor.core.forms import add_service_errors
+from dozor.facilities.access import facilities_visible_to
+from dozor.facilities.models import Facility
 from dozor.methodology.models import Question, QuestionType, Section
 from dozor.methodology.selectors import version_sections
-from dozor.visits import extensions, services
+from dozor.visits import services
 from dozor.visits.access import can_record, visit_for_user, visits_visible_to
 from dozor.visits.evidence import views as views_evidence
 from dozor.visits.findings import views as views_findings
-from dozor.visits.forms import ChecklistForm, VisitForm, parse_units
+from dozor.visits.forms import ChecklistForm, VisitFilterForm, VisitForm, parse_units
 from dozor.visits.interviews import views as views_interviews
-from dozor.visits.models import Submission, TeamMember, Visit
+from dozor.visits.models import Submission, Visit
 from dozor.visits.record import views as views_record
 from dozor.visits.reports import views as views_reports
-from dozor.visits.selectors import visit_submissions
+from dozor.visits.selectors import visit_search, visit_submissions
 
 PAGE_SIZE = 50
+PLACE_ROWS = 10  # the latest visits shown on a place's page; the rest are one link away
 SECTION = "visits"
 
 
 @login_required
-def visit_list(request: HttpRequest) -> HttpResponse:
+def visit_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "visits.view")
-    visits = (
-        visits_visible_to(request.user)
-        .select_related("facility__region", "visit_type", "template_version__template")
-        .prefetch_related(Prefetch("team", queryset=TeamMember.objects.select_related("user")))
-        .annotate(submission_count=Count("submissions", distinct=True))
-        .order_by("-started_on", "-id")
+    form = VisitFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    page = Paginator(visit_search(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The chosen place is named only if the user may see it (an id alone reveals nothing).
+    place = (
+        facilities_visible_to(request.user).filter(pk=filters.facility).first()
+        if filters.facility is not None
+        else None
     )
-    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    without_place = request.GET.copy()
+    without_place.pop("facility", None)
+    without_place.pop("page", None)
     return render(
         request,
         "visits/list.html",
-        {"page": page, "can_manage": can(request.user, "visits.manage"), "section": SECTION},
+        {
+            "page": page,
+            "form": form,
+            "place": place,
+            "without_place": without_place.urlencode(),
+            "can_manage": can(request.user, "visits.manage"),
+            "section": SECTION,
+        },
     )
+
+
+def place_section(request: HttpRequest, facility: Facility) -> dict[str, Any] | None:
+    """The visits to a place that the user may see, latest first, for the place page (composed by
+    ``dozor.web.place_page``; the place is already access-checked). None for those who see no visits."""
+    if not can(request.user, "visits.view"):
+        return None
+    visits = visits_visible_to(request.user).filter(facility=facility)
+    return {
+        "template": "visits/_place_visits.html",
+        "visits": list(visits.select_related("visit_type").order_by("-started_on", "-id")[:PLACE_ROWS]),
+        "count": visits.count(),
+        "list_url": f"{reverse('visits:list')}?{urlencode({'facility': facility.pk})}",
+    }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_create(request: HttpRequest) -> HttpResponse:
+def visit_create(request: AuthedRequest) -> HttpResponse:
     user = require(request.user, "visits.manage")
     form = VisitForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -117,9 +149,13 @@ def _grouped(submission: Submission, sections: list[Section]) -> list[AnswerSect
     return grouped
 
 
-@login_required
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_for_user(request.user, pk)
+def visit_detail_render(
+    request: HttpRequest, visit: Visit, *, extra_sections: Sequence[Mapping[str, Any]] = ()
+) -> HttpResponse:
+    """The visit page for a visit already access-checked. ``extra_sections`` are sections that
+    apps above visits add (recommendations to verify, reprisal cases to check), each a mapping with
+    the ``template`` to include and its context: the page is composed by the web app
+    (``dozor.web.visit_page``), never by visits calling up into them."""
     submissions = list(visit_submissions(user=request.user, visit=visit))
     sections_by_version: dict[int, list[Section]] = {}
     for submission in submissions:
@@ -140,7 +176,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **views_findings.section_context(request, visit),
             **views_interviews.section_context(request, visit),
             **views_evidence.section_context(request, visit),
-            "extra_sections": extensions.visit_sections(request, visit),
+            "extra_sections": list(extra_sections),
             **views_reports.section_context(request, visit),
             **views_record.section_context(request, visit),
         },
@@ -169,7 +205,7 @@ def _checklist_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def checklist(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist(request: AuthedRequest, pk: int) -> HttpResponse:
     """Fill in the visit's checklist. A POST with ``_refresh`` (sent by htmx on every change, or by
     the "update" button without JavaScript) only re-renders with relevance applied."""
     visit = visit_for_user(request.user, pk, record=True)
@@ -187,7 +223,7 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()  # runs field cleaning so that service problems can be attached to the fields
     _layout, answers = form.walk()
     try:
-        services.submission_record_web(actor=request.user, visit=visit, answers=answers, units=form.units)  # type: ignore[arg-type]
+        services.submission_record_web(actor=request.user, visit=visit, answers=answers, units=form.units)
     except ValidationError as exc:
         problems = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         for key, errors in problems.items():

@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from dozor.accounts.access import can
-from dozor.accounts.models import Role
+from dozor.accounts.access import AnyUser, can
 from dozor.core.models import CountryPack
 from dozor.recommendations.access import is_liaison
 
@@ -29,7 +28,7 @@ class NavGroup:
     items: list[NavItem]
 
 
-def navigation(user: Any) -> list[NavGroup]:
+def navigation(user: AnyUser) -> list[NavGroup]:
     groups: list[NavGroup] = []
     registry: list[NavItem] = []
     if can(user, "facilities.view"):
@@ -50,26 +49,28 @@ def navigation(user: Any) -> list[NavGroup]:
         methodology.append(NavItem(_("Checklists"), reverse("methodology:template_list"), "checklists"))
     if methodology:
         groups.append(NavGroup(_("Methodology"), methodology))
+    # each item is shown to those holding the capability its page requires (accounts/access.py)
     visits: list[NavItem] = []
     if can(user, "visits.view"):
         visits.append(NavItem(_("Visits"), reverse("visits:list"), "visits"))
+    if can(user, "recommendations.view"):
         visits.append(NavItem(_("Recommendations"), reverse("recommendations:list"), "recommendations"))
-        if can(user, "visits.manage"):
-            visits.append(
-                NavItem(_("Responses to assess"), reverse("recommendations:responses_to_assess"), "responses")
-            )
+    if can(user, "recommendations.assess"):
+        visits.append(
+            NavItem(_("Responses to assess"), reverse("recommendations:responses_to_assess"), "responses")
+        )
+    if can(user, "letters.view"):
         visits.append(NavItem(_("Correspondence"), reverse("recommendations:letter_list"), "letters"))
+    if can(user, "dashboard.view"):
         visits.append(
             NavItem(_("Dashboard"), reverse("recommendations:dashboard"), "recommendations_dashboard")
         )
-        if can(user, "visits.manage") or user.role == Role.MONITOR:
-            visits.append(
-                NavItem(_("Reprisal follow-up"), reverse("recommendations:reprisal_list"), "reprisals")
-            )
-        if user.role in (Role.COORDINATOR, Role.COUNCIL):  # the redaction work (publishing/access.py)
-            visits.append(NavItem(_("Publishing"), reverse("publishing:list"), "publishing"))
-            # media work (publishing/access.py): council members read the press releases
-            visits.append(NavItem(_("Media"), reverse("publishing:press_releases"), "media"))
+    if can(user, "reprisals.view"):
+        visits.append(NavItem(_("Reprisal follow-up"), reverse("recommendations:reprisal_list"), "reprisals"))
+    if can(user, "publishing.view"):
+        visits.append(NavItem(_("Publishing"), reverse("publishing:list"), "publishing"))
+    if can(user, "media.view"):  # council members read the press releases
+        visits.append(NavItem(_("Media"), reverse("publishing:press_releases"), "media"))
     if visits:
         groups.append(NavGroup(_("Visits"), visits))
     training: list[NavItem] = []

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dozor.accounts.access import active_user, authorities_visible_to, can, regions_visible_to, require
+from dozor.accounts.http import AuthedRequest
 from dozor.facilities.access import facility_types_visible_to
 from dozor.facilities.selectors import facility_counts
 from dozor.people.selectors import people_counts
@@ -25,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def regions(request: HttpRequest) -> HttpResponse:
+def regions(request: AuthedRequest) -> HttpResponse:
     require(request.user, "reference.view")
     return render(
         request, "web/regions.html", {"regions": regions_visible_to(request.user), "section": "regions"}
@@ -33,7 +34,7 @@ def regions(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def authorities(request: HttpRequest) -> HttpResponse:
+def authorities(request: AuthedRequest) -> HttpResponse:
     require(request.user, "reference.view")
     rows = list(authorities_visible_to(request.user).order_by("path"))
     for row in rows:
@@ -42,7 +43,7 @@ def authorities(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def facility_types(request: HttpRequest) -> HttpResponse:
+def facility_types(request: AuthedRequest) -> HttpResponse:
     require(request.user, "reference.view")
     types = (
         facility_types_visible_to(request.user)

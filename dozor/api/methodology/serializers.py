@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dozor.accounts.models import User
 from dozor.api.serializers import ReferenceOut
 from dozor.core.i18n import LANGUAGE_CODES, pick
 from dozor.methodology.models import Question, QuestionType, TemplateVersion
@@ -93,7 +94,7 @@ class ProvisionOut(serializers.Serializer):
 # ---------------------------------------------------------------- checklist templates
 
 
-def _username(user: Any) -> str | None:
+def _username(user: User | None) -> str | None:
     return user.username if user is not None else None
 
 

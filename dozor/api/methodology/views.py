@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dozor.accounts.access import can
+from dozor.accounts.access import AnyUser, can
 from dozor.api.methodology.serializers import (
     ChecklistTemplateOut,
     InstrumentOut,
@@ -41,7 +41,8 @@ from dozor.api.methodology.serializers import (
     VisitOut,
     XLSFormImportIn,
 )
-from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, service_call
+from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, request_actor, service_call
+from dozor.core.files import file_response
 from dozor.methodology.access import (
     template_for_user,
     templates_visible_to,
@@ -157,7 +158,7 @@ class ProvisionViewSet(ReferenceViewSet):
 # ---------------------------------------------------------------- checklist templates
 
 
-def _version_content(user: Any) -> list[Prefetch[Any]]:
+def _version_content(user: AnyUser) -> list[Prefetch[Any]]:
     """Prefetches for a version's sections, questions and provision codes (a fixed number of queries)."""
     questions = Question.objects.prefetch_related(
         Prefetch("provisions", queryset=provisions_visible_to(user).only("code"))
@@ -168,7 +169,7 @@ def _version_content(user: Any) -> list[Prefetch[Any]]:
     return [Prefetch("sections", queryset=sections)]
 
 
-def _versions(user: Any) -> QuerySet[TemplateVersion]:
+def _versions(user: AnyUser) -> QuerySet[TemplateVersion]:
     return versions_visible_to(user).select_related("template", "created_by", "published_by")
 
 
@@ -205,7 +206,7 @@ class ChecklistTemplateViewSet(viewsets.ReadOnlyModelViewSet):
     def new_draft(self, request: Request, pk: str) -> Response:
         template = template_for_user(request.user, pk, write=True)
         existing = set(template.versions.values_list("pk", flat=True))
-        draft = service_call(version_new_draft, actor=request.user, template=template)
+        draft = service_call(version_new_draft, actor=request_actor(request), template=template)
         code = status.HTTP_200_OK if draft.pk in existing else status.HTTP_201_CREATED
         return _version_response(request, draft, code)
 
@@ -268,10 +269,7 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def xlsform(self, request: Request, pk: str) -> HttpResponse:
         version = version_for_user(request.user, pk)
-        response = HttpResponse(export_version(version), content_type=XLSX)
-        filename = f"{version.form_id}_v{version.number}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return file_response(export_version(version), f"{version.form_id}_v{version.number}.xlsx", XLSX)
 
     @extend_schema(
         summary="Publish a draft version",
@@ -289,7 +287,7 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="publish", filterset_class=None)
     def publish(self, request: Request, pk: str) -> Response:
         version = version_for_user(request.user, pk, write=True)
-        version = service_call(version_publish, actor=request.user, version=version)
+        version = service_call(version_publish, actor=request_actor(request), version=version)
         return _version_response(request, version)
 
 
@@ -320,7 +318,7 @@ class XLSFormImportViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data["file"].read()
         try:
-            version = service_call(import_xlsform, actor=request.user, data=data)
+            version = service_call(import_xlsform, actor=request_actor(request), data=data)
         except XLSFormError as exc:
             raise ValidationError({"file": exc.errors}) from exc
         return _version_response(request, version, status.HTTP_201_CREATED)
@@ -419,7 +417,7 @@ class VisitViewSet(viewsets.ReadOnlyModelViewSet):
         upload = serializer.validated_data["file"]
         result = service_call(
             submissions_import,
-            actor=request.user,
+            actor=request_actor(request),
             visit=visit,
             data=upload.read(),
             filename=upload.name or "",

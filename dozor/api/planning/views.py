@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dozor.accounts.access import can, visit_types_visible_to
+from dozor.accounts.access import AnyUser, can, visit_types_visible_to
 from dozor.api.planning.serializers import (
     CancelIn,
     CostRateOut,
@@ -46,7 +46,7 @@ from dozor.api.planning.serializers import (
     RiskScoreOut,
     RiskScoresQuery,
 )
-from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, service_call
+from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, request_actor, service_call
 from dozor.facilities.access import facilities_visible_to, facility_for_user
 from dozor.facilities.models import Facility
 from dozor.people.access import persons_visible_to
@@ -65,6 +65,7 @@ from dozor.planning.models import CostRate, GroupMember, Incident, Plan, Planned
 from dozor.planning.optimiser import proposals
 from dozor.planning.risk import scores as risk
 from dozor.planning.services import (
+    PlannedVisitData,
     plan_create,
     planned_visit_cancel,
     planned_visit_create,
@@ -96,7 +97,7 @@ def _with_group(visits: QuerySet[PlannedVisit]) -> QuerySet[PlannedVisit]:
     )
 
 
-def _visible_counts(user: Any, plans: list[Plan]) -> None:
+def _visible_counts(user: AnyUser, plans: list[Plan]) -> None:
     """Attach to each plan the counts and cost of the visits ``user`` may see (one query)."""
     counts: dict[int, dict[str, Any]] = defaultdict(
         lambda: {
@@ -187,7 +188,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = PlanIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        plan = service_call(plan_create, actor=request.user, **serializer.validated_data)
+        plan = service_call(plan_create, actor=request_actor(request), **serializer.validated_data)
         return Response(self._out(plan), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -205,7 +206,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer = ProposeIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         proposal = service_call(
-            proposals.proposal_create, actor=request.user, plan=plan, **serializer.validated_data
+            proposals.proposal_create, actor=request_actor(request), plan=plan, **serializer.validated_data
         )
         return Response(ProposalOut(proposal).data, status=status.HTTP_201_CREATED)
 
@@ -294,14 +295,16 @@ class PlannedVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             raise _bad("members", _("No such person: %(ids)s.") % {"ids": ", ".join(map(str, missing))})
         visit = service_call(
             planned_visit_create,
-            actor=user,
+            actor=request_actor(request),
             plan=plan,
-            facility=facility,
-            visit_type=visit_type,
-            starts_on=data["starts_on"],
-            ends_on=data["ends_on"],
-            announced=data["announced"],
-            objectives=data["objectives"],
+            data=PlannedVisitData(
+                facility=facility,
+                visit_type=visit_type,
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                announced=data["announced"],
+                objectives=data["objectives"],
+            ),
             members=[(persons[item["person"]], item["role"]) for item in data["members"]],
         )
         return Response(self._out(visit), status=status.HTTP_201_CREATED)
@@ -318,7 +321,9 @@ class PlannedVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         visit = planned_visit_for_user(request.user, pk, manage=True)
         serializer = MoveIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        visit = service_call(planned_visit_move, actor=request.user, visit=visit, **serializer.validated_data)
+        visit = service_call(
+            planned_visit_move, actor=request_actor(request), visit=visit, **serializer.validated_data
+        )
         return Response(self._out(visit))
 
     @extend_schema(
@@ -333,7 +338,10 @@ class PlannedVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         serializer = CancelIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         visit = service_call(
-            planned_visit_cancel, actor=request.user, visit=visit, reason=serializer.validated_data["reason"]
+            planned_visit_cancel,
+            actor=request_actor(request),
+            visit=visit,
+            reason=serializer.validated_data["reason"],
         )
         return Response(self._out(visit))
 
@@ -523,7 +531,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"], url_path="accept", filterset_class=None, pagination_class=None)
     def accept(self, request: Request, pk: str, *args: Any, **kwargs: Any) -> Response:
         proposal = proposal_for_user(request.user, pk)
-        service_call(proposals.proposal_accept, actor=request.user, proposal=proposal)
+        service_call(proposals.proposal_accept, actor=request_actor(request), proposal=proposal)
         return Response(_proposal_detail(proposal_for_user(request.user, pk)))
 
     @extend_schema(
@@ -536,5 +544,5 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"], url_path="reject", filterset_class=None, pagination_class=None)
     def reject(self, request: Request, pk: str, *args: Any, **kwargs: Any) -> Response:
         proposal = proposal_for_user(request.user, pk)
-        service_call(proposals.proposal_reject, actor=request.user, proposal=proposal)
+        service_call(proposals.proposal_reject, actor=request_actor(request), proposal=proposal)
         return Response(_proposal_detail(proposal_for_user(request.user, pk)))

@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,8 +41,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dozor.accounts.access import authorities_visible_to, can
-from dozor.accounts.models import User
+from dozor.accounts.access import AnyUser, authorities_visible_to, can
 from dozor.api.recommendations.serializers import (
     AuthorityResponseIn,
     AuthorityResponseOut,
@@ -53,10 +53,12 @@ from dozor.api.recommendations.serializers import (
     StatusChangeIn,
     StatusChangeOut,
 )
-from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, service_call
+from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, request_actor, service_call
+from dozor.core.data import data_from
 from dozor.facilities.access import facilities_visible_to
 from dozor.recommendations.access import (
     can_manage,
+    can_submit_responses,
     is_liaison,
     letters_visible_to,
     recommendation_for_user,
@@ -73,7 +75,12 @@ from dozor.recommendations.selectors import (
     recommendation_history,
     recommendation_search,
 )
-from dozor.recommendations.services import recommendation_create, recommendation_update, status_change
+from dozor.recommendations.services import (
+    RecommendationData,
+    recommendation_create,
+    recommendation_update,
+    status_change,
+)
 from dozor.standards.access import provisions_visible_to, themes_visible_to
 from dozor.standards.models import Provision
 from dozor.visits.access import reports_visible_to, visits_visible_to
@@ -98,16 +105,10 @@ class LiaisonWritesOrReadOnly(permissions.BasePermission):
     upload is parsed, so a refused user's files are never looked at)."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.method in permissions.SAFE_METHODS or is_liaison(request.user)
+        return request.method in permissions.SAFE_METHODS or can_submit_responses(request.user)
 
 
-def _actor(request: Request) -> User:
-    actor = request.user
-    assert isinstance(actor, User)  # IsAuthenticated ran first
-    return actor
-
-
-def _visible_reports(user: Any) -> QuerySet[Report]:
+def _visible_reports(user: AnyUser) -> QuerySet[Report]:
     """The visit reports a user may open: a liaison those sent to its authority, staff those of
     the visits they see."""
     return reports_sent_to(user) if is_liaison(user) else reports_visible_to(user)
@@ -125,7 +126,10 @@ class RecommendationFilterSet(filters.FilterSet):
     """Parses the parameters and hands them to ``recommendation_search``: the API filters like the
     pages, and always within what the user sees."""
 
-    q = filters.CharFilter(label="Words to find in the text (any case, any of the three languages).")
+    q = filters.CharFilter(
+        label="Words to find in the text or in the place's names and code (any case, any of the three "
+        "languages)."
+    )
     status = filters.CharFilter(label="Status code.")
     authority = filters.CharFilter(label="Authority code; its subordinate bodies are included.")
     facility = filters.NumberFilter(label="Place id.")
@@ -167,7 +171,8 @@ class RecommendationFilterSet(filters.FilterSet):
             overdue=bool(data.get("overdue")),
             repeated=bool(data.get("repeated")),
         )
-        user = getattr(self.request, "user", None)
+        # No request (the filter set used outside a view) means an anonymous visitor, who sees nothing.
+        user: AnyUser = getattr(self.request, "user", None) or AnonymousUser()
         # recommendation_search starts from recommendations_visible_to(user).
         found = recommendation_search(user, params)
         if data.get("facility") is not None:
@@ -175,7 +180,7 @@ class RecommendationFilterSet(filters.FilterSet):
         return _decorate(user, found)
 
 
-def _decorate(user: Any, qs: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+def _decorate(user: AnyUser, qs: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
     """What the output shows, in a fixed number of queries."""
     return qs.prefetch_related(
         Prefetch("provisions", queryset=Provision.objects.only("code").order_by("code"))
@@ -185,7 +190,7 @@ def _decorate(user: Any, qs: QuerySet[Recommendation]) -> QuerySet[Recommendatio
     )
 
 
-def _recommendations(user: Any) -> QuerySet[Recommendation]:
+def _recommendations(user: AnyUser) -> QuerySet[Recommendation]:
     return _decorate(user, recommendation_search(user, RecommendationFilters()))
 
 
@@ -193,7 +198,7 @@ def _bad(errors: dict[str, list[str]], field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-def _links(user: Any, data: dict[str, Any]) -> dict[str, Any]:
+def _links(user: AnyUser, data: dict[str, Any]) -> dict[str, Any]:
     """The service's keyword arguments from checked input: related rows looked up among those the
     user sees; every unknown one reported together."""
     values = dict(data)
@@ -297,9 +302,15 @@ class RecommendationViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = RecommendationIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        actor = _actor(request)
+        actor = request_actor(request)
         values = _links(actor, serializer.validated_data)
-        recommendation = service_call(recommendation_create, actor=actor, **values)
+        recommendation = service_call(
+            recommendation_create,
+            actor=actor,
+            data=data_from(RecommendationData, values),
+            provisions=values["provisions"],
+            repeat_of=values.get("repeat_of"),
+        )
         return self._out(recommendation, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -311,7 +322,7 @@ class RecommendationViewSet(
         responses={200: RecommendationOut, 400: VALIDATION_ERROR, 403: NOT_MANAGER, 404: NOT_FOUND},
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        actor = _actor(request)
+        actor = request_actor(request)
         recommendation = recommendation_for_user(actor, self.kwargs["pk"])
         partial = bool(kwargs.get("partial"))
         serializer = RecommendationChangeIn(data=request.data, partial=partial)
@@ -323,7 +334,11 @@ class RecommendationViewSet(
         )
         values = _links(actor, data)
         recommendation = service_call(
-            recommendation_update, actor=actor, recommendation=recommendation, **values
+            recommendation_update,
+            actor=actor,
+            recommendation=recommendation,
+            data=data_from(RecommendationData, values),
+            provisions=values["provisions"],
         )
         return self._out(recommendation)
 
@@ -353,7 +368,7 @@ class RecommendationViewSet(
         pagination_class=None,
     )
     def change_status(self, request: Request, pk: str, *args: Any, **kwargs: Any) -> Response:
-        actor = _actor(request)
+        actor = request_actor(request)
         recommendation = recommendation_for_user(actor, pk)
         serializer = StatusChangeIn(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -374,6 +389,7 @@ class RecommendationViewSet(
                 _bad(errors, "response", _("No such response."))
         if errors:
             raise ValidationError(errors)
+        assert new_status is not None  # else "status" was among the errors
         change = service_call(
             status_change,
             actor=actor,
@@ -436,7 +452,7 @@ class ResponseFilterSet(filters.FilterSet):
         fields = ["recommendation", "assessed"]
 
 
-def _responses(user: Any) -> QuerySet[AuthorityResponse]:
+def _responses(user: AnyUser) -> QuerySet[AuthorityResponse]:
     return (
         responses_visible_to(user)
         .select_related("authority", "submitted_by")
@@ -489,7 +505,7 @@ class ResponseViewSet(
         serializer = AuthorityResponseIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        actor = _actor(request)
+        actor = request_actor(request)
         recommendation = recommendations_visible_to(actor).filter(pk=data["recommendation"]).first()
         if recommendation is None:
             raise ValidationError({"recommendation": [_("No such recommendation.")]})

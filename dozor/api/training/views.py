@@ -24,7 +24,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dozor.accounts.access import can
+from dozor.accounts.access import AnyUser, can
 from dozor.api.training.serializers import (
     AnswerSheetIn,
     AttendanceIn,
@@ -45,7 +45,7 @@ from dozor.api.training.serializers import (
     TestOut,
     TestResultOut,
 )
-from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, service_call
+from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, request_actor, service_call
 from dozor.people.access import persons_visible_to
 from dozor.training.access import (
     competencies_visible_to,
@@ -100,7 +100,7 @@ def _test_kind(kind: str) -> str:
     return str(value)
 
 
-def _test_data(user: Any, event: Event, kind: str) -> dict[str, Any]:
+def _test_data(user: AnyUser, event: Event, kind: str) -> dict[str, Any]:
     test = Assessment.objects.filter(event=event, kind=kind).first()
     row = {
         "kind": kind,
@@ -111,7 +111,7 @@ def _test_data(user: Any, event: Event, kind: str) -> dict[str, Any]:
     return TestOut(row, context={"show_correct": can(user, "training.manage")}).data
 
 
-def _enrolments_of(user: Any, event: Event) -> QuerySet[Enrolment]:
+def _enrolments_of(user: AnyUser, event: Event) -> QuerySet[Enrolment]:
     return (
         enrolments_visible_to(user)
         .filter(event=event)
@@ -218,7 +218,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
         person = persons_visible_to(request.user).filter(pk=serializer.validated_data["person_id"]).first()
         if person is None:
             raise ValidationError({"person_id": ["No such person."]})
-        enrolment = service_call(enrolment_register, actor=request.user, event=event, person=person)
+        enrolment = service_call(enrolment_register, actor=request_actor(request), event=event, person=person)
         fresh = _enrolments_of(request.user, event).get(pk=enrolment.pk)
         return Response(EnrolmentOut(fresh).data, status=status.HTTP_201_CREATED)
 
@@ -255,7 +255,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
             session = event.sessions.filter(pk=data["session_id"]).first()
             if session is None:
                 raise ValidationError({"session_id": ["No such session in this event."]})
-            service_call(attendance_mark, actor=request.user, session=session, marks=data["marks"])
+            service_call(attendance_mark, actor=request_actor(request), session=session, marks=data["marks"])
         marks = Attendance.objects.filter(session__event=event).order_by("session_id", "enrolment_id")
         return Response(AttendanceOut(marks, many=True).data)
 
@@ -299,7 +299,11 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
                 raise ValidationError({"questions": [f"Question {index}: no such session in this event."]})
             questions.append({**item, "session": sessions.get(session_id) if session_id else None})
         service_call(
-            assessment_set_questions, actor=request.user, event=event, kind=kind, questions=questions
+            assessment_set_questions,
+            actor=request_actor(request),
+            event=event,
+            kind=kind,
+            questions=questions,
         )
         return Response(_test_data(request.user, event, kind))
 
@@ -333,7 +337,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"enrolment_id": ["No such enrolment."]})
         result = service_call(
             assessment_submit,
-            actor=request.user,
+            actor=request_actor(request),
             assessment=test,
             enrolment=enrolment,
             answers=data["answers"],
@@ -375,7 +379,11 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = EvaluationIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         service_call(
-            evaluation_submit, actor=request.user, event=event, enrolment=None, **serializer.validated_data
+            evaluation_submit,
+            actor=request_actor(request),
+            event=event,
+            enrolment=None,
+            **serializer.validated_data,
         )
         return Response(
             EvaluationAveragesOut(evaluation_averages(event)).data, status=status.HTTP_201_CREATED

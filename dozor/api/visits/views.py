@@ -29,8 +29,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dozor.accounts.models import User
-from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, service_call
+from dozor.accounts.access import AnyUser
+from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, request_actor, service_call
 from dozor.api.visits.serializers import FindingChangeIn, FindingIn, FindingOut, ReportOut
 from dozor.standards.access import provisions_visible_to, themes_visible_to
 from dozor.standards.models import Provision, Theme
@@ -68,7 +68,7 @@ class FindingFilterSet(filters.FilterSet):
         fields = ["visit", "severity", "theme"]
 
 
-def _findings(user: Any) -> QuerySet[Finding]:
+def _findings(user: AnyUser) -> QuerySet[Finding]:
     """Findings with their links in a fixed number of queries; evidence ids only where the user may
     read the evidence (council members read findings, not the files behind them)."""
     return (
@@ -83,7 +83,7 @@ def _findings(user: Any) -> QuerySet[Finding]:
     )
 
 
-def _links(user: Any, data: dict[str, Any]) -> dict[str, Any]:
+def _links(user: AnyUser, data: dict[str, Any]) -> dict[str, Any]:
     """The service's keyword arguments from checked input: the theme and provisions by code."""
     values = dict(data)
     theme: Theme | None = themes_visible_to(user).filter(code=values["theme"]).first()
@@ -157,8 +157,7 @@ class FindingViewSet(
         visit = visits_visible_to(request.user).filter(pk=values.pop("visit")).first()
         if visit is None:
             raise _bad("visit", _("No such visit."))
-        actor = request.user
-        assert isinstance(actor, User)
+        actor = request_actor(request)
         finding = service_call(finding_create, actor=actor, visit=visit, **values)
         return self._out(finding, status.HTTP_201_CREATED)
 
@@ -175,8 +174,7 @@ class FindingViewSet(
         serializer = FindingChangeIn(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = {**_current(finding), **serializer.validated_data} if partial else serializer.validated_data
-        actor = request.user
-        assert isinstance(actor, User)
+        actor = request_actor(request)
         finding = service_call(finding_update, actor=actor, finding=finding, **_links(actor, data))
         return self._out(finding)
 

@@ -59,10 +59,10 @@ def test_a_previous_layout_database_migrates_forward(tmp_path: Path) -> None:
 
     result = dozor(old, "migrate", "--no-input")
     assert result.returncode == 0, result.stderr
-    # Nothing of the previous layout was renamed or rebuilt ...
+    # Every table of the previous layout is still there under its name (later migrations may
+    # add columns) ...
     migrated = tables(old)
-    for name, sql in old_tables.items():
-        assert migrated.get(name) == sql, name
+    assert set(old_tables) <= set(migrated)
     # ... and the result is the schema a new database gets (later migrations included).
     fresh = tmp_path / "fresh.sqlite3"
     assert dozor(fresh, "migrate", "--no-input").returncode == 0

@@ -8,8 +8,10 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from dozor.core.models import Authority, CountryPack, Region
-from dozor.core.packs import PackError, pack_dir, pack_load, pack_read
+from dozor.core.packs import PackError, pack_dir
+from dozor.core.yamlio import yaml_load
 from dozor.facilities.models import FacilityType
+from dozor.packs import pack_load, pack_read
 from dozor.people.models import EligibilityRule
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,7 @@ def pack_copy(tmp_path: Path) -> Path:
 
 
 def edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 

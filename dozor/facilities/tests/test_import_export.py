@@ -154,7 +154,7 @@ def test_export_round_trips_through_import(as_coordinator):
     for content, name in ((csv_bytes, "export.csv"), (xlsx_bytes, "export.xlsx")):
         rows, errors = fio.validate_rows(fio.read_table(content, name))
         assert errors == []
-        assert {r["code"] for r in rows} == {"RT-1", "RT-2"}
+        assert {r.data.code for r in rows} == {"RT-1", "RT-2"}
     response = upload(as_coordinator, csv_bytes, "export.csv")
     assert response.status_code == 302
     after = {f.code: (f.name_kk, f.capacity, f.latitude) for f in Facility.objects.all()}

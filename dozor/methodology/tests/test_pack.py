@@ -6,9 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dozor.core.packs import PackError, pack_dir, pack_load
+from dozor.core.packs import PackError, pack_dir
+from dozor.core.yamlio import yaml_load
 from dozor.facilities.models import FacilityType
 from dozor.methodology.models import ChecklistTemplate, Question, TemplateVersion
+from dozor.packs import pack_load
 from dozor.standards.models import Instrument, Provision, Theme
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +24,7 @@ def pack_copy(tmp_path: Path) -> Path:
 
 
 def edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 

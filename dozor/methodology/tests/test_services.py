@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dozor.accounts.models import AuditEvent
+from dozor.core.data import data_of
 from dozor.methodology import services
 from dozor.methodology.models import Question, TemplateVersion
+from dozor.methodology.services import QuestionData
 from dozor.standards.models import Provision
 from dozor.standards.tests.factories import checklist
 
@@ -58,14 +62,15 @@ def test_publishing_retires_the_previous_version_and_freezes_the_draft(published
     question = Question.objects.filter(section__version=draft).first()
     section = draft.sections.first()
     for attempt in (
-        lambda: services.question_update(actor=coordinator, question=question, values={"label_en": "x"}),
+        lambda: services.question_update(
+            actor=coordinator, question=question, data=replace(data_of(QuestionData, question), label_en="x")
+        ),
         lambda: services.question_delete(actor=coordinator, question=question),
         lambda: services.question_move(actor=coordinator, question=question, direction="down"),
         lambda: services.question_add(
             actor=coordinator,
             section=section,
-            name="x",
-            values={"type": "text", "label_en": "x"},
+            data=QuestionData(name="x", type="text", label_en="x"),
             provisions=[],
         ),
         lambda: services.section_add(actor=coordinator, version=draft, code="more", titles={"en": "More"}),
@@ -81,8 +86,7 @@ def test_it_refuses_a_question_with_a_condition_on_a_later_question(draft, coord
         services.question_add(
             actor=coordinator,
             section=section,
-            name="early",
-            values={"type": "text", "label_en": "Early", "relevant": "${cell_area} > 2"},
+            data=QuestionData(name="early", type="text", label_en="Early", relevant="${cell_area} > 2"),
             provisions=[],
         )
     assert "relevant" in caught.value.message_dict
@@ -94,7 +98,9 @@ def test_it_refuses_a_move_that_would_break_a_condition(draft, coordinator):
     holds = general.questions.get(name="holds_women")
     visit_date = general.questions.get(name="visit_date")
     services.question_update(
-        actor=coordinator, question=visit_date, values={"relevant": "${holds_women} = 'yes'"}
+        actor=coordinator,
+        question=visit_date,
+        data=replace(data_of(QuestionData, visit_date), relevant="${holds_women} = 'yes'"),
     )
     services.question_move(actor=coordinator, question=holds, direction="down")  # still before visit_date
     with pytest.raises(ValidationError):
@@ -111,8 +117,9 @@ def test_it_adds_a_question_with_provisions_and_audits_it(draft, coordinator):
     question = services.question_add(
         actor=coordinator,
         section=section,
-        name="pregnant_women",
-        values={"type": "integer", "label_ru": "Сколько беременных?", "constraint": ". >= 0"},
+        data=QuestionData(
+            name="pregnant_women", type="integer", label_ru="Сколько беременных?", constraint=". >= 0"
+        ),
         provisions=list(Provision.objects.filter(code="TEST-2")),
     )
     assert list(section.questions.values_list("name", flat=True)) == ["women_separate", "pregnant_women"]

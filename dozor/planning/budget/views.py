@@ -13,14 +13,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dozor.accounts.access import can, require
 from dozor.accounts.audit import audit_record
+from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
+from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.planning import selectors, services
 from dozor.planning.access import (
@@ -39,7 +41,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @login_required
 @require_GET
-def plan_budget(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_budget(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = plan_for_user(request.user, pk)
     totals = selectors.budget_totals(request.user, plan)
     return render(request, "planning/budget_plan.html", {"plan": plan, "totals": totals, "section": SECTION})
@@ -47,7 +49,7 @@ def plan_budget(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def plan_actuals(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_actuals(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = plan_for_user(request.user, pk)
     report = selectors.plan_vs_actual(request.user, plan)
     audit_secret_views(request.user, report.planned_visits, via="plan_actuals")
@@ -116,31 +118,29 @@ def _actuals_workbook(report: selectors.PlanVsActual) -> bytes:
 
 @login_required
 @require_GET
-def plan_actuals_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_actuals_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = plan_for_user(request.user, pk)
     report = selectors.plan_vs_actual(request.user, plan)
     audit_secret_views(request.user, report.planned_visits, via="plan_actuals_xlsx")
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=AuditEvent.Action.EXPORT,
         obj=plan,
         changes={"what": "plan_actuals", "rows": len(report.visits)},
     )
-    response = HttpResponse(_actuals_workbook(report), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="plan-{plan.pk}-actuals.xlsx"'
-    return response
+    return file_response(_actuals_workbook(report), f"plan-{plan.pk}-actuals.xlsx", XLSX)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def expense_create(request: HttpRequest, pk: int) -> HttpResponse:
+def expense_create(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = planned_visit_for_user(request.user, pk, manage=True)
     form = ExpenseForm(request.POST or None)
     if request.method == "POST":
         expense = submit_form(
             form,
             lambda: services.expense_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 visit=visit,
                 category=form.cleaned_data["category"],
                 amount=form.cleaned_data["amount"],
@@ -159,7 +159,7 @@ def expense_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def rates(request: HttpRequest) -> HttpResponse:
+def rates(request: AuthedRequest) -> HttpResponse:
     require(request.user, "planning.view")
     rules = PlanningRules.objects.order_by("pk").first()
     context = {

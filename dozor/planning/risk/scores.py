@@ -1,4 +1,5 @@
-"""The explained risk score of places, visit-frequency coverage, and the writes behind them.
+"""The explained risk score of places and visit-frequency coverage (reads; the writes behind them,
+incidents and factor weights, are in ``dozor.planning.risk.services``).
 
 Each ``RiskFactor`` (pack data, ``packs/kz/planning.yaml``) adds up to ``weight`` points:
 ``points = weight * share`` with ``share`` in [0, 1]. Every factor also says, in words, why it has
@@ -17,37 +18,11 @@ Scoring is done in bulk: a fixed handful of queries (factors, places, categories
 visits, incidents, plus one call per registered source) whatever the number of places, then pure
 Python. The optimiser scores every active place this way.
 
-Facts owned by apps above planning (visits, recommendations) come in through *sources*, because
-planning may not import them (import-linter layers). A source is a function
-``fn(facility_ids: list[int], on: date) -> dict[int, value]`` registered once, typically in the
-owning app's ``AppConfig.ready()``::
-
-    # visits/apps.py
-    class VisitsConfig(AppConfig):
-        def ready(self) -> None:
-            from dozor.planning.risk.scores import register_last_visit_source
-            from dozor.visits.selectors import last_visit_dates  # see below
-
-            register_last_visit_source(last_visit_dates)
-
-    # visits/selectors.py
-    def last_visit_dates(facility_ids: list[int], on: datetime.date) -> dict[int, datetime.date]:
-        # the last day of the latest visit carried out by ``on``, per place
-        rows = (
-            Visit.objects.filter(facility_id__in=facility_ids, started_on__lte=on)
-            .exclude(status=Visit.Status.PLANNED)
-            .annotate(day=Coalesce("ended_on", "started_on"))
-            .filter(day__lte=on)
-            .values("facility_id")
-            .annotate(last=Max("day"))
-            .order_by()
-        )
-        return {row["facility_id"]: row["last"] for row in rows}
-
-A last-visit source returns ``{facility_id: date}`` (the latest visit ended on or before ``on``);
-the latest date over planning's own completed planned visits and every source wins. A
-recommendation source returns ``{facility_id: (open, overdue)}`` (overdue ones are among the open
-ones); counts from several sources are summed.
+Facts owned by apps above planning (visits, recommendations) are read from the place, where
+those apps store them as they change (``Facility.last_visit_*``, ``Facility.open_recommendation*``):
+planning never calls up into them. The latest visit is the later of planning's own completed
+planned visits and the stored latest visit carried out; a stored visit that began after ``on``
+is not counted (scoring an earlier day sees only planning's own visits).
 """
 
 from __future__ import annotations
@@ -57,46 +32,23 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from dozor.accounts.access import require
-from dozor.accounts.audit import audit_record, diff, snapshot
-from dozor.accounts.models import AuditEvent, User
+from dozor.core.dates import add_years
 from dozor.core.models import PopulationCategory
 from dozor.facilities.models import Facility
 from dozor.planning.models import Incident, PlannedVisit, RiskFactor
 
-LastVisitSource = Callable[[list[int], datetime.date], Mapping[int, datetime.date]]
-RecommendationSource = Callable[[list[int], datetime.date], Mapping[int, tuple[int, int]]]
-
-_LAST_VISIT_SOURCES: list[LastVisitSource] = []
-_RECOMMENDATION_SOURCES: list[RecommendationSource] = []
-
 DAYS_PER_YEAR = 365.25
 MAX_WEIGHT = Decimal("100")
-
-
-def register_last_visit_source(fn: LastVisitSource) -> LastVisitSource:
-    """Add a provider of last-visit dates (``{facility_id: date}``); registering twice is harmless."""
-    if fn not in _LAST_VISIT_SOURCES:
-        _LAST_VISIT_SOURCES.append(fn)
-    return fn
-
-
-def register_recommendation_source(fn: RecommendationSource) -> RecommendationSource:
-    """Add a provider of recommendation counts (``{facility_id: (open, overdue)}``)."""
-    if fn not in _RECOMMENDATION_SOURCES:
-        _RECOMMENDATION_SOURCES.append(fn)
-    return fn
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -108,12 +60,6 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     year, month = divmod(index, 12)
     month += 1
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def years_after(day: datetime.date, years: int) -> datetime.date:
-    """The same day ``years`` later (28 February for a 29 February that does not exist)."""
-    year = day.year + years
-    return datetime.date(year, day.month, min(day.day, calendar.monthrange(year, day.month)[1]))
 
 
 def years_between(earlier: datetime.date, later: datetime.date) -> float:
@@ -130,16 +76,9 @@ def _param(params: Mapping[str, Any], key: str, default: float) -> float:
 # --- the facts ------------------------------------------------------------------------------------
 
 
-def last_visit_dates(
-    facility_ids: list[int], on: datetime.date, *, scope: QuerySet[Any] | None = None
+def _planned_last_visits(
+    facility_ids: list[int], on: datetime.date, scope: QuerySet[Any] | None
 ) -> dict[int, datetime.date]:
-    """The latest visit ended on or before ``on`` per place: completed planned visits and every
-    registered source, the latest date winning. Places never visited are absent.
-
-    ``scope``, a query of the same places' ids, spares the database a long list of parameters."""
-    result: dict[int, datetime.date] = {}
-    if not facility_ids:
-        return result
     rows = (
         PlannedVisit.objects.filter(
             facility_id__in=facility_ids if scope is None else scope,
@@ -150,27 +89,47 @@ def last_visit_dates(
         .annotate(last=Max("ends_on"))
         .order_by()
     )
-    for row in rows:
-        result[row["facility_id"]] = row["last"]
-    for source in _LAST_VISIT_SOURCES:
-        for facility_id, day in source(facility_ids, on).items():
-            if day is None or day > on:
-                continue
-            if facility_id not in result or day > result[facility_id]:
-                result[facility_id] = day
+    return {row["facility_id"]: row["last"] for row in rows}
+
+
+def _with_stored_visit(
+    result: dict[int, datetime.date],
+    facility_id: int,
+    started: datetime.date | None,
+    ended: datetime.date | None,
+    on: datetime.date,
+) -> None:
+    """Merge the latest visit stored on the place: counted if it began by ``on``; a visit still in
+    progress on ``on`` counts as ``on``."""
+    if started is None or started > on:
+        return
+    day = min(ended, on) if ended is not None else on
+    if facility_id not in result or day > result[facility_id]:
+        result[facility_id] = day
+
+
+def last_visit_dates(
+    facility_ids: list[int], on: datetime.date, *, scope: QuerySet[Any] | None = None
+) -> dict[int, datetime.date]:
+    """The latest visit ended on or before ``on`` per place: completed planned visits and the
+    latest visit carried out as stored on the place (by the visits app), the latest date winning.
+    Places never visited are absent.
+
+    ``scope``, a query of the same places' ids, spares the database a long list of parameters."""
+    if not facility_ids:
+        return {}
+    result = _planned_last_visits(facility_ids, on, scope)
+    stored = Facility.objects.filter(
+        pk__in=facility_ids if scope is None else scope, last_visit_started_on__isnull=False
+    ).values_list("pk", "last_visit_started_on", "last_visit_ended_on")
+    for facility_id, started, ended in stored:
+        _with_stored_visit(result, facility_id, started, ended, on)
     return result
 
 
-def recommendation_counts(facility_ids: list[int], on: datetime.date) -> dict[int, tuple[int, int]] | None:
-    """(open, overdue) per place summed over the sources, or None when no source is registered."""
-    if not _RECOMMENDATION_SOURCES:
-        return None
-    totals: dict[int, tuple[int, int]] = {}
-    for source in _RECOMMENDATION_SOURCES:
-        for facility_id, (open_count, overdue) in source(facility_ids, on).items():
-            before = totals.get(facility_id, (0, 0))
-            totals[facility_id] = (before[0] + int(open_count), before[1] + int(overdue))
-    return totals
+def _overdue(deadlines: list[str] | None, on: datetime.date) -> int:
+    day = on.isoformat()
+    return sum(1 for deadline in deadlines or [] if deadline and deadline < day)
 
 
 @dataclass(frozen=True)
@@ -180,6 +139,11 @@ class _Place:
     interval_years: int
     capacity: int | None
     population: int | None
+    # stored on the place by the apps above planning (visits, recommendations)
+    last_visit_started_on: datetime.date | None = None
+    last_visit_ended_on: datetime.date | None = None
+    open_recommendations: int = 0
+    open_recommendation_deadlines: tuple[str, ...] = ()
 
 
 @dataclass
@@ -283,11 +247,7 @@ def _occupancy(place: _Place, params: Mapping[str, Any], facts: _Facts) -> tuple
 
 
 def _recommendations(place: _Place, params: Mapping[str, Any], facts: _Facts) -> tuple[float, str]:
-    if facts.recommendations is None:
-        return 0.0, facts.text(
-            "no recommendations", lambda: _("no recommendation data yet")
-        ) if facts.explain else ""
-    open_count, overdue = facts.recommendations.get(place.id, (0, 0))
+    open_count, overdue = (facts.recommendations or {}).get(place.id, (0, 0))
     weighted = open_count + overdue * (_param(params, "overdue_counts", 2.0) - 1)
     full_at = max(0.01, _param(params, "full_at_open", 10.0))
     share = min(1.0, max(0.0, weighted / full_at))
@@ -394,9 +354,17 @@ def _load_facts(
     if not ids:
         return facts
     if "since_last_visit" in codes:
-        facts.last_visit = last_visit_dates(ids, on, scope=scope if isinstance(scope, QuerySet) else None)
+        facts.last_visit = _planned_last_visits(ids, on, scope if isinstance(scope, QuerySet) else None)
+        for place in places:
+            _with_stored_visit(
+                facts.last_visit, place.id, place.last_visit_started_on, place.last_visit_ended_on, on
+            )
     if "recommendations" in codes:
-        facts.recommendations = recommendation_counts(ids, on)
+        facts.recommendations = {
+            place.id: (place.open_recommendations, _overdue(list(place.open_recommendation_deadlines), on))
+            for place in places
+            if place.open_recommendations
+        }
     if "incidents" in codes:
         months = int(_param(params["incidents"], "window_months", 24))
         start = months_before(on, months)
@@ -455,9 +423,21 @@ def score_facilities(
             interval_years=row["type__visit_frequency_years"] or 0,
             capacity=row["capacity"],
             population=row["population"],
+            last_visit_started_on=row["last_visit_started_on"],
+            last_visit_ended_on=row["last_visit_ended_on"],
+            open_recommendations=row["open_recommendations"],
+            open_recommendation_deadlines=tuple(row["open_recommendation_deadlines"] or ()),
         )
         for row in rows.values(
-            "pk", "type__weight", "type__visit_frequency_years", "capacity", "population"
+            "pk",
+            "type__weight",
+            "type__visit_frequency_years",
+            "capacity",
+            "population",
+            "last_visit_started_on",
+            "last_visit_ended_on",
+            "open_recommendations",
+            "open_recommendation_deadlines",
         ).order_by()
     ]
     facts = _load_facts(places, factors, on, scope=scope, explain=explain)
@@ -532,7 +512,7 @@ def coverage_rows(facilities: QuerySet[Facility], *, on: datetime.date | None = 
         if visited is None:
             due, years, status = None, None, CoverageStatus.NEVER
         else:
-            due = years_after(visited, interval)
+            due = add_years(visited, interval)
             years = years_between(visited, on)
             if due < on:
                 status = CoverageStatus.OVERDUE
@@ -552,106 +532,3 @@ def coverage_rows(facilities: QuerySet[Facility], *, on: datetime.date | None = 
             )
         )
     return result
-
-
-# --- writes ----------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def incident_record(
-    *,
-    actor: User,
-    facility: Facility,
-    kind: str,
-    occurred_on: datetime.date | None,
-    summary: str,
-    source: str = "",
-) -> Incident:
-    """Record a risk signal about a place. Refused: an unknown kind, no date or a date in the
-    future, an empty summary."""
-    staff = require(actor, "planning.manage")
-    summary, source = (summary or "").strip(), (source or "").strip()
-    errors: dict[str, list[str]] = {}
-    if kind not in Incident.Kind.values:
-        errors["kind"] = [_("Choose the kind of incident.")]
-    if occurred_on is None:
-        errors["occurred_on"] = [_("Give the date of the incident.")]
-    elif occurred_on > timezone.localdate():
-        errors["occurred_on"] = [_("The date of the incident is in the future.")]
-    if not summary:
-        errors["summary"] = [_("Describe the incident in a few words.")]
-    elif len(summary) > 400:
-        errors["summary"] = [_("Keep the summary under 400 characters.")]
-    if len(source) > 200:
-        errors["source"] = [_("Keep the source under 200 characters.")]
-    if errors:
-        raise ValidationError(errors)
-    assert occurred_on is not None
-    incident = Incident.objects.create(
-        facility=facility,
-        kind=kind,
-        occurred_on=occurred_on,
-        summary=summary,
-        source=source,
-        recorded_by=staff,
-    )
-    audit_record(
-        actor=staff, action=AuditEvent.Action.CREATE, obj=incident, changes=diff({}, snapshot(incident))
-    )
-    return incident
-
-
-def _weight(value: Any) -> Decimal:
-    try:
-        weight = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError) as exc:
-        raise ValidationError({"weight": [_("Give the weight as a number from 0 to 100.")]}) from exc
-    if not weight.is_finite() or weight < 0 or weight > MAX_WEIGHT:
-        raise ValidationError({"weight": [_("The weight must be between 0 and 100 points.")]})
-    return weight.quantize(Decimal("0.01"))
-
-
-@transaction.atomic
-def risk_factor_update(*, actor: User, factor: RiskFactor, weight: Decimal | float | int | str) -> RiskFactor:
-    """Change the most points a factor may add (0-100)."""
-    staff = require(actor, "planning.manage")
-    value = _weight(weight)
-    if value == factor.weight:
-        return factor
-    before = snapshot(factor, ["weight"])
-    factor.weight = value
-    factor.save(update_fields=["weight"])
-    audit_record(
-        actor=staff,
-        action=AuditEvent.Action.UPDATE,
-        obj=factor,
-        changes=diff(before, snapshot(factor, ["weight"])),
-    )
-    return factor
-
-
-@transaction.atomic
-def risk_factor_weights_update(
-    *, actor: User, weights: Mapping[str, Decimal | float | int | str]
-) -> list[RiskFactor]:
-    """Change several factors' weights at once (by code): all are checked before any is saved.
-    Returns the factors that changed."""
-    require(actor, "planning.manage")
-    factors = {f.code: f for f in RiskFactor.objects.select_for_update().filter(code__in=list(weights))}
-    unknown = sorted(set(weights) - set(factors))
-    if unknown:
-        raise ValidationError(_("Unknown risk factor: %(codes)s") % {"codes": ", ".join(unknown)})
-    values = {}
-    for code, value in weights.items():
-        try:
-            values[code] = _weight(value)
-        except ValidationError as exc:
-            raise ValidationError(
-                {"weight": [f"{factors[code].name}: {message}" for message in exc.messages]}
-            ) from exc
-    changed = []
-    for code, value in values.items():
-        factor = factors[code]
-        if factor.weight != value:
-            changed.append(risk_factor_update(actor=actor, factor=factor, weight=value))
-    return changed

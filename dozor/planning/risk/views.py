@@ -24,12 +24,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from dozor.accounts.access import authorities_visible_to, can, regions_visible_to, require
+from dozor.accounts.http import AuthedRequest
 from dozor.core.forms import submit_form
 from dozor.core.models import Region
 from dozor.facilities.access import facilities_visible_to, facility_for_user, facility_types_visible_to
 from dozor.facilities.models import Facility
 from dozor.planning.access import incidents_visible_to, risk_factors_visible_to
 from dozor.planning.risk import scores as risk
+from dozor.planning.risk import services
 from dozor.planning.risk.forms import (
     IncidentFilterForm,
     IncidentForm,
@@ -96,7 +98,7 @@ def _legend(scores: list[risk.RiskScore]) -> list[tuple[str, str]]:
 
 
 @login_required
-def risk_list(request: HttpRequest) -> HttpResponse:
+def risk_list(request: AuthedRequest) -> HttpResponse:
     _require_view(request)
     form = RiskFilterForm(
         request.GET,
@@ -133,7 +135,7 @@ def risk_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def risk_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_view(request)
     facility = facility_for_user(request.user, pk)
     score = risk.score_facilities([facility.pk], on=timezone.localdate())[facility.pk]
@@ -163,7 +165,7 @@ def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def incident_list(request: HttpRequest) -> HttpResponse:
+def incident_list(request: AuthedRequest) -> HttpResponse:
     _require_view(request)
     form = IncidentFilterForm(request.GET, regions=regions_visible_to(request.user))
     incidents = (
@@ -186,7 +188,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_create(request: HttpRequest) -> HttpResponse:
+def incident_create(request: AuthedRequest) -> HttpResponse:
     _require_view(request)
     if not _can_manage(request):
         raise PermissionDenied
@@ -198,8 +200,8 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         incident = submit_form(
             form,
-            lambda: risk.incident_record(
-                actor=request.user,  # type: ignore[arg-type]
+            lambda: services.incident_record(
+                actor=request.user,
                 facility=form.cleaned_data["facility"],
                 kind=form.cleaned_data["kind"],
                 occurred_on=form.cleaned_data["occurred_on"],
@@ -223,7 +225,7 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def risk_factors(request: HttpRequest) -> HttpResponse:
+def risk_factors(request: AuthedRequest) -> HttpResponse:
     _require_view(request)
     can_manage = _can_manage(request)
     if request.method == "POST" and not can_manage:
@@ -233,8 +235,8 @@ def risk_factors(request: HttpRequest) -> HttpResponse:
     if form is not None and request.method == "POST":
         changed = submit_form(
             form,
-            lambda: risk.risk_factor_weights_update(
-                actor=request.user,  # type: ignore[arg-type]
+            lambda: services.risk_factor_weights_update(
+                actor=request.user,
                 weights=form.weights(),
             ),
         )
@@ -259,7 +261,7 @@ def risk_factors(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthedRequest) -> HttpResponse:
     _require_view(request)
     form = PlaceFilterForm(
         request.GET, regions=regions_visible_to(request.user), types=facility_types_visible_to(request.user)
@@ -306,3 +308,20 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "section": "planning_coverage",
         },
     )
+
+
+# The place page's section -------------------------------------------------------------------------
+
+
+def place_section(request: HttpRequest, facility: Facility) -> dict[str, Any] | None:
+    """The place's risk score with its bar, for the place page composed by ``dozor.web.place_page``
+    (the place is already access-checked); None for those who may not see planning."""
+    if not can(request.user, "planning.view"):
+        return None
+    score = risk.score_facilities([facility.pk], on=timezone.localdate())[facility.pk]
+    return {
+        "template": "planning/_place_risk.html",
+        "slot": "side",
+        "score": score,
+        "bar": _bar(score, sum(p.weight for p in score.parts) or 100.0),
+    }

@@ -34,9 +34,14 @@ def create(actor: User, plan: Plan, **kwargs: object) -> PlannedVisit:
         "objectives": "Check the conditions",
     }
     values.update(kwargs)
-    if "members" not in values:
-        values["members"] = group()
-    return services.planned_visit_create(actor=actor, **values)  # type: ignore[arg-type]
+    members = values.pop("members") if "members" in values else group()
+    plan = values.pop("plan")
+    return services.planned_visit_create(
+        actor=actor,
+        plan=plan,
+        data=services.PlannedVisitData(**values),
+        members=members,
+    )
 
 
 def refused(actor: User, plan: Plan, expected: str, **kwargs: object) -> None:
@@ -230,12 +235,14 @@ def test_it_updates_moves_and_cancels_a_visit(coordinator: User) -> None:
     services.planned_visit_update(
         actor=coordinator,
         visit=visit,
-        facility=visit.facility,
-        visit_type=visit.visit_type,
-        starts_on=DAY,
-        ends_on=DAY + datetime.timedelta(days=1),
-        announced=True,
-        objectives="Two days",
+        data=services.PlannedVisitData(
+            facility=visit.facility,
+            visit_type=visit.visit_type,
+            starts_on=DAY,
+            ends_on=DAY + datetime.timedelta(days=1),
+            announced=True,
+            objectives="Two days",
+        ),
         members=members,
     )
     visit.refresh_from_db()

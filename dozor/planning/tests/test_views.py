@@ -398,6 +398,33 @@ def test_the_calendar_shows_the_month_of_visits(as_council: Client, visit: Plann
     assert as_council.get(reverse("planning:calendar"), {"month": "garbage"}).status_code == 200
 
 
+def test_the_calendar_lists_each_visit_once_under_its_first_day(as_council: Client, plan: Plan) -> None:
+    """The list shown on narrow screens instead of the grid: a visit spanning days appears once,
+    one begun the month before under the 1st."""
+    planned_visit(
+        plan,
+        facility=place("COLONY_MED", name_en="Spanning Colony"),
+        announced=True,
+        starts_on=datetime.date(YEAR, 3, 10),
+        ends_on=datetime.date(YEAR, 3, 12),
+    )
+    planned_visit(
+        plan,
+        facility=place("COLONY_MED", name_en="Early Colony"),
+        announced=True,
+        starts_on=datetime.date(YEAR, 2, 27),
+        ends_on=datetime.date(YEAR, 3, 2),
+    )
+    page = as_council.get(reverse("planning:calendar"), {"month": f"{YEAR}-03"}).content.decode()
+    agenda = page[page.index('data-testid="month-agenda"') :]
+    assert agenda.count("Spanning Colony") == 1 and agenda.count("Early Colony") == 1
+    assert agenda.index(f'datetime="{YEAR}-03-01"') < agenda.index("Early Colony")
+    assert agenda.index(f'datetime="{YEAR}-03-10"') < agenda.index("Spanning Colony")
+    assert page.count("Spanning Colony") == 4  # three days of the grid and once in the list
+    empty = as_council.get(reverse("planning:calendar"), {"month": f"{YEAR}-05"}).content.decode()
+    assert "No visits this month." in empty
+
+
 def test_my_visits_lists_only_my_own(
     monitor: User, as_monitor: Client, plan: Plan, visit: PlannedVisit
 ) -> None:

@@ -2,10 +2,10 @@
 ``publishing/annual/report.html``) for publication and DOCX (python-docx) for editing, in kk/ru/en.
 
 Both show the same sections, tables and chart; under every table a small note gives the query that
-produced it. The chart of visits by region is one PNG drawn with Pillow in DejaVu Sans (Cyrillic and
-the Kazakh letters), used by both formats. Fonts, styles, the table of contents and page counters
-come from the visit report's documents (``dozor.visits.reports.documents``) so that both kinds of report look
-alike. Nothing here checks access: the view and the command do.
+produced it. The chart of visits by region is one PNG (``dozor.core.charts``: Pillow, DejaVu Sans for
+Cyrillic and the Kazakh letters), used by both formats. Fonts, styles, the letterhead, the table of
+contents and page counters come from the documents toolkit (``dozor.core.documents``) so that every
+report looks alike. Nothing here checks access: the view and the command do.
 """
 
 from __future__ import annotations
@@ -19,65 +19,22 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from dozor.publishing.annual.figures import LANGUAGES, AnnualReport, Chart, Table, build, valid_year
-from dozor.visits.reports.documents import (
-    CONTENT_TYPES,
-    FONT_DIR,
+from dozor.core.documents import CONTENT_TYPES as CONTENT_TYPES  # named through this module by
+from dozor.core.documents import FORMATS as FORMATS  # the view and the command
+from dozor.core.documents import (
     a4_document,
+    docx_bytes,
     docx_table,
     docx_toc,
     letterhead,
     page_counter_css,
     render_pdf,
 )
-
-FORMATS = ("pdf", "docx")
-__all__ = [
-    "CONTENT_TYPES",
-    "FORMATS",
-    "annual_docx",
-    "annual_html",
-    "annual_pdf",
-    "annual_render",
-    "filename",
-]
-
-BAR_COLOUR = "#4a78b5"
-ROW_H, LABEL_W, PLOT_W, PAD = 22, 250, 380, 12
+from dozor.publishing.annual.figures import LANGUAGES, AnnualReport, Table, build, valid_year
 
 
 def filename(year: int, fmt: str, lang: str) -> str:
     return f"annual-report-{year}-{lang}.{fmt}"
-
-
-def chart_png(chart: Chart, scale: int = 2) -> bytes:
-    """A horizontal bar chart (one bar per label, the value after the bar) as a PNG."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    bars = chart.bars or [(_("No data"), 0)]
-    width, height = LABEL_W + PLOT_W + 60, PAD * 2 + ROW_H * len(bars)
-    image = Image.new("RGB", (width * scale, height * scale), "white")
-    draw = ImageDraw.Draw(image)
-    font: ImageFont.FreeTypeFont | ImageFont.ImageFont
-    try:
-        font = ImageFont.truetype(str(FONT_DIR / "DejaVuSans.ttf"), 10 * scale)
-    except OSError:  # fonts not installed: Pillow's own font (Latin and digits only)
-        font = ImageFont.load_default(10 * scale)
-    top = max((value for _label, value in bars), default=0) or 1
-    x0 = LABEL_W * scale
-    draw.line([(x0, PAD * scale), (x0, (height - PAD) * scale)], fill="#999999", width=scale)
-    for index, (label, value) in enumerate(bars):
-        y = (PAD + index * ROW_H) * scale
-        middle = y + ROW_H * scale // 2
-        text = label if len(label) <= 38 else label[:37] + "…"
-        draw.text((x0 - 6 * scale, middle), text, fill="#222222", font=font, anchor="rm")
-        length = round(PLOT_W * scale * value / top)
-        if length:
-            draw.rectangle([x0, y + 4 * scale, x0 + length, y + (ROW_H - 4) * scale], fill=BAR_COLOUR)
-        draw.text((x0 + length + 4 * scale, middle), str(value), fill="#222222", font=font, anchor="lm")
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
 
 
 def _query_note(table: Table) -> str:
@@ -90,7 +47,7 @@ def _query_note(table: Table) -> str:
 def annual_html(report: AnnualReport) -> str:
     with translation.override(report.lang):
         charts = {
-            s.key: "data:image/png;base64," + base64.b64encode(chart_png(s.chart)).decode("ascii")
+            s.key: "data:image/png;base64," + base64.b64encode(s.chart.png()).decode("ascii")
             for s in report.sections
             if s.chart is not None
         }
@@ -163,12 +120,10 @@ def _docx(report: AnnualReport) -> bytes:
             document.add_paragraph(text)
         if sec.chart is not None:
             document.add_heading(sec.chart.title, level=2)
-            document.add_picture(io.BytesIO(chart_png(sec.chart)), width=Cm(16))
+            document.add_picture(io.BytesIO(sec.chart.png()), width=Cm(16))
         for table in sec.tables:
             _docx_table(document, table)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return docx_bytes(document)
 
 
 # --- one entry point for the view and the command --------------------------------------------

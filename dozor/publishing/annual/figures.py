@@ -40,6 +40,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dozor.core.charts import Bar, Chart, Segment
 from dozor.core.models import Authority, CountryPack, Region, VisitType
 from dozor.planning.models import Expense, Plan, PlannedVisit
 from dozor.recommendations.dashboard.selectors import (
@@ -86,12 +87,25 @@ class Table:
         return {values[0]: values[index] for values in self.rows}
 
 
-@dataclass
-class Chart:
-    """A horizontal bar chart: (label, value) pairs, drawn by ``annual_documents``."""
+BAR_COLOUR = "#4a78b5"
 
-    title: str
-    bars: list[tuple[str, int]]
+
+def bar_chart(title: str, rows: list[tuple[str, int]]) -> Chart:
+    """(label, value) rows as horizontal bars, the value after each bar, in the annual report's
+    size (drawn as one PNG for both documents, ``dozor.publishing.annual.documents``)."""
+    bars = [Bar(label, [Segment(value, BAR_COLOUR)], note=str(value)) for label, value in rows]
+    return Chart(
+        title=title,
+        bars=bars or [Bar(_("No data"), [Segment(0, BAR_COLOUR)], note="0")],
+        label_width=250,
+        plot_width=380,
+        row_height=22,
+        bar_height=14,
+        pad=12,
+        font_size=10,
+        label_limit=38,
+        axis="#999999",
+    )
 
 
 @dataclass
@@ -283,7 +297,7 @@ def _activities(year: int, labels: _Labels) -> Section:
         )
         % {"year": year, "visits": total, "places": places, "share": percent(unannounced, total)}
     ]
-    chart = Chart(title=_("Visits by region"), bars=region_rows)
+    chart = bar_chart(_("Visits by region"), region_rows)
     return Section("activities", 1, _("Activities"), texts=texts, tables=tables, chart=chart)
 
 

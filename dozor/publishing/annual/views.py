@@ -18,7 +18,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from dozor.publishing import selectors
+from dozor.accounts.http import AuthedRequest
+from dozor.core.files import file_response
+from dozor.publishing.access import can_read_annual_report
 from dozor.publishing.annual.documents import CONTENT_TYPES, FORMATS, annual_render, filename
 from dozor.publishing.annual.figures import valid_year, years_with_data
 from dozor.publishing.forms import LANGUAGE_CHOICES
@@ -45,13 +47,13 @@ class AnnualForm(forms.Form):
 
 
 def _staff(request: HttpRequest) -> None:
-    if not selectors.is_publishing_staff(request.user):
+    if not can_read_annual_report(request.user):
         raise Http404
 
 
 @login_required
 @require_GET
-def annual_report(request: HttpRequest) -> HttpResponse:
+def annual_report(request: AuthedRequest) -> HttpResponse:
     _staff(request)
     years = years_with_data()
     form = AnnualForm(request.GET or None, years=years, initial={"year": years[0], "format": "pdf"})
@@ -59,9 +61,7 @@ def annual_report(request: HttpRequest) -> HttpResponse:
         year, lang, fmt = (form.cleaned_data[k] for k in ("year", "lang", "format"))
         assert fmt in FORMATS
         data = annual_render(year=year, fmt=fmt, lang=lang)
-        response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = f'attachment; filename="{filename(year, fmt, lang)}"'
-        return response
+        return file_response(data, filename(year, fmt, lang), CONTENT_TYPES[fmt])
     return render(
         request,
         "publishing/annual/page.html",

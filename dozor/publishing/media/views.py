@@ -22,7 +22,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dozor.accounts.access import AnyUser
+from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import User
+from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.publishing.access import (
     can_manage_media,
@@ -50,19 +53,17 @@ PAGE_SIZE = 50
 LANGUAGE_NAMES = {code: str(label) for code, label in LANGUAGE_CHOICES}
 
 
-def _manager(request: HttpRequest) -> User:
+def _manager(request: AuthedRequest) -> User:
     """Coordinators; anyone else must not learn that the register exists."""
     if not can_manage_media(request.user):
         raise Http404
-    assert isinstance(request.user, User)
     return request.user
 
 
-def _reader(request: HttpRequest) -> User:
+def _reader(request: AuthedRequest) -> User:
     """Coordinators and council members read press releases; everyone else gets 404."""
     if not can_read_press_releases(request.user):
         raise Http404
-    assert isinstance(request.user, User)
     return request.user
 
 
@@ -73,7 +74,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 # --- contacts ---------------------------------------------------------------------------------------
 
 
-def contact_for_user(user: Any, pk: int) -> MediaContact:
+def contact_for_user(user: AnyUser, pk: int) -> MediaContact:
     contact = media_contacts_visible_to(user).select_related("region").filter(pk=pk).first()
     if contact is None:
         raise Http404
@@ -81,7 +82,7 @@ def contact_for_user(user: Any, pk: int) -> MediaContact:
 
 
 def contacts_filtered(
-    user: Any, *, q: str, outlet: str, language: Any, region: Any, active: str
+    user: AnyUser, *, q: str, outlet: str, language: Any, region: Any, active: str
 ) -> QuerySet[MediaContact]:
     contacts = media_contacts_visible_to(user)
     if active == ContactFilterForm.ACTIVE:
@@ -106,7 +107,7 @@ def contacts_filtered(
 
 @login_required
 @require_GET
-def media_contact_list(request: HttpRequest) -> HttpResponse:
+def media_contact_list(request: AuthedRequest) -> HttpResponse:
     user = _manager(request)
     form = ContactFilterForm(request.GET)
     contacts = contacts_filtered(user, **form.values())
@@ -116,7 +117,7 @@ def media_contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def media_contact_create(request: HttpRequest) -> HttpResponse:
+def media_contact_create(request: AuthedRequest) -> HttpResponse:
     user = _manager(request)
     form = MediaContactForm(request.POST or None, initial={"active": True})
     if request.method == "POST":
@@ -134,7 +135,7 @@ def media_contact_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def media_contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def media_contact_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The contact and the history of interactions with them."""
     user = _manager(request)
     contact = contact_for_user(user, pk)
@@ -158,7 +159,7 @@ def media_contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def media_contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def media_contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _manager(request)
     contact = contact_for_user(user, pk)
     form = (
@@ -182,7 +183,7 @@ def media_contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def media_contact_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def media_contact_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _manager(request)
     contact = contact_for_user(user, pk)
     services_media.media_contact_deactivate(actor=user, contact=contact)
@@ -193,7 +194,7 @@ def media_contact_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 # --- press releases -----------------------------------------------------------------------------
 
 
-def release_for_user(user: Any, pk: int) -> PressRelease:
+def release_for_user(user: AnyUser, pk: int) -> PressRelease:
     release = (
         press_releases_visible_to(user)
         .select_related("public_report__report__visit__facility", "created_by")
@@ -216,7 +217,7 @@ def _published_choices() -> QuerySet[PublicReport]:
 
 @login_required
 @require_GET
-def press_release_list(request: HttpRequest) -> HttpResponse:
+def press_release_list(request: AuthedRequest) -> HttpResponse:
     user = _reader(request)
     status = request.GET.get("status", "")
     releases = press_releases_visible_to(user).select_related("public_report__report__visit__facility")
@@ -238,7 +239,7 @@ def press_release_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def press_release_create(request: HttpRequest) -> HttpResponse:
+def press_release_create(request: AuthedRequest) -> HttpResponse:
     """Draft a press release from a published public version (``?public=<pk>`` preselects one)."""
     user = _reader(request)
     if not can_manage_media(user):
@@ -317,14 +318,14 @@ def _release_page(
 
 @login_required
 @require_GET
-def press_release_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def press_release_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _reader(request)
     return _release_page(request, release_for_user(user, pk))
 
 
 @login_required
 @require_POST
-def press_release_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def press_release_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _reader(request)
     release = release_for_user(user, pk)
     if not can_manage_media(user):
@@ -342,7 +343,7 @@ def press_release_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def press_release_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def press_release_issue(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _reader(request)
     release = release_for_user(user, pk)
     if not can_manage_media(user):
@@ -360,26 +361,24 @@ def press_release_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def press_release_text(request: HttpRequest, pk: int) -> HttpResponse:
+def press_release_text(request: AuthedRequest, pk: int) -> HttpResponse:
     """The release as a plain-text file, to paste into an e-mail or a site."""
     user = _reader(request)
     release = release_for_user(user, pk)
-    response = HttpResponse(
-        services_media.press_release_text(release), content_type="text/plain; charset=utf-8"
-    )
     name = slugify(release.title)[:60] or "press-release"
-    response["Content-Disposition"] = f'attachment; filename="{name}-{release.lang}.txt"'
-    return response
+    return file_response(
+        services_media.press_release_text(release), f"{name}-{release.lang}.txt", "text/plain; charset=utf-8"
+    )
 
 
 # --- interactions -----------------------------------------------------------------------------------
 
 
-def _contact_choices(user: Any) -> QuerySet[MediaContact]:
+def _contact_choices(user: AnyUser) -> QuerySet[MediaContact]:
     return media_contacts_visible_to(user).order_by("outlet", "name")
 
 
-def _issued_releases(user: Any) -> QuerySet[PressRelease]:
+def _issued_releases(user: AnyUser) -> QuerySet[PressRelease]:
     return (
         press_releases_visible_to(user)
         .filter(status=PressRelease.Status.ISSUED)
@@ -389,7 +388,7 @@ def _issued_releases(user: Any) -> QuerySet[PressRelease]:
 
 @login_required
 @require_GET
-def media_interaction_list(request: HttpRequest) -> HttpResponse:
+def media_interaction_list(request: AuthedRequest) -> HttpResponse:
     user = _manager(request)
     form = InteractionFilterForm(request.GET, contacts=_contact_choices(user))
     filters = form.values()
@@ -410,7 +409,7 @@ def media_interaction_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def media_interaction_create(request: HttpRequest) -> HttpResponse:
+def media_interaction_create(request: AuthedRequest) -> HttpResponse:
     """Record an interaction (``?contact=<pk>`` and ``?release=<pk>`` preselect)."""
     user = _manager(request)
     contacts, releases = _contact_choices(user), _issued_releases(user)

@@ -29,6 +29,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from dozor.core.files import file_response
 from dozor.core.i18n import pick
 from dozor.core.models import CountryPack
 from dozor.publishing import documents
@@ -226,8 +227,10 @@ def document(request: HttpRequest, lang: str, report_id: int, fmt: str) -> HttpR
     if version is None:
         return _not_found(request, lang)
     data = documents.render(document=documents.public_document(version, portal.public_text(version)), fmt=fmt)
-    response = HttpResponse(data, content_type=documents.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{documents.filename(version, fmt)}"'
+    # public: the portal's own caching rules apply (``public_page``)
+    response = file_response(
+        data, documents.filename(version, fmt), documents.CONTENT_TYPES[fmt], private=False
+    )
     response["Content-Language"] = lang
     return response
 
@@ -277,9 +280,10 @@ def data(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     if dataset not in opendata.DATASETS or fmt not in opendata.FORMATS:
         return _not_found(request)
     body = opendata.export(dataset=dataset, fmt=fmt, absolute=request.build_absolute_uri)
-    response = HttpResponse(body, content_type=opendata.CONTENT_TYPES[fmt])
     if fmt == "csv":
-        response["Content-Disposition"] = f'attachment; filename="{dataset}.csv"'
+        response = file_response(body, f"{dataset}.csv", opendata.CONTENT_TYPES[fmt], private=False)
+    else:
+        response = HttpResponse(body, content_type=opendata.CONTENT_TYPES[fmt])
     response["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it
     return response
 

@@ -41,10 +41,12 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dozor.accounts.access import authorities_visible_to
+from dozor.accounts.access import AnyUser, authorities_visible_to
+from dozor.core.charts import Bar, Chart, Segment
 from dozor.core.models import Authority, Region
 from dozor.facilities.models import FacilityType
 from dozor.recommendations.access import recommendations_visible_to, reprisal_cases_visible_to
@@ -203,12 +205,12 @@ def _subtree_ids(authorities: list[Authority], root: Authority) -> list[int]:
     return [a.pk for a in authorities if a.path.startswith(root.path)]
 
 
-def visible_authorities(user: Any) -> list[Authority]:
+def visible_authorities(user: AnyUser) -> list[Authority]:
     return list(authorities_visible_to(user).order_by("sort_order", "code"))
 
 
 def dashboard_build(
-    user: Any,
+    user: AnyUser,
     *,
     year: int | None = None,
     authority: Authority | None = None,
@@ -295,7 +297,7 @@ def dashboard_build(
     )
 
 
-def reprisal_statistics(user: Any) -> ReprisalStats | None:
+def reprisal_statistics(user: AnyUser) -> ReprisalStats | None:
     """Counts of the reprisal cases the user may see, by state, kind and year raised (one query).
     None for users who may see no reprisal case at all (liaisons, council members, trainers)."""
     visible = reprisal_cases_visible_to(user)
@@ -327,51 +329,42 @@ def reprisal_statistics(user: Any) -> ReprisalStats | None:
 
 # --- charts ---------------------------------------------------------------------------------------
 
-BAR_HEIGHT = 18
-BAR_GAP = 6
-LABEL_WIDTH = 220
-PLOT_WIDTH = 360
+IMPLEMENTED_COLOUR = "#2e7d32"
+PARTIAL_COLOUR = "#f0b429"
+TRACK_COLOUR = "#e8ecf1"
 
 
-@dataclass
-class Bar:
-    label: str
-    y: int
-    implemented_width: float
-    partial_width: float
-    rate: float | None
-    partial_rate: float | None
-    counted: int
+def _rate_text(rate: float | None, digits: int) -> str:
+    return "—" if rate is None else f"{floatformat(rate, digits)}%"
 
 
-@dataclass
-class Chart:
-    """A horizontal bar chart drawn on the server (SVG): per row the implemented share and, after
-    it, the partially implemented share, on a 0-100% scale."""
-
-    bars: list[Bar]
-    height: int
-    label_width: int = LABEL_WIDTH
-    plot_width: int = PLOT_WIDTH
-
-    @property
-    def width(self) -> int:
-        return self.label_width + self.plot_width + 60
-
-
-def chart_for(rows: list[Row]) -> Chart:
-    bars = []
-    for index, row in enumerate(rows):
-        rate, partial = row.rate or 0.0, row.partial_rate or 0.0
-        bars.append(
-            Bar(
-                label=row.label if len(row.label) <= 34 else row.label[:33] + "…",
-                y=index * (BAR_HEIGHT + BAR_GAP),
-                implemented_width=round(PLOT_WIDTH * rate / 100, 1),
-                partial_width=round(PLOT_WIDTH * partial / 100, 1),
-                rate=row.rate,
-                partial_rate=row.partial_rate,
-                counted=row.counted,
-            )
+def chart_for(rows: list[Row], key: str = "") -> Chart:
+    """Per row the implemented share and, after it, the partially implemented share, on a 0-100%
+    scale; ``key`` ties the chart to its heading (``chart-<key>``) and table (``table-<key>``)."""
+    bars = [
+        Bar(
+            label=row.label,
+            segments=[
+                Segment(
+                    row.rate or 0.0,
+                    IMPLEMENTED_COLOUR,
+                    f"{_('Implemented')}: {_rate_text(row.rate, 1)}",
+                ),
+                Segment(
+                    row.partial_rate or 0.0,
+                    PARTIAL_COLOUR,
+                    f"{_('Partially implemented')}: {_rate_text(row.partial_rate, 1)}",
+                ),
+            ],
+            note=_rate_text(row.rate, 0),
         )
-    return Chart(bars=bars, height=max(len(bars), 1) * (BAR_HEIGHT + BAR_GAP))
+        for row in rows
+    ]
+    return Chart(
+        title="",
+        bars=bars,
+        full=100,
+        track=TRACK_COLOUR,
+        labelled_by=f"chart-{key}" if key else "",
+        described_by=f"table-{key}" if key else "",
+    )

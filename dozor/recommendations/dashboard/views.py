@@ -9,12 +9,13 @@ reprisal statistics; trainers get 404 and anonymous users the sign-in page.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from dozor.accounts.access import can
+from dozor.accounts.http import AuthedRequest
 from dozor.recommendations.access import is_liaison
 from dozor.recommendations.dashboard.selectors import chart_for, dashboard_build, visible_authorities
 
@@ -33,9 +34,9 @@ def _detail_url(pk: int) -> str:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    if not (can(user, "visits.view") or is_liaison(user)):
+    if not (can(user, "dashboard.view") or is_liaison(user)):  # a liaison: its authority's board
         raise Http404
     authorities = visible_authorities(user)
     chosen = request.GET.get("authority", "")
@@ -50,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not is_liaison(user):  # liaisons open recommendations through their portal
         for recommendation in [*board.overdue, *board.repeats]:
             recommendation.url = _detail_url(recommendation.pk)  # type: ignore[attr-defined]
-    charts = [(breakdown, chart_for(breakdown.rows)) for breakdown in board.breakdowns]
+    charts = [(breakdown, chart_for(breakdown.rows, key=breakdown.key)) for breakdown in board.breakdowns]
     return render(
         request,
         "recommendations/dashboard.html",

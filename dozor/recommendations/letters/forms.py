@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dozor.accounts.access import authorities_visible_to
+from dozor.accounts.access import AnyUser, authorities_visible_to
 from dozor.core.models import Authority
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility
@@ -80,7 +80,7 @@ class LetterForm(forms.Form):
         help_text=_("The recommendations' numbers, separated by commas or spaces."),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._queryset("authority", authorities_visible_to(user).order_by("path"))
         self._queryset("facility", facilities_visible_to(user).order_by("name_ru", "pk"))

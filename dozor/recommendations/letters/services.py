@@ -3,7 +3,7 @@ and escalation to the supervising ministry (docs/domain.md, section 4).
 
 Rules:
 
-- Only coordinators register letters (``access.can_manage``); council members and monitors read
+- Only coordinators register letters (``access.can_manage_letters``); council members and monitors read
   the register; liaisons read the letters exchanged with their authority subtree
   (``access.letters_visible_to``).
 - A registration number is unique per direction (outgoing and incoming numbering are separate
@@ -13,7 +13,7 @@ Rules:
   see a letter to another authority).
 - Deadlines: an outgoing letter that expects an answer gives ``answer_within`` working days;
   ``due_on`` is that many working days after the registration date on the country pack's calendar
-  (``dozor.recommendations.workdays``). Incoming letters carry no deadline here.
+  (``dozor.core.workdays``). Incoming letters carry no deadline here.
 - Replies: a letter ``in_reply_to`` another goes the other way (an incoming letter answers an
   outgoing one and vice versa). An outgoing letter is **answered** as soon as an incoming letter
   replies to it; it is **overdue** when its due date has passed and it is not answered.
@@ -42,10 +42,10 @@ from django.utils.translation import gettext as _
 from dozor.accounts.audit import audit_record, snapshot
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.models import Authority
+from dozor.core.workdays import add_working_days
 from dozor.facilities.models import Facility
-from dozor.recommendations.access import can_manage
+from dozor.recommendations.access import can_manage_letters
 from dozor.recommendations.models import Letter, Recommendation
-from dozor.recommendations.workdays import add_working_days
 from dozor.visits.models import Report
 
 Errors = dict[str, list[str]]
@@ -260,7 +260,7 @@ def letter_register(
 ) -> Letter:
     """Register a letter. ``answer_within`` (working days, outgoing letters only) sets ``due_on``;
     an incoming letter ``in_reply_to`` an outgoing one marks that one answered."""
-    if not can_manage(actor):
+    if not can_manage_letters(actor):
         raise PermissionDenied
     number, subject, summary = number.strip(), subject.strip(), summary.strip()
     recommendation_ids = _ids(recommendations)
@@ -304,7 +304,7 @@ def letter_escalate(
 ) -> Letter:
     """Register an outgoing letter to the supervising ministry about ``letter``, which went
     unanswered past its due date. The original is locked so that it is escalated once."""
-    if not can_manage(actor):
+    if not can_manage_letters(actor):
         raise PermissionDenied
     original = (
         Letter.objects.select_for_update(of=("self",))

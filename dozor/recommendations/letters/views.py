@@ -22,13 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dozor.accounts.access import authorities_visible_to, can
+from dozor.accounts.access import AnyUser, authorities_visible_to
+from dozor.accounts.http import AuthedRequest
 from dozor.core.forms import submit_form
 from dozor.recommendations.access import (
-    can_manage,
+    can_manage_letters,
     is_liaison,
     letter_for_user,
     letters_visible_to,
+    reads_letters,
     recommendations_visible_to,
     reports_sent_to,
 )
@@ -41,8 +43,8 @@ SECTION = "letters"
 PAGE_SIZE = 50
 
 
-def _require_reader(user: Any) -> None:
-    if not (can(user, "visits.view") or is_liaison(user)):
+def _require_reader(user: AnyUser) -> None:
+    if not reads_letters(user):
         raise PermissionDenied
 
 
@@ -51,7 +53,7 @@ def _listed(letters: QuerySet[Letter]) -> QuerySet[Letter]:
 
 
 @login_required
-def letter_list(request: HttpRequest) -> HttpResponse:
+def letter_list(request: AuthedRequest) -> HttpResponse:
     _require_reader(request.user)
     today = timezone.localdate()
     form = LetterFilterForm(request.GET or None, authorities=authorities_visible_to(request.user))
@@ -80,7 +82,7 @@ def letter_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "today": today,
-            "can_manage": can_manage(request.user),
+            "can_manage": can_manage_letters(request.user),
             "section": SECTION,
         },
     )
@@ -101,12 +103,12 @@ def _report_link(request: HttpRequest, letter: Letter) -> dict[str, Any] | None:
 
 
 @login_required
-def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     letter = letter_for_user(request.user, pk)
     visible = letters_visible_to(request.user)
     today = timezone.localdate()
     answered = services_letters.is_answered(letter)
-    manage = can_manage(request.user)
+    manage = can_manage_letters(request.user)
     context = {
         "letter": letter,
         "answered": answered,
@@ -157,15 +159,15 @@ def _reply_initial(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def letter_create(request: HttpRequest) -> HttpResponse:
-    if not can_manage(request.user):
+def letter_create(request: AuthedRequest) -> HttpResponse:
+    if not can_manage_letters(request.user):
         raise PermissionDenied
     form = LetterForm(request.POST or None, initial=_reply_initial(request), user=request.user)
     if request.method == "POST":
         letter = submit_form(
             form,
             lambda: services_letters.letter_register(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 **form.values(),
             ),
         )
@@ -177,16 +179,16 @@ def letter_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def letter_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_escalate(request: AuthedRequest, pk: int) -> HttpResponse:
     letter = letter_for_user(request.user, pk)
-    if not can_manage(request.user):
+    if not can_manage_letters(request.user):
         raise PermissionDenied
     form = EscalateForm(request.POST or None)
     if request.method == "POST":
         escalation = submit_form(
             form,
             lambda: services_letters.letter_escalate(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 letter=letter,
                 **form.values(),
             ),

@@ -9,10 +9,10 @@ Decisions worth knowing (docs/decisions/0007-recommendations.md):
   place of a committee keeps its own answer.
 - A recommendation whose follow-up is closed (implemented, rejected, no longer relevant) is not
   answered: refused with a message, under a row lock so a concurrent assessment cannot slip in.
-- Attachments are judged by their bytes, never by name or declared type: PDF (``%PDF-`` ...
-  ``%%EOF``), JPEG and PNG that Pillow decodes (the checks of ``dozor.visits.evidence.services``), DOCX
-  and XLSX: a zip whose ``[Content_Types].xml`` declares the main part of a Word document or an
-  Excel workbook (not the macro-enabled or template variants) and which holds that part. Images
+- Attachments are judged by their bytes, never by name or declared type (``dozor.core.files.sniff``):
+  PDF (``%PDF-`` ... ``%%EOF``), JPEG and PNG that Pillow decodes, DOCX and XLSX: a zip whose
+  ``[Content_Types].xml`` declares the main part of a Word document or an Excel workbook (not the
+  macro-enabled or template variants) and which holds that part. Images
   are stored as received: they are the authority's own pictures (not of detainees), served only as
   downloads with ``nosniff``.
 - Every problem of the whole input is reported at once and nothing is written (no row, no file)
@@ -25,11 +25,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import uuid
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
-from xml.etree import ElementTree
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,30 +39,27 @@ from django.utils.translation import gettext as _
 
 from dozor.accounts.audit import audit_record, snapshot
 from dozor.accounts.models import AuditEvent, User
-from dozor.core.files import UploadError, open_zip
-from dozor.recommendations.access import can_manage, is_liaison, recommendations_visible_to
+from dozor.core.files import (
+    DOCX,
+    JPEG,
+    PDF,
+    PNG,
+    XLSX,
+    FileTooLarge,
+    FileType,
+    ImageTooLarge,
+    clean_name,
+    read_capped,
+    sniff,
+)
+from dozor.recommendations.access import can_assess, can_submit_responses, recommendations_visible_to
 from dozor.recommendations.models import Recommendation, Response, ResponseAttachment, Status, StatusChange
 from dozor.recommendations.services import status_change
-from dozor.visits.evidence.services import IMAGE_FORMATS, PDF, clean_name, image_format, is_pdf
 from dozor.visits.models import Visit
 
 MAX_ATTACHMENTS = 10
 TEXT_MAX = 20_000
-# A DOCX or XLSX is a zip: dozor.core.files.open_zip refuses archives that would expand too far (zip
-# bombs) before anything but the directory is read; the parts list itself is bounded here.
-CONTENT_TYPES_MAX = 1024 * 1024
-OFFICE_MAIN_PARTS: dict[str, tuple[str, str]] = {
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "docx",
-    ),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "xlsx",
-    ),
-}
-CT_NAMESPACE = "{http://schemas.openxmlformats.org/package/2006/content-types}"
-ALLOWED_IMAGES = ("JPEG", "PNG")
+ATTACHMENT_TYPES = (PDF, DOCX, XLSX, JPEG, PNG)
 
 
 def max_attachment_bytes() -> int:
@@ -80,77 +75,24 @@ class Checked:
     extension: str
 
 
-def _office_type(content: bytes) -> tuple[str, str] | None:
-    """(content type, extension) when ``content`` is a DOCX or XLSX package, else None."""
-    if not content.startswith(b"PK\x03\x04"):
-        return None
+def _detect(content: bytes) -> FileType | None:
     try:
-        with open_zip(content) as archive:  # refuses archives that expand too far (zip bombs)
-            names = {e.filename for e in archive.infolist()}
-            listing = archive.getinfo("[Content_Types].xml")
-            if listing.file_size > CONTENT_TYPES_MAX:
-                return None
-            # Expat (>= 2.4) limits entity expansion and ElementTree never loads external entities.
-            root = ElementTree.fromstring(archive.read(listing))
-    except (
-        UploadError,
-        zipfile.BadZipFile,
-        KeyError,
-        ElementTree.ParseError,
-        OSError,
-        ValueError,
-        RuntimeError,
-    ):
+        return sniff(content, ATTACHMENT_TYPES)
+    except ImageTooLarge:  # more megapixels than accepted: refused like any other file
         return None
-    if root.tag != f"{CT_NAMESPACE}Types":
-        return None
-    found: tuple[str, str] | None = None
-    for override in root.iter(f"{CT_NAMESPACE}Override"):
-        kind = (override.get("ContentType") or "").strip().lower()
-        part = (override.get("PartName") or "").lstrip("/")
-        if "macroenabled" in kind or "vbaproject" in kind:
-            return None  # macros are never accepted, whatever else the package holds
-        if kind in OFFICE_MAIN_PARTS and part in names:
-            if found is not None and found != OFFICE_MAIN_PARTS[kind]:
-                return None
-            found = OFFICE_MAIN_PARTS[kind]
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        return None
-    return found
-
-
-def _detect(content: bytes) -> tuple[str, str] | None:
-    if is_pdf(content):
-        return PDF
-    office = _office_type(content)
-    if office is not None:
-        return office
-    try:
-        detected_format = image_format(content)
-    except ValidationError:  # more megapixels than accepted
-        return None
-    if detected_format in ALLOWED_IMAGES:
-        return IMAGE_FORMATS[detected_format]
-    return None
 
 
 def _check_file(uploaded: IO[bytes], limit: int, errors: list[str]) -> Checked | None:
     """The file's bytes and detected type, or None with the reason appended to ``errors``."""
     raw_name = str(getattr(uploaded, "name", "") or "")
-    shown = clean_name(raw_name, "bin")
-    too_large = _("%(name)s: the file is larger than the limit of %(limit)s.") % {
-        "name": shown,
-        "limit": filesizeformat(limit),
-    }
-    declared = getattr(uploaded, "size", None)
-    if isinstance(declared, int) and declared > limit:
-        errors.append(too_large)
-        return None
-    if hasattr(uploaded, "seek"):
-        uploaded.seek(0)
-    content = uploaded.read(limit + 1)
-    if len(content) > limit:
-        errors.append(too_large)
+    shown = clean_name(raw_name, "bin", stem="evidence")
+    try:
+        content = read_capped(uploaded, limit)
+    except FileTooLarge:
+        errors.append(
+            _("%(name)s: the file is larger than the limit of %(limit)s.")
+            % {"name": shown, "limit": filesizeformat(limit)}
+        )
         return None
     if not content:
         errors.append(_("%(name)s: the file is empty.") % {"name": shown})
@@ -162,8 +104,12 @@ def _check_file(uploaded: IO[bytes], limit: int, errors: list[str]) -> Checked |
             % {"name": shown}
         )
         return None
-    content_type, extension = detected
-    return Checked(clean_name(raw_name, extension), content, content_type, extension)
+    return Checked(
+        clean_name(raw_name, detected.extension, stem="evidence"),
+        content,
+        detected.content_type,
+        detected.extension,
+    )
 
 
 def _add(errors: dict[str, list[str]], key: str, message: str) -> None:
@@ -181,7 +127,10 @@ def response_submit(
     files: Sequence[IO[bytes]] = (),
 ) -> Response:
     """A liaison's response (measures taken, an action plan) with its attachments."""
-    if not is_liaison(actor) or not recommendations_visible_to(actor).filter(pk=recommendation.pk).exists():
+    if (
+        not can_submit_responses(actor)
+        or not recommendations_visible_to(actor).filter(pk=recommendation.pk).exists()
+    ):
         raise PermissionDenied
     assert actor.authority is not None  # a liaison always has one (is_liaison)
     locked = Recommendation.objects.select_for_update().select_related("status").get(pk=recommendation.pk)
@@ -275,7 +224,7 @@ def response_assess(
 ) -> StatusChange:
     """A coordinator's assessment of a response: a status change of its recommendation that
     names the response (``services.status_change`` checks the verification and the visit)."""
-    if not can_manage(actor):
+    if not can_assess(actor):
         raise PermissionDenied
     return status_change(
         actor=actor,

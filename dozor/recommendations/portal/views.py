@@ -28,13 +28,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dozor.accounts.access import can, require
+from dozor.accounts.access import AnyUser, can, require
+from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import User
-from dozor.core.files import private_download
+from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.core.i18n import pick
+from dozor.facilities.access import facilities_visible_to
 from dozor.recommendations.access import (
-    can_manage,
+    can_assess,
     can_respond,
     is_liaison,
     recommendation_for_user,
@@ -61,23 +63,23 @@ REQUEST_OVERHEAD = 1024 * 1024
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 
-def _liaison(request: HttpRequest) -> User:
+def _liaison(request: AuthedRequest) -> User:
     if not is_liaison(request.user):
         raise PermissionDenied
-    return request.user  # type: ignore[return-value]
+    return request.user
 
 
 def _ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _open(user: Any) -> Any:
+def _open(user: AnyUser) -> Any:
     return recommendations_visible_to(user).filter(status__closed=False)
 
 
 @login_required
 @require_GET
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: AuthedRequest) -> HttpResponse:
     user = _liaison(request)
     today = timezone.localdate()
     visible = recommendations_visible_to(user)
@@ -108,7 +110,7 @@ def portal(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def portal_recommendations(request: HttpRequest) -> HttpResponse:
+def portal_recommendations(request: AuthedRequest) -> HttpResponse:
     user = _liaison(request)
     statuses = list(Status.objects.order_by("sort_order", "code"))
     chosen = request.GET.get("status", "")
@@ -120,6 +122,12 @@ def portal_recommendations(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         items = items.filter(search_text__contains=query.casefold())
+    # One place (the place page links here); named only if the liaison sees it.
+    chosen_place = request.GET.get("facility", "")
+    place = None
+    if chosen_place.isdigit():
+        items = items.filter(facility_id=int(chosen_place))
+        place = facilities_visible_to(user).filter(pk=int(chosen_place)).first()
     page = Paginator(items.order_by("deadline", "-issued_on", "id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -131,6 +139,8 @@ def portal_recommendations(request: HttpRequest) -> HttpResponse:
             "statuses": statuses,
             "chosen": chosen,
             "query": query,
+            "place": place,
+            "place_id": chosen_place if chosen_place.isdigit() else "",
             "today": timezone.localdate(),
             "section": PORTAL,
         },
@@ -168,7 +178,7 @@ def _submit(user: User, recommendation: Recommendation, form: ResponseForm) -> R
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def portal_recommendation(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_recommendation(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _liaison(request)
     recommendation = recommendation_for_user(user, pk)
     answerable = can_respond(user, recommendation)
@@ -224,7 +234,7 @@ def portal_recommendation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def portal_reports(request: HttpRequest) -> HttpResponse:
+def portal_reports(request: AuthedRequest) -> HttpResponse:
     user = _liaison(request)
     reports = reports_sent_to(user).select_related("visit__facility").order_by("-sent_on", "-id")
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -242,7 +252,7 @@ def portal_reports(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def portal_report_document(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_report_document(request: AuthedRequest, pk: int) -> HttpResponse:
     """A report sent to the liaison's authority as PDF or DOCX: the version for the authority
     (internal=False: no confidential banner, no evidence annex; quotes only as ``build`` allows)."""
     user = _liaison(request)
@@ -263,29 +273,23 @@ def portal_report_document(request: HttpRequest, pk: int) -> HttpResponse:
         via="portal",
         ip_address=_ip(request),
     )
-    response = HttpResponse(data, content_type=documents.CONTENT_TYPES[fmt])
-    private_download(response, f"{documents.filename(report, fmt, lang)}")
-    return response
+    return file_response(data, documents.filename(report, fmt, lang), documents.CONTENT_TYPES[fmt])
 
 
 @login_required
 @require_GET
-def response_attachment(request: HttpRequest, pk: int) -> FileResponse:
+def response_attachment(request: AuthedRequest, pk: int) -> FileResponse:
     attachment = response_attachment_for_user(request.user, pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
     services_portal.attachment_record_download(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         attachment=attachment,
         ip_address=_ip(request),
     )
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    private_download(response)
-    return response
+    return file_response(handle, attachment.original_name, attachment.content_type)
 
 
 # --- the NPM's side ---------------------------------------------------------------------------
@@ -293,14 +297,14 @@ def response_attachment(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def response_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     response = response_for_user(request.user, pk)
     if is_liaison(request.user):  # their own authority's response: shown on the portal page
         return redirect("recommendations:portal_recommendation", pk=response.recommendation_id)
-    if not can(request.user, "visits.view"):
+    if not can(request.user, "recommendations.view"):
         raise Http404
     recommendation = response.recommendation
-    manager = can_manage(request.user)
+    manager = can_assess(request.user)
     form = AssessmentForm(request.POST or None, recommendation=recommendation) if manager else None
     if request.method == "POST":
         if form is None:
@@ -308,7 +312,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         change = submit_form(
             form,
             lambda: services_portal.response_assess(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 response=response,
                 **form.values(),
             ),
@@ -338,8 +342,8 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def responses_to_assess(request: HttpRequest) -> HttpResponse:
-    user = require(request.user, "visits.manage")
+def responses_to_assess(request: AuthedRequest) -> HttpResponse:
+    user = require(request.user, "recommendations.assess")
     waiting = (
         responses_visible_to(user)
         .filter(assessed_at__isnull=True)

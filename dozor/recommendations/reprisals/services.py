@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dozor.accounts.access import can
+from dozor.accounts.access import AnyUser, can
 from dozor.accounts.audit import audit_record, snapshot
 from dozor.accounts.models import AuditEvent, User
 from dozor.facilities.models import Facility
@@ -60,9 +60,9 @@ def _case_changes(case: ReprisalCase) -> dict[str, Any]:
     return changes
 
 
-def can_open_for(actor: Any, interview: Interview | None) -> bool:
+def can_open_for(actor: AnyUser, interview: Interview | None) -> bool:
     """Coordinators always; the team of the interview's visit for its interviewees."""
-    if can(actor, "visits.manage"):
+    if can(actor, "reprisals.manage"):
         return True
     return interview is not None and can_record(actor, interview.visit)
 
@@ -193,7 +193,7 @@ def reprisal_close(
 ) -> ReprisalCase:
     """Close a case without a visit (the person was released or transferred, the allegation was
     found to be unfounded by other means). Coordinators only; the outcome says why."""
-    if not can(actor, "visits.manage"):
+    if not can(actor, "reprisals.manage"):
         raise PermissionDenied
     current = ReprisalCase.objects.select_for_update().get(pk=case.pk)
     outcome = outcome.strip()

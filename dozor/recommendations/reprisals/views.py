@@ -21,8 +21,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dozor.accounts.access import active_user, can
-from dozor.accounts.models import Role, User
+from dozor.accounts.access import AnyUser, active_user, can
+from dozor.accounts.http import AuthedRequest
+from dozor.accounts.models import User
 from dozor.core.forms import submit_form
 from dozor.recommendations.access import reprisal_case_for_user, reprisal_cases_visible_to
 from dozor.recommendations.models import ReprisalCase
@@ -46,13 +47,11 @@ STATE_BADGES = {
 }
 
 
-def follower(user: Any) -> User:
+def follower(user: AnyUser) -> User:
     """Coordinators and monitors follow reprisal cases; anyone else gets 404 (not even the
     existence of the pages is shown to them)."""
     staff = active_user(user)
-    if staff is None or not (
-        can(staff, "visits.manage") or (staff.role == Role.MONITOR and can(staff, "visits.view"))
-    ):
+    if staff is None or not can(staff, "reprisals.view"):
         raise Http404
     return staff
 
@@ -66,7 +65,7 @@ def _decorate(case: ReprisalCase) -> ReprisalCase:
     return case
 
 
-def cases_for(user: Any) -> QuerySet[ReprisalCase]:
+def cases_for(user: AnyUser) -> QuerySet[ReprisalCase]:
     """The cases the user may see, with what the list shows (no duplicates from the team join)."""
     return (
         ReprisalCase.objects.filter(pk__in=reprisal_cases_visible_to(user).values("pk"))
@@ -76,7 +75,7 @@ def cases_for(user: Any) -> QuerySet[ReprisalCase]:
     )
 
 
-def _checking_visits(user: Any, case: ReprisalCase) -> list[Visit]:
+def _checking_visits(user: AnyUser, case: ReprisalCase) -> list[Visit]:
     """Visits the user records for that may check on the case (to its place, from its date on)."""
     if case.state == ReprisalCase.State.CLOSED:
         return []
@@ -122,7 +121,7 @@ def visit_section(request: HttpRequest, visit: Visit) -> dict[str, Any] | None:
 
 
 @login_required
-def reprisal_list(request: HttpRequest) -> HttpResponse:
+def reprisal_list(request: AuthedRequest) -> HttpResponse:
     user = follower(request.user)
     cases = cases_for(user)
     state = request.GET.get("state", "")
@@ -141,19 +140,19 @@ def reprisal_list(request: HttpRequest) -> HttpResponse:
             "cases": shown,
             "state": state,
             "states": ReprisalCase.State.choices,
-            "can_open": can(user, "visits.manage"),
+            "can_open": can(user, "reprisals.manage"),
             "section": SECTION,
         },
     )
 
 
 @login_required
-def reprisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def reprisal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = follower(request.user)
     case = _decorate(reprisal_case_for_user(user, pk))
     services_reprisals.reprisal_read(actor=user, cases=[case], via="reprisal_detail", ip_address=_ip(request))
     checks = list(case.checks.select_related("visit", "author").order_by("-checked_on", "-id"))
-    closable = case.state != ReprisalCase.State.CLOSED and can(user, "visits.manage")
+    closable = case.state != ReprisalCase.State.CLOSED and can(user, "reprisals.manage")
     return render(
         request,
         "recommendations/reprisal_detail.html",
@@ -174,7 +173,7 @@ def _form_page(request: HttpRequest, template_name: str, form: Any, **context: A
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reprisal_open_interview(request: HttpRequest, pk: int) -> HttpResponse:
+def reprisal_open_interview(request: AuthedRequest, pk: int) -> HttpResponse:
     """Open a case for an at-risk interviewee (from the visit page)."""
     user = follower(request.user)
     interview = interview_for_user(user, pk)
@@ -202,10 +201,10 @@ def reprisal_open_interview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reprisal_open(request: HttpRequest) -> HttpResponse:
+def reprisal_open(request: AuthedRequest) -> HttpResponse:
     """Open a case not tied to an interview (an allegation received otherwise): coordinators."""
     user = follower(request.user)
-    if not can(user, "visits.manage"):
+    if not can(user, "reprisals.manage"):
         raise PermissionDenied
     form = ReprisalOpenForm(
         request.POST or None, ask_facility=True, initial={"kind": ReprisalCase.Kind.ALLEGATION}
@@ -222,7 +221,7 @@ def reprisal_open(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reprisal_check(request: HttpRequest, pk: int, visit_pk: int) -> HttpResponse:
+def reprisal_check(request: AuthedRequest, pk: int, visit_pk: int) -> HttpResponse:
     user = follower(request.user)
     case = reprisal_case_for_user(user, pk)
     visit = visit_for_user(user, visit_pk, record=True)
@@ -242,10 +241,10 @@ def reprisal_check(request: HttpRequest, pk: int, visit_pk: int) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reprisal_close(request: HttpRequest, pk: int) -> HttpResponse:
+def reprisal_close(request: AuthedRequest, pk: int) -> HttpResponse:
     user = follower(request.user)
     case = reprisal_case_for_user(user, pk)
-    if not can(user, "visits.manage"):
+    if not can(user, "reprisals.manage"):
         raise PermissionDenied
     form = ReprisalCloseForm(request.POST or None)
     if request.method == "POST":

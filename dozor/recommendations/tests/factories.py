@@ -10,7 +10,11 @@ from dozor.core.models import Authority, VisitType
 from dozor.facilities.models import Facility
 from dozor.facilities.tests.factories import FacilityFactory, facility_type
 from dozor.recommendations.models import Recommendation, Status
-from dozor.recommendations.services import recommendation_create
+from dozor.recommendations.services import (
+    RecommendationData,
+    recommendation_create,
+    recommendation_facts_refresh,
+)
 from dozor.standards.models import Theme
 from dozor.visits.models import Report
 from dozor.visits.reports.services import report_start
@@ -64,8 +68,13 @@ def recommendation(
         "source": Recommendation.Source.VISIT_REPORT if report else Recommendation.Source.OTHER,
     }
     values.update(kwargs)
-    made = recommendation_create(actor=actor, **values)
+    provisions = values.pop("provisions", ())
+    repeat_of = values.pop("repeat_of", None)
+    made = recommendation_create(
+        actor=actor, data=RecommendationData(**values), provisions=provisions, repeat_of=repeat_of
+    )
     if status is not None:
         Recommendation.objects.filter(pk=made.pk).update(status=Status.objects.get(code=status))
+        recommendation_facts_refresh(facility_ids=[made.facility_id] if made.facility_id else [])
         made.refresh_from_db()
     return made

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from dozor.core.data import data_of
 from dozor.recommendations.access import recommendations_visible_to
 from dozor.recommendations.models import Recommendation, Status, StatusChange
-from dozor.recommendations.services import status_change
+from dozor.recommendations.services import RecommendationData, status_change
 from dozor.recommendations.tests.factories import health_place, kuis_place, recommendation, report_for
 from dozor.visits.models import Report
 
@@ -110,26 +112,9 @@ def test_the_report_lists_the_recommendations_issued_from_it(coordinator):
 
 
 def _update_values(made: Recommendation, **overrides: object) -> dict[str, object]:
-    values: dict[str, object] = {
-        "theme": made.theme,
-        "addressee": made.addressee,
-        "issued_on": made.issued_on,
-        "text_kk": made.text_kk,
-        "text_ru": made.text_ru,
-        "text_en": made.text_en,
-        "source": made.source,
-        "report": made.report,
-        "source_reference": made.source_reference,
-        "authority": made.authority,
-        "facility": made.facility,
-        "provisions": list(made.provisions.all()),
-        "priority": made.priority,
-        "term": made.term,
-        "systemic": made.systemic,
-        "deadline": made.deadline,
-    }
-    values.update(overrides)
-    return values
+    """``recommendation_update``'s arguments: ``made`` as it is, with ``overrides``."""
+    provisions = overrides.pop("provisions", list(made.provisions.all()))
+    return {"data": replace(data_of(RecommendationData, made), **overrides), "provisions": provisions}
 
 
 def test_a_coordinator_corrects_a_recommendation_and_the_audit_keeps_the_diff(coordinator):

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from dozor.core.packs import pack_load
 from dozor.facilities.models import FacilityType
+from dozor.packs import pack_load
 from dozor.training.models import Competency
 
 pytestmark = pytest.mark.django_db

@@ -3,12 +3,14 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
+from dataclasses import replace
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from conftest import make_user
 from dozor.accounts.models import AuditEvent, Role
+from dozor.core.data import data_of
 from dozor.people.tests.factories import PersonFactory
 from dozor.training import services
 from dozor.training.models import (
@@ -23,6 +25,7 @@ from dozor.training.models import (
     Event,
 )
 from dozor.training.selectors import certificate_verify
+from dozor.training.services import EventData, SessionData
 from dozor.training.tests.factories import (
     EnrolmentFactory,
     EventFactory,
@@ -87,7 +90,7 @@ def test_it_promotes_from_the_waiting_list_when_places_are_added(coordinator) ->
     event = future_event(capacity=1)
     services.enrolment_register(actor=coordinator, event=event, person=PersonFactory())
     waiting = services.enrolment_register(actor=coordinator, event=event, person=PersonFactory())
-    services.event_update(actor=coordinator, event=event, values={"capacity": 2})
+    services.event_update(actor=coordinator, event=event, data=replace(data_of(EventData, event), capacity=2))
     waiting.refresh_from_db()
     assert waiting.status == Enrolment.Status.REGISTERED
 
@@ -97,7 +100,9 @@ def test_it_refuses_fewer_places_than_registered(coordinator) -> None:  # type: 
     for _ in range(2):
         services.enrolment_register(actor=coordinator, event=event, person=PersonFactory())
     with pytest.raises(ValidationError) as exc:
-        services.event_update(actor=coordinator, event=event, values={"capacity": 1})
+        services.event_update(
+            actor=coordinator, event=event, data=replace(data_of(EventData, event), capacity=1)
+        )
     assert "2 people are already registered" in messages(exc)
     event.refresh_from_db()
     assert event.capacity == 2
@@ -113,14 +118,14 @@ def test_it_lets_only_trainers_and_coordinators_register(monitor, liaison) -> No
 def test_it_audits_creation_of_events(trainer) -> None:  # type: ignore[no-untyped-def]
     event = services.event_create(
         actor=trainer,
-        values={
-            "programme": EventFactory().programme,
-            "title_en": "Budgeting",
-            "city": "Aktobe",
-            "starts_on": datetime.date(2025, 9, 5),
-            "ends_on": datetime.date(2025, 9, 5),
-            "capacity": 30,
-        },
+        data=EventData(
+            programme=EventFactory().programme,
+            title_en="Budgeting",
+            city="Aktobe",
+            starts_on=datetime.date(2025, 9, 5),
+            ends_on=datetime.date(2025, 9, 5),
+            capacity=30,
+        ),
         grants=[competency()],
     )
     audit = AuditEvent.objects.get(object_type="training.event", object_id=str(event.pk))
@@ -154,6 +159,69 @@ def test_it_refuses_attendance_for_a_cancelled_session(trainer) -> None:  # type
     with pytest.raises(ValidationError) as exc:
         services.attendance_mark(actor=trainer, session=session, marks={enrolment.pk: "present"})
     assert "cancelled" in messages(exc)
+
+
+def test_it_marks_a_whole_grid_and_audits_each_changed_session(trainer) -> None:  # type: ignore[no-untyped-def]
+    event = EventFactory()
+    first, second, third = (SessionFactory(event=event, starts_at=at(2, 9 + i)) for i in range(3))
+    anna, boris = EnrolmentFactory(event=event), EnrolmentFactory(event=event)
+    mark(boris, third, Attendance.Status.PRESENT)
+    records = services.attendance_mark_grid(
+        actor=trainer,
+        event=event,
+        marks={
+            first.pk: {anna.pk: "present", boris.pk: "late"},
+            second.pk: {anna.pk: "absent"},
+            third.pk: {boris.pk: "present"},  # unchanged: no audit entry
+        },
+    )
+    assert len(records) == 4
+    marks = {(a.session_id, a.enrolment_id): a.status for a in Attendance.objects.all()}
+    assert marks == {
+        (first.pk, anna.pk): "present",
+        (first.pk, boris.pk): "late",
+        (second.pk, anna.pk): "absent",
+        (third.pk, boris.pk): "present",
+    }
+    audits = {a.object_id: a.changes for a in AuditEvent.objects.filter(object_type="training.attendance")}
+    assert audits == {
+        str(first.pk): {
+            str(anna.pk): {"before": None, "after": "present"},
+            str(boris.pk): {"before": None, "after": "late"},
+        },
+        str(second.pk): {str(anna.pk): {"before": None, "after": "absent"}},
+    }
+    services.attendance_mark_grid(actor=trainer, event=event, marks={first.pk: {boris.pk: "excused"}})
+    changed = Attendance.objects.get(session=first, enrolment=boris)
+    assert changed.status == "excused" and changed.recorded_by == trainer
+
+
+def test_it_writes_nothing_of_a_grid_with_one_bad_cell(trainer) -> None:  # type: ignore[no-untyped-def]
+    event = EventFactory()
+    held, cancelled = SessionFactory(event=event), SessionFactory(event=event, cancelled=True)
+    elsewhere = SessionFactory()
+    anna = EnrolmentFactory(event=event)
+    for marks, text in (
+        ({held.pk: {anna.pk: "present"}, cancelled.pk: {anna.pk: "present"}}, "cancelled"),
+        ({held.pk: {anna.pk: "present"}, elsewhere.pk: {anna.pk: "present"}}, "not part of this event"),
+        ({held.pk: {anna.pk: "present", EnrolmentFactory().pk: "present"}}, "not for this event"),
+        ({held.pk: {anna.pk: "asleep"}}, "Unknown attendance mark"),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            services.attendance_mark_grid(actor=trainer, event=event, marks=marks)
+        assert text in messages(exc)
+    assert not Attendance.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="training.attendance").exists()
+
+
+def test_it_lets_only_training_managers_mark_a_grid(monitor) -> None:  # type: ignore[no-untyped-def]
+    session = SessionFactory()
+    enrolment = EnrolmentFactory(event=session.event)
+    with pytest.raises(PermissionDenied):
+        services.attendance_mark_grid(
+            actor=monitor, event=session.event, marks={session.pk: {enrolment.pk: "present"}}
+        )
+    assert not Attendance.objects.exists()
 
 
 # --- knowledge tests ---------------------------------------------------------------------------
@@ -441,12 +509,12 @@ def test_it_links_sessions_to_standards_by_code_or_object(coordinator):
 
     first, second = list(Provision.objects.order_by("code")[:2])
     event = EventFactory()
-    values = {"topic_en": "Safeguards", "starts_at": at(2, 14)}
-    session = services.session_add(actor=coordinator, event=event, values=values, provisions=[first.code])
+    data = SessionData(topic_en="Safeguards", starts_at=at(2, 14))
+    session = services.session_add(actor=coordinator, event=event, data=data, provisions=[first.code])
     assert list(session.provisions.all()) == [first]
-    services.session_update(actor=coordinator, session=session, values={}, provisions=[second])
+    services.session_update(actor=coordinator, session=session, data=data, provisions=[second])
     assert list(session.provisions.all()) == [second]
     with pytest.raises(ValidationError) as exc:
-        services.session_update(actor=coordinator, session=session, values={}, provisions=["NO-SUCH-CODE"])
+        services.session_update(actor=coordinator, session=session, data=data, provisions=["NO-SUCH-CODE"])
     assert exc.value.message_dict["provisions"] == ["Unknown provision codes: NO-SUCH-CODE."]
     assert list(session.provisions.all()) == [second]

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dozor.accounts.models import AuditEvent
 from dozor.facilities.tests.factories import FacilityFactory, facility_type
 from dozor.people.tests.factories import PersonFactory
 from dozor.training import services
@@ -88,7 +89,7 @@ def post_actions(h: dict[str, Any]) -> list[str]:
     return [
         *manage_pages(h),
         reverse("training:event_cancel", args=[h["event"].pk]),
-        reverse("training:attendance", args=[h["sessions"][0].pk]),
+        reverse("training:attendance", args=[h["event"].pk]),
         reverse("training:enrolment_cancel", args=[h["poor"].pk]),
         reverse("training:certificate_issue", args=[h["poor"].pk]),
         reverse("training:certificate_revoke", args=[h["certificate"].pk]),
@@ -330,12 +331,64 @@ def test_it_registers_waitlists_and_refuses_double_registration(as_trainer):
     assert event.enrolments.get(person=second).status == Enrolment.Status.REGISTERED
 
 
-def test_it_marks_attendance_per_session(as_trainer, held):
-    s2 = held["sessions"][1]
-    poor = held["poor"]
-    response = as_trainer.post(reverse("training:attendance", args=[s2.pk]), {f"e{poor.pk}": "excused"})
+def test_it_saves_the_whole_attendance_grid_with_one_save(as_trainer, held):
+    (s1, s2), good, poor = held["sessions"], held["good"], held["poor"]
+    response = as_trainer.post(
+        reverse("training:attendance", args=[held["event"].pk]),
+        {
+            f"a-{s1.pk}-{poor.pk}": "late",
+            f"a-{s2.pk}-{poor.pk}": "excused",
+            f"a-{s2.pk}-{good.pk}": "present",
+        },
+    )
+    assert response.status_code == 302 and response["Location"].endswith("#attendance")
+    marks = dict(Attendance.objects.filter(enrolment=poor).values_list("session_id", "status"))
+    assert marks == {s1.pk: Attendance.Status.LATE, s2.pk: Attendance.Status.EXCUSED}
+    assert Attendance.objects.get(session=s2, enrolment=good).status == Attendance.Status.PRESENT
+    audits = AuditEvent.objects.filter(object_type="training.attendance")
+    assert sorted(a.object_id for a in audits) == sorted([str(s1.pk), str(s2.pk)])
+
+
+def test_it_marks_a_session_all_present_without_javascript(as_trainer, held):
+    """The "Mark all present" button submits the grid with that session's column present; the
+    other sessions' marks in the same submission are saved too, and unexpected cells left alone."""
+    (s1, s2), good, poor = held["sessions"], held["good"], held["poor"]
+    late = EnrolmentFactory(event=held["event"], registered_at=at(2, 12))
+    response = as_trainer.post(
+        reverse("training:attendance", args=[held["event"].pk]),
+        {"present": str(s2.pk), f"a-{s2.pk}-{poor.pk}": "absent", f"a-{s1.pk}-{poor.pk}": "late"},
+    )
     assert response.status_code == 302
-    assert Attendance.objects.get(session=s2, enrolment=poor).status == Attendance.Status.EXCUSED
+    s2_marks = dict(Attendance.objects.filter(session=s2).values_list("enrolment_id", "status"))
+    assert s2_marks == {good.pk: "present", poor.pk: "present", late.pk: "present"}
+    assert Attendance.objects.get(session=s1, enrolment=poor).status == Attendance.Status.LATE
+    assert not Attendance.objects.filter(session=s1, enrolment=late).exists()  # not expected
+
+
+def test_it_shows_one_attendance_form_with_one_save(as_trainer, held):
+    (s1, s2), poor = held["sessions"], held["poor"]
+    page = as_trainer.get(reverse("training:event", args=[held["event"].pk])).content.decode()
+    assert page.count("data-attendance-form") == 1 and page.count('data-testid="save-attendance"') == 1
+    assert f'name="a-{s2.pk}-{poor.pk}"' in page
+    assert f'data-testid="all-present-{s1.pk}"' in page and f'data-testid="all-present-{s2.pk}"' in page
+    assert "data-tabs" in page and 'href="#attendance"' in page
+
+
+def test_it_ignores_marks_outside_the_grid(as_trainer, held):
+    (s1, s2), poor = held["sessions"], held["poor"]
+    waiting = EnrolmentFactory(event=held["event"], status=Enrolment.Status.WAITLISTED)
+    response = as_trainer.post(
+        reverse("training:attendance", args=[held["event"].pk]),
+        {
+            f"a-{s1.pk}-{poor.pk}": "late",
+            f"a-{s2.pk}-{poor.pk}": "bogus",
+            f"a-{s2.pk}-{waiting.pk}": "present",
+        },
+    )
+    assert response.status_code == 302
+    assert Attendance.objects.get(session=s1, enrolment=poor).status == Attendance.Status.LATE
+    assert Attendance.objects.get(session=s2, enrolment=poor).status == Attendance.Status.ABSENT
+    assert not Attendance.objects.filter(enrolment=waiting).exists()
 
 
 def test_it_shows_sessions_before_an_enrolment_as_not_expected(as_trainer, held):

@@ -1,9 +1,9 @@
 """Writes for a visit's evidence: photos and documents.
 
 Decisions worth knowing:
-- The type is judged from the bytes only, never from the file name or the browser's declared type:
-  an image must decode with Pillow as JPEG, PNG or WebP; a PDF must start with ``%PDF-`` and end
-  with ``%%EOF``.
+- The type is judged from the bytes only, never from the file name or the browser's declared type
+  (``dozor.core.files.sniff``): an image must decode with Pillow as JPEG, PNG or WebP; a PDF must
+  start with ``%PDF-`` and end with ``%%EOF``.
 - Unless the uploader chooses to keep it, an image's metadata (EXIF with the GPS position, XMP, ICC
   profile, comments) is removed by re-encoding the pixels into a fresh image of the same format,
   after applying the EXIF orientation. The capture time is read from EXIF before that.
@@ -17,9 +17,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
-import unicodedata
 import uuid
-from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
@@ -29,34 +27,33 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps
 
 from dozor.accounts.access import require
 from dozor.accounts.audit import audit_record, snapshot
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.files import (
+    IMAGES,
+    PDF,
+    FileTooLarge,
+    FileType,
+    ImageTooLarge,
+    clean_name,
+    open_image,
+    read_capped,
+    sniff,
+)
 from dozor.visits.access import can_record
 from dozor.visits.models import Evidence, Visit
 
-# Pillow format name -> (content type, extension of the stored file)
-IMAGE_FORMATS: dict[str, tuple[str, str]] = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-    "WEBP": ("image/webp", "webp"),
-}
-PDF = ("application/pdf", "pdf")
-# "%%EOF" must be in the last bytes of a PDF; the specification allows trailing whitespace, and
-# some writers add a little more, so we look at the tail rather than the last line only.
-PDF_EOF_WINDOW = 1024
-# Larger images are refused before their pixels are decoded (decompression bombs); below Pillow's
-# own warning threshold (about 89 megapixels), above what phone cameras produce in normal modes.
-MAX_MEGAPIXELS = 80
+PHOTO_TYPES = IMAGES
+DOCUMENT_TYPES = (*IMAGES, PDF)
 # Re-encoding settings: high enough that stripping metadata does not visibly degrade evidence.
 ENCODER_OPTIONS: dict[str, dict[str, Any]] = {
     "JPEG": {"quality": 95},
     "PNG": {},
     "WEBP": {"quality": 95, "method": 4},
 }
-NAME_MAX = 255
 # What the audit log keeps of a piece of evidence (the description may be sensitive: not copied).
 AUDITED_FIELDS = [
     "visit",
@@ -70,13 +67,6 @@ AUDITED_FIELDS = [
 ]
 
 
-@dataclass(frozen=True)
-class Detected:
-    content_type: str
-    extension: str
-    detected_format: str | None  # Pillow's format name for images, None for PDF
-
-
 def _fail(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
@@ -88,53 +78,22 @@ def too_large_message() -> str:
 
 def _read_upload(uploaded_file: IO[bytes], limit: int) -> bytes:
     """The whole upload, read once, refused if larger than ``limit`` (never read past it)."""
-    too_large = _fail("uploaded_file", too_large_message())
-    declared = getattr(uploaded_file, "size", None)
-    if isinstance(declared, int) and declared > limit:
-        raise too_large
-    if hasattr(uploaded_file, "seek"):
-        uploaded_file.seek(0)
-    content = uploaded_file.read(limit + 1)
-    if len(content) > limit:
-        raise too_large
+    try:
+        content = read_capped(uploaded_file, limit)
+    except FileTooLarge as exc:
+        raise _fail("uploaded_file", too_large_message()) from exc
     if not content:
         raise _fail("uploaded_file", _("The file is empty."))
     return content
 
 
-def _open_image(content: bytes) -> Image.Image:
-    return Image.open(io.BytesIO(content), formats=list(IMAGE_FORMATS))
-
-
-def image_format(content: bytes) -> str | None:
-    """Pillow's format name if ``content`` is a whole, decodable JPEG, PNG or WebP image."""
+def _detect(content: bytes, kind: str) -> FileType:
     try:
-        with _open_image(content) as image:
-            if image.width * image.height > MAX_MEGAPIXELS * 1_000_000:
-                raise _fail(
-                    "uploaded_file",
-                    _("The image has more than %(limit)d megapixels.") % {"limit": MAX_MEGAPIXELS},
-                )
-            image.verify()
-        # verify() leaves the image unusable and does not decode every pixel: reopen and load.
-        with _open_image(content) as image:
-            image.load()
-            return image.format if image.format in IMAGE_FORMATS else None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return None
-
-
-def is_pdf(content: bytes) -> bool:
-    return content.startswith(b"%PDF-") and b"%%EOF" in content[-PDF_EOF_WINDOW:]
-
-
-def _detect(content: bytes, kind: str) -> Detected:
-    detected_format = image_format(content)
-    if detected_format is not None:
-        content_type, extension = IMAGE_FORMATS[detected_format]
-        return Detected(content_type, extension, detected_format)
-    if kind == Evidence.Kind.DOCUMENT and is_pdf(content):
-        return Detected(*PDF, detected_format=None)
+        detected = sniff(content, PHOTO_TYPES if kind == Evidence.Kind.PHOTO else DOCUMENT_TYPES)
+    except ImageTooLarge as exc:
+        raise _fail("uploaded_file", str(exc)) from exc
+    if detected is not None:
+        return detected
     if kind == Evidence.Kind.PHOTO:
         raise _fail("uploaded_file", _("The file is not a JPEG, PNG or WebP image."))
     raise _fail("uploaded_file", _("The file is not a PDF document or a JPEG, PNG or WebP image."))
@@ -180,20 +139,6 @@ def _without_metadata(image: Image.Image, detected_format: str) -> bytes:
     return buffer.getvalue()
 
 
-def clean_name(name: str, extension: str) -> str:
-    """The user's file name, fit for display and a download header: no folders, no control
-    characters, at most ``NAME_MAX`` characters (the extension kept)."""
-    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip(" .")
-    if not base:
-        return f"evidence.{extension}"
-    if len(base) > NAME_MAX:
-        stem, dot, ext = base.rpartition(".")
-        ext = ext if dot and len(ext) <= 10 else ""
-        base = (stem if ext else base)[: NAME_MAX - len(ext) - 1] + (f".{ext}" if ext else "")
-    return base
-
-
 @transaction.atomic
 def evidence_upload(
     *,
@@ -218,19 +163,21 @@ def evidence_upload(
     captured_at = None
     stored = content
     stripped = False
-    if detected.detected_format is not None:
-        with _open_image(content) as image:
+    if detected.image_format is not None:
+        with open_image(content, PHOTO_TYPES) as image:
             if getattr(image, "n_frames", 1) > 1:
                 raise _fail("uploaded_file", _("Animated images are not accepted."))
             captured_at = _captured_at(image)
             if not keep_metadata:
-                stored = _without_metadata(image, detected.detected_format)
+                stored = _without_metadata(image, detected.image_format)
                 stripped = True
 
     evidence = Evidence(
         visit=visit,
         kind=kind,
-        original_name=clean_name(str(getattr(uploaded_file, "name", "") or ""), detected.extension),
+        original_name=clean_name(
+            str(getattr(uploaded_file, "name", "") or ""), detected.extension, stem="evidence"
+        ),
         content_type=detected.content_type,
         size=len(stored),
         sha256=hashlib.sha256(stored).hexdigest(),

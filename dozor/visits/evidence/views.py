@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts.access import can, require
-from dozor.core.files import private_download
+from dozor.accounts.http import AuthedRequest
+from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.visits.access import (
     can_record,
@@ -63,7 +64,7 @@ def section_context(request: HttpRequest, visit: Visit) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
     context = {"visit": visit, "section": SECTION}
     if request.method == "POST" and _content_length(request) > (
@@ -77,7 +78,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
         evidence = submit_form(
             form,
             lambda: services_evidence.evidence_upload(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 visit=visit,
                 uploaded_file=form.cleaned_data["uploaded_file"],
                 kind=form.cleaned_data["kind"],
@@ -98,10 +99,10 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = evidence_for_user(request.user, pk)
     services_evidence.evidence_record_download(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         evidence=evidence,
         ip_address=request.META.get("REMOTE_ADDR"),
         via="page",
@@ -120,27 +121,23 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_file(request: AuthedRequest, pk: int) -> FileResponse:
     evidence = evidence_for_user(request.user, pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
     services_evidence.evidence_record_download(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         evidence=evidence,
         ip_address=request.META.get("REMOTE_ADDR") or None,
     )
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    private_download(response)
-    return response
+    return file_response(handle, evidence.original_name, evidence.content_type)
 
 
 @login_required
 @require_POST
-def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = evidence_for_user(request.user, pk)
     user = require(request.user, "visits.manage")
     visit_id = evidence.visit_id

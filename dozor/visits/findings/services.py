@@ -44,9 +44,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dozor.accounts.access import require
+from dozor.accounts.access import require, users_with
 from dozor.accounts.audit import audit_record, diff, snapshot
-from dozor.accounts.models import AuditEvent, Role, User
+from dozor.accounts.models import AuditEvent, User
 from dozor.standards.models import Provision, Theme
 from dozor.visits.access import can_record
 from dozor.visits.models import Answer, Evidence, Finding, Referral, Visit
@@ -283,11 +283,9 @@ def finding_update(
 
 
 def urgent_recipients() -> list[User]:
-    """Every active coordinator with an e-mail address."""
+    """Every active coordinator (``visits.urgent_alerts``) with an e-mail address."""
     return list(
-        User.objects.filter(role=Role.COORDINATOR, is_active=True)
-        .exclude(email="")
-        .order_by("last_name", "first_name", "pk")
+        users_with("visits.urgent_alerts").exclude(email="").order_by("last_name", "first_name", "pk")
     )
 
 

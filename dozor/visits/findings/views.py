@@ -17,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dozor.accounts.access import can, require
+from dozor.accounts.access import AnyUser, can, require
+from dozor.accounts.http import AuthedRequest
 from dozor.core.forms import submit_form
 from dozor.standards.models import Provision, Theme
 from dozor.visits.access import (
@@ -59,7 +60,7 @@ def _provisions() -> Prefetch[Any]:
     return Prefetch("provisions", queryset=Provision.objects.select_related("instrument"))
 
 
-def visit_findings(user: Any, visit: Visit) -> QuerySet[Finding]:
+def visit_findings(user: AnyUser, visit: Visit) -> QuerySet[Finding]:
     """The visit's findings the user may see, with what the visit page shows of them."""
     return (
         findings_visible_to(user)
@@ -90,14 +91,14 @@ def _form_page(request: HttpRequest, template_name: str, form: Any, **context: A
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_create(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
     form = FindingForm(request.POST or None, visit=visit)
     if request.method == "POST":
         finding = submit_form(
             form,
             lambda: services_findings.finding_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 visit=visit,
                 **form.values(),
             ),
@@ -112,7 +113,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def finding_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = finding_for_user(request.user, pk, record=True)
     was_notified = finding.urgent_notified_at is not None
     form = FindingForm(request.POST or None, visit=finding.visit, finding=finding)
@@ -120,7 +121,7 @@ def finding_edit(request: HttpRequest, pk: int) -> HttpResponse:
         saved = submit_form(
             form,
             lambda: services_findings.finding_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 finding=finding,
                 **form.values(),
             ),
@@ -156,7 +157,7 @@ def _detail_context(request: HttpRequest, finding: Finding) -> dict[str, Any]:
 
 
 @login_required
-def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = finding_for_user(request.user, pk)
     context = _detail_context(request, finding)
     if context["can_refer"]:
@@ -166,7 +167,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_create(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = finding_for_user(request.user, pk)
     user = require(request.user, "visits.manage")
     form = ReferralForm(request.POST or None)

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dozor.accounts.models import User
+from dozor.accounts.http import AuthedRequest
 from dozor.core.forms import submit_form
 from dozor.visits.access import (
     can_record,
@@ -64,12 +64,11 @@ def _values(form: InterviewForm) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interview_create(request: HttpRequest, pk: int) -> HttpResponse:
+def interview_create(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk)
     if not can_record(request.user, visit):  # coordinators and the team: a subset of who reads them
         raise PermissionDenied
     user = request.user
-    assert isinstance(user, User)
     form = InterviewForm(request.POST or None)
     if request.method == "POST":
         interview = submit_form(
@@ -88,10 +87,9 @@ def interview_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def interview_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     interview = interview_for_user(request.user, pk)
     user = request.user
-    assert isinstance(user, User)
     services.interview_read(actor=user, interview=interview, ip_address=_ip(request))
     return render(
         request,
@@ -107,10 +105,9 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interview_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def interview_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     interview: Interview = interview_for_user(request.user, pk)
     user = request.user
-    assert isinstance(user, User)
     if not can_record(user, interview.visit):
         raise PermissionDenied
     form = InterviewForm(request.POST or None, initial=InterviewForm.initial_for(interview))

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dozor.accounts.access import AnyUser
 from dozor.methodology.models import TemplateVersion
 from dozor.methodology.selectors import published_versions
 from dozor.visits.forms import VersionChoiceField
@@ -28,7 +29,7 @@ class StartForm(forms.Form):
         empty_label=_("The published checklist for the place's type"),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["template_version"]
         assert isinstance(field, forms.ModelChoiceField)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts.access import can, require
+from dozor.accounts.http import AuthedRequest
 from dozor.core.forms import submit_form
 from dozor.planning.access import (
     audit_secret_views,
@@ -90,7 +91,7 @@ def _to_record(visit: Visit) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def record_start(request: HttpRequest, pk: int) -> HttpResponse:
+def record_start(request: AuthedRequest, pk: int) -> HttpResponse:
     """Start the record of a planned visit (coordinators): the page shows who joins the team."""
     planned = planned_visit_for_user(request.user, pk)
     actor = require(request.user, "visits.manage")
@@ -131,14 +132,14 @@ def record_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def record_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
     form = RecordForm(_data(request), visit=visit)
     if request.method == "POST":
         saved = submit_form(
             form,
             lambda: services_record.visit_record_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 visit=visit,
                 **form.values(),
             ),
@@ -161,14 +162,14 @@ def _phase(visit: Visit, phase_pk: int) -> Phase:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def phase_add(request: HttpRequest, pk: int) -> HttpResponse:
+def phase_add(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
     form = PhaseForm(_data(request))
     if request.method == "POST":
         phase = submit_form(
             form,
             lambda: services_record.phase_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 visit=visit,
                 **form.values(),
             ),
@@ -181,7 +182,7 @@ def phase_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def phase_edit(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
+def phase_edit(request: AuthedRequest, pk: int, phase_pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
     phase = _phase(visit, phase_pk)
     form = PhaseForm(_data(request), phase=phase)
@@ -189,7 +190,7 @@ def phase_edit(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
         saved = submit_form(
             form,
             lambda: services_record.phase_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 phase=phase,
                 **form.values(),
             ),
@@ -202,10 +203,10 @@ def phase_edit(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def phase_delete(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
+def phase_delete(request: AuthedRequest, pk: int, phase_pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
     phase = _phase(visit, phase_pk)
-    services_record.phase_delete(actor=request.user, phase=phase)  # type: ignore[arg-type]
+    services_record.phase_delete(actor=request.user, phase=phase)
     messages.success(request, _("The phase was deleted."))
     return _to_record(visit)
 
@@ -215,14 +216,14 @@ def phase_delete(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def occupancy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def occupancy_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
     form = OccupancyForm(_data(request), visit=visit)
     if request.method == "POST":
         saved = submit_form(
             form,
             lambda: services_record.occupancy_counts_save(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 visit=visit,
                 counts=form.counts(),
             ),

@@ -21,10 +21,10 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dozor.core.i18n import pick
 from dozor.core.models import CountryPack
 from dozor.facilities.models import Occupancy
 from dozor.standards.models import Provision
-from dozor.visits.extensions import report_recommendations
 from dozor.visits.models import (
     Evidence,
     Finding,
@@ -180,6 +180,29 @@ def _time(phase: Phase) -> str:
     return f"{start:%d.%m.%Y %H:%M}–{timezone.localtime(phase.ended_at):%H:%M}"
 
 
+def issued_recommendations(report: Report) -> list[dict[str, str]]:
+    """The recommendations issued from the report (stored on it by the recommendations app), each
+    as ``{"text": ..., "meta": ...}`` in the active language, falling back as ``pick`` does."""
+    # Read from the database, not the instance: the list is written by another app's UPDATE,
+    # possibly after this report was loaded.
+    stored = Report.objects.filter(pk=report.pk).values_list("issued_recommendations", flat=True).first()
+    return [
+        {"text": pick(_Item(item), "text"), "meta": pick(_Item(item), "meta")}
+        for item in stored or []
+        if isinstance(item, dict)
+    ]
+
+
+class _Item:
+    """Attribute access to a stored item, for ``pick``."""
+
+    def __init__(self, item: dict[str, str]) -> None:
+        self._item = item
+
+    def __getattr__(self, name: str) -> str:
+        return self._item.get(name, "")
+
+
 def build(report: Report, *, lang: str, internal: bool = True, evidence: bool = True) -> ReportContent:
     """The report in ``lang`` (kk, ru or en). ``internal`` marks the internal version (banner) and,
     with ``evidence`` (False for readers who may not see evidence, e.g. council members), adds the
@@ -323,7 +346,7 @@ def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> Repo
         quotes=quotes,
         evidence=evidence_list,
         references=sorted(references.values(), key=lambda r: r.number),
-        recommendations=report_recommendations(report),
+        recommendations=issued_recommendations(report),
     )
     labels = dict(ReportSection.Key.choices)
     content.headings = [

@@ -8,12 +8,13 @@ only for those who may read evidence (not council members); every download is au
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from dozor.core.files import private_download
+from dozor.accounts.http import AuthedRequest
+from dozor.core.files import file_response
 from dozor.visits.access import confidential_visits_for, report_for_user
 from dozor.visits.reports import documents
 from dozor.visits.reports.content import LANGUAGES
@@ -21,7 +22,7 @@ from dozor.visits.reports.content import LANGUAGES
 
 @login_required
 @require_GET
-def report_document(request: HttpRequest, pk: int) -> HttpResponse:
+def report_document(request: AuthedRequest, pk: int) -> HttpResponse:
     report = report_for_user(request.user, pk)
     fmt = request.GET.get("format", "pdf")
     lang = request.GET.get("lang") or get_language() or "ru"
@@ -30,7 +31,7 @@ def report_document(request: HttpRequest, pk: int) -> HttpResponse:
     if lang not in LANGUAGES:
         return HttpResponseBadRequest(_("Unknown language: choose kk, ru or en."))
     data = documents.report_export(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         report=report,
         fmt=fmt,
         lang=lang,
@@ -40,6 +41,4 @@ def report_document(request: HttpRequest, pk: int) -> HttpResponse:
         via="web",
         ip_address=request.META.get("REMOTE_ADDR") or None,
     )
-    response = HttpResponse(data, content_type=documents.CONTENT_TYPES[fmt])
-    private_download(response, f"{documents.filename(report, fmt, lang)}")
-    return response
+    return file_response(data, documents.filename(report, fmt, lang), documents.CONTENT_TYPES[fmt])

@@ -22,7 +22,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dozor.accounts.models import User
+from dozor.accounts.access import AnyUser, can
+from dozor.accounts.http import AuthedRequest
 from dozor.core.forms import add_service_errors, submit_form
 from dozor.visits.access import (
     can_approve_report,
@@ -70,11 +71,6 @@ def section_context(request: HttpRequest, visit: Visit) -> dict[str, Any]:
         "visit_report_badge": STATUS_BADGES.get(report.status, "") if report else "",
         "can_start_report": report is None and can_record(request.user, visit),
     }
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # login_required
-    return request.user
 
 
 def _lang() -> str:
@@ -197,13 +193,15 @@ def _report_page(
             "version_form": version_form or VersionForm(),
             "latest_version": versions[0] if versions else None,
             "document_languages": DOCUMENT_LANGUAGES,
+            # the link to the report's public versions (publishing), for those who make them
+            "can_make_public_version": can(user, "publishing.redact"),
             "section": SECTION,
         },
         status=status,
     )
 
 
-def _require_team(user: Any, visit: Visit) -> None:
+def _require_team(user: AnyUser, visit: Visit) -> None:
     """Council members see the report but change nothing."""
     if not can_record(user, visit):
         raise PermissionDenied
@@ -216,28 +214,28 @@ def _to_report(report: Report, anchor: str = "") -> HttpResponse:
 
 @login_required
 @require_POST
-def report_start(request: HttpRequest, pk: int) -> HttpResponse:
+def report_start(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
-    report = services_reports.report_start(actor=_user(request), visit=visit)
+    report = services_reports.report_start(actor=request.user, visit=visit)
     return _to_report(report)
 
 
 @login_required
 @require_GET
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _report_page(request, report_for_user(request.user, pk))
 
 
 @login_required
 @require_POST
-def report_section(request: HttpRequest, pk: int) -> HttpResponse:
+def report_section(request: AuthedRequest, pk: int) -> HttpResponse:
     section = report_section_for_user(request.user, pk)
     report = section.report
     _require_team(request.user, report.visit)
     form = SectionForm(request.POST, section=section)
     if form.is_valid():
         try:
-            services_reports.section_save(actor=_user(request), section=section, **form.values())
+            services_reports.section_save(actor=request.user, section=section, **form.values())
         except ReportConflict as conflict:
             # the editor's own text stays in the box, now based on the other person's revision:
             # merging the two and saving again overwrites nothing unseen
@@ -268,10 +266,10 @@ def _parse(form: forms.Form) -> None:
 
 @login_required
 @require_POST
-def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def report_transition(request: AuthedRequest, pk: int) -> HttpResponse:
     report = report_for_user(request.user, pk)
     _require_team(request.user, report.visit)
-    actor = _user(request)
+    actor = request.user
     choice = TransitionForm(request.POST)
     if not choice.is_valid():
         return _report_page(request, report, status=400, step_errors=[_("Choose a step of the workflow.")])
@@ -310,12 +308,12 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_version_save(request: HttpRequest, pk: int) -> HttpResponse:
+def report_version_save(request: AuthedRequest, pk: int) -> HttpResponse:
     report = report_for_user(request.user, pk)
     _require_team(request.user, report.visit)
     form = VersionForm(request.POST)
     version = submit_form(
-        form, lambda: services_reports.version_save(actor=_user(request), report=report, **form.values())
+        form, lambda: services_reports.version_save(actor=request.user, report=report, **form.values())
     )
     if version is None:
         return _report_page(request, report, status=400, version_form=form)
@@ -325,13 +323,13 @@ def report_version_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_add(request: AuthedRequest, pk: int) -> HttpResponse:
     section = report_section_for_user(request.user, pk)
     report = section.report
     _require_team(request.user, report.visit)
     form = CommentForm(request.POST, section=section)
     comment = submit_form(
-        form, lambda: services_reports.comment_add(actor=_user(request), section=section, **form.values())
+        form, lambda: services_reports.comment_add(actor=request.user, section=section, **form.values())
     )
     if comment is None:
         return _report_page(request, report, status=400, comment_forms={section.pk: form})
@@ -341,12 +339,12 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
     comment = report_comment_for_user(request.user, pk)
     report = comment.section.report
     _require_team(request.user, report.visit)
     try:
-        services_reports.comment_resolve(actor=_user(request), comment=comment)
+        services_reports.comment_resolve(actor=request.user, comment=comment)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -357,7 +355,7 @@ def comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_versions(request: HttpRequest, pk: int) -> HttpResponse:
+def report_versions(request: AuthedRequest, pk: int) -> HttpResponse:
     report = report_for_user(request.user, pk)
     versions = list(ReportVersion.objects.filter(report=report).select_related("created_by").defer("content"))
     for version in versions:
@@ -383,7 +381,7 @@ def _titles() -> dict[str, str]:
 
 @login_required
 @require_GET
-def report_diff(request: HttpRequest, pk: int) -> HttpResponse:
+def report_diff(request: AuthedRequest, pk: int) -> HttpResponse:
     """``?a=<number>&b=<number>`` compares two versions; without ``b`` version ``a`` is compared with
     the current text; without either, the latest version is."""
     report = report_for_user(request.user, pk)

@@ -47,7 +47,7 @@ class ConsoleWatcher:
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator[tuple[object, ConsoleWatcher]]:  # type: ignore[no-untyped-def]
-    from dozor.core.packs import pack_load
+    from dozor.packs import pack_load
 
     pack_load(code="kz")  # transactional tests start from a flushed database
     context = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 900})

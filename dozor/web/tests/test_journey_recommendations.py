@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from dozor.accounts.models import Role, User
 from dozor.core.models import Authority, VisitType
+from dozor.core.workdays import add_working_days
 from dozor.recommendations.letters.services import letter_register
 from dozor.recommendations.models import Letter, Recommendation, Status
 from dozor.recommendations.tests.factories import health_place, kuis_place, recommendation, report_for
-from dozor.recommendations.workdays import add_working_days
 from dozor.standards.models import Theme
 from dozor.visits.services import visit_create
 from dozor.web.tests.browser import screenshot, sign_in

@@ -11,8 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dozor.core.dates import add_years
 from dozor.core.models import Region
 from dozor.facilities.models import Facility
+from dozor.facilities.services import facility_facts_set
 from dozor.facilities.tests.factories import FacilityFactory, facility_type
 from dozor.planning.models import PlannedVisit
 from dozor.planning.risk import scores as risk
@@ -22,12 +24,6 @@ from dozor.planning.tests.factories import PlanFactory, planned_visit
 pytestmark = pytest.mark.django_db
 
 ON = datetime.date(2027, 6, 1)
-
-
-@pytest.fixture(autouse=True)
-def _no_sources(monkeypatch):
-    monkeypatch.setattr(risk, "_LAST_VISIT_SOURCES", [])
-    monkeypatch.setattr(risk, "_RECOMMENDATION_SOURCES", [])
 
 
 @pytest.fixture
@@ -72,11 +68,11 @@ def test_it_classifies_places_against_their_types_visit_frequency(plan):
     assert (rows[colony.pk].status, rows[colony.pk].interval_years) == (CoverageStatus.OK, 4)
 
 
-def test_it_leaves_closed_places_out_and_uses_the_last_visit_sources(plan):
+def test_it_leaves_closed_places_out_and_uses_the_stored_latest_visit(plan):
     closed = FacilityFactory(status=Facility.Status.CLOSED, closed_on=datetime.date(2020, 1, 1))
     place = FacilityFactory()
     visited(plan, place, datetime.date(2020, 1, 1))
-    risk.register_last_visit_source(lambda ids, on: {place.pk: datetime.date(2027, 1, 1)})
+    facility_facts_set(last_visits={place.pk: (datetime.date(2027, 1, 1), datetime.date(2027, 1, 1))})
     rows = statuses()
     assert closed.pk not in rows
     assert (rows[place.pk].status, rows[place.pk].last_visit) == (
@@ -96,7 +92,7 @@ def test_it_handles_a_last_visit_on_29_february(plan):
 
 def years_ago(years: int, days: int = 0) -> datetime.date:
     today = timezone.localdate()
-    return risk.years_after(today, -years) - datetime.timedelta(days=days)
+    return add_years(today, -years) - datetime.timedelta(days=days)
 
 
 @pytest.fixture

@@ -15,21 +15,16 @@ from django.utils import timezone
 from dozor.accounts.models import AuditEvent
 from dozor.core.models import PopulationCategory
 from dozor.facilities.models import Facility
+from dozor.facilities.services import facility_facts_set
 from dozor.facilities.tests.factories import FacilityFactory, facility_type
 from dozor.planning.models import Incident, PlannedVisit, RiskFactor
 from dozor.planning.risk import scores as risk
+from dozor.planning.risk import services as risk_services
 from dozor.planning.tests.factories import PlanFactory, planned_visit
 
 pytestmark = pytest.mark.django_db
 
 ON = datetime.date(2027, 6, 1)
-
-
-@pytest.fixture(autouse=True)
-def _no_sources(monkeypatch):
-    """Start every test without providers (other apps may register theirs when they load)."""
-    monkeypatch.setattr(risk, "_LAST_VISIT_SOURCES", [])
-    monkeypatch.setattr(risk, "_RECOMMENDATION_SOURCES", [])
 
 
 @pytest.fixture
@@ -95,20 +90,20 @@ def test_it_ignores_planned_cancelled_and_later_visits(plan):
     assert part(facility, "since_last_visit").share == 1.0
 
 
-def test_it_takes_the_latest_date_over_planned_visits_and_registered_sources(plan):
-    facility, other = FacilityFactory(), FacilityFactory()
+def test_it_takes_the_latest_date_over_planned_visits_and_the_stored_latest_visit(plan):
+    facility, other, ongoing = FacilityFactory(), FacilityFactory(), FacilityFactory()
     done(plan, facility, datetime.date(2025, 6, 1))
-    calls = []
-
-    def visits_source(ids, on):
-        calls.append((sorted(ids), on))
-        return {facility.pk: datetime.date(2026, 6, 1), other.pk: datetime.date(2030, 1, 1)}
-
-    risk.register_last_visit_source(visits_source)
-    risk.register_last_visit_source(visits_source)  # twice: still one source
-    scores = risk.score_facilities([facility.pk, other.pk], on=ON)
-    assert calls == [(sorted([facility.pk, other.pk]), ON)]
+    facility_facts_set(
+        last_visits={
+            facility.pk: (datetime.date(2026, 5, 30), datetime.date(2026, 6, 1)),
+            other.pk: (datetime.date(2030, 1, 1), datetime.date(2030, 1, 2)),
+            ongoing.pk: (datetime.date(2027, 5, 30), datetime.date(2027, 6, 3)),
+        }
+    )
+    scores = risk.score_facilities([facility.pk, other.pk, ongoing.pk], on=ON)
     assert "2026-06-01" in scores[facility.pk].part("since_last_visit").value_text
+    # A visit still in progress on the scoring day counts as that day.
+    assert "2027-06-01" in scores[ongoing.pk].part("since_last_visit").value_text
     # A date after the scoring day is not a past visit.
     assert scores[other.pk].part("since_last_visit").share == 1.0
 
@@ -145,16 +140,16 @@ def test_it_gives_no_occupancy_points_without_data():
 # Recommendations -------------------------------------------------------------------------------------
 
 
-def test_it_gives_no_recommendation_points_while_no_source_is_registered():
+def test_it_gives_no_recommendation_points_without_open_recommendations():
     p = part(FacilityFactory(), "recommendations")
     assert (p.share, p.points) == (0.0, 0.0)
-    assert p.value_text == "no recommendation data yet"
+    assert p.value_text == "0 open recommendations, 0 of them overdue"
 
 
-def test_it_counts_overdue_recommendations_twice_and_sums_the_sources():
+def test_it_counts_overdue_recommendations_twice():
     facility, quiet = FacilityFactory(), FacilityFactory()
-    risk.register_recommendation_source(lambda ids, on: {facility.pk: (3, 1)})
-    risk.register_recommendation_source(lambda ids, on: {facility.pk: (1, 1)})
+    # deadlines before ON are overdue; one without a deadline never is
+    facility_facts_set(follow_up={facility.pk: (4, ["2027-01-01", "2027-05-31", "2027-06-01", ""])})
     scores = risk.score_facilities([facility.pk, quiet.pk], on=ON)
     p = scores[facility.pk].part("recommendations")
     # open 4, overdue 2 counting twice: 4 + 2 = 6 of 10
@@ -166,7 +161,7 @@ def test_it_counts_overdue_recommendations_twice_and_sums_the_sources():
 
 def test_it_caps_recommendations_at_full_points():
     facility = FacilityFactory()
-    risk.register_recommendation_source(lambda ids, on: {facility.pk: (9, 5)})
+    facility_facts_set(follow_up={facility.pk: (9, ["2027-01-01"] * 5 + [""] * 4)})
     assert part(facility, "recommendations").points == 15.0
 
 
@@ -258,8 +253,10 @@ def test_it_adds_the_factors_up_in_the_packs_order_with_names_and_descriptions()
 
 def test_it_follows_edited_weights(coordinator):
     facility = FacilityFactory()
-    risk.risk_factor_update(actor=coordinator, factor=RiskFactor.objects.get(code="type_weight"), weight=60)
-    risk.risk_factor_update(
+    risk_services.risk_factor_update(
+        actor=coordinator, factor=RiskFactor.objects.get(code="type_weight"), weight=60
+    )
+    risk_services.risk_factor_update(
         actor=coordinator, factor=RiskFactor.objects.get(code="since_last_visit"), weight=0
     )
     p = part(facility, "type_weight")
@@ -295,7 +292,6 @@ def _queries(ids: list[int]) -> int:
 
 
 def test_it_scores_many_places_in_the_same_few_queries(plan):
-    risk.register_recommendation_source(lambda ids, on: {})
     women = PopulationCategory.objects.get(code="women")
     facilities = []
     for n in range(30):
@@ -316,7 +312,7 @@ def test_it_scores_many_places_in_the_same_few_queries(plan):
 
 def test_it_records_an_incident_with_an_audit_entry(coordinator):
     facility = FacilityFactory()
-    created = risk.incident_record(
+    created = risk_services.incident_record(
         actor=coordinator,
         facility=facility,
         kind=Incident.Kind.HUNGER_STRIKE,
@@ -347,7 +343,7 @@ def test_it_refuses_an_incomplete_incident(coordinator, values, field, message):
         **values,
     }
     with pytest.raises(ValidationError) as exc:
-        risk.incident_record(actor=coordinator, facility=FacilityFactory(), **arguments)
+        risk_services.incident_record(actor=coordinator, facility=FacilityFactory(), **arguments)
     assert exc.value.message_dict[field] == [message]
     assert not Incident.objects.exists()
     assert not AuditEvent.objects.filter(object_type="planning.incident").exists()
@@ -355,7 +351,7 @@ def test_it_refuses_an_incomplete_incident(coordinator, values, field, message):
 
 def test_it_refuses_an_incident_dated_in_the_future(coordinator):
     with pytest.raises(ValidationError) as exc:
-        risk.incident_record(
+        risk_services.incident_record(
             actor=coordinator,
             facility=FacilityFactory(),
             kind=Incident.Kind.DEATH,
@@ -370,7 +366,7 @@ def test_it_refuses_an_incident_dated_in_the_future(coordinator):
 def test_it_lets_only_coordinators_write(request, persona):
     user = request.getfixturevalue(persona)
     with pytest.raises(PermissionDenied):
-        risk.incident_record(
+        risk_services.incident_record(
             actor=user,
             facility=FacilityFactory(),
             kind="death",
@@ -378,13 +374,15 @@ def test_it_lets_only_coordinators_write(request, persona):
             summary="x",
         )
     with pytest.raises(PermissionDenied):
-        risk.risk_factor_update(actor=user, factor=RiskFactor.objects.get(code="occupancy"), weight=5)
+        risk_services.risk_factor_update(
+            actor=user, factor=RiskFactor.objects.get(code="occupancy"), weight=5
+        )
     assert not Incident.objects.exists()
     assert RiskFactor.objects.get(code="occupancy").weight == Decimal("15")
 
 
 def test_it_audits_a_weight_change(coordinator):
-    factor = risk.risk_factor_update(
+    factor = risk_services.risk_factor_update(
         actor=coordinator, factor=RiskFactor.objects.get(code="occupancy"), weight="22.5"
     )
     assert RiskFactor.objects.get(pk=factor.pk).weight == Decimal("22.50")
@@ -395,7 +393,7 @@ def test_it_audits_a_weight_change(coordinator):
 @pytest.mark.parametrize("weight", [-1, "100.01", 250, "abc", "NaN", None])
 def test_it_refuses_a_weight_out_of_range(coordinator, weight):
     with pytest.raises(ValidationError) as exc:
-        risk.risk_factor_update(
+        risk_services.risk_factor_update(
             actor=coordinator, factor=RiskFactor.objects.get(code="occupancy"), weight=weight
         )
     assert "weight" in exc.value.message_dict
@@ -405,9 +403,13 @@ def test_it_refuses_a_weight_out_of_range(coordinator, weight):
 
 def test_it_saves_no_weight_when_one_of_several_is_wrong(coordinator):
     with pytest.raises(ValidationError):
-        risk.risk_factor_weights_update(actor=coordinator, weights={"occupancy": 20, "incidents": 101})
+        risk_services.risk_factor_weights_update(
+            actor=coordinator, weights={"occupancy": 20, "incidents": 101}
+        )
     assert RiskFactor.objects.get(code="occupancy").weight == Decimal("15")
-    changed = risk.risk_factor_weights_update(actor=coordinator, weights={"occupancy": 20, "incidents": 20})
+    changed = risk_services.risk_factor_weights_update(
+        actor=coordinator, weights={"occupancy": 20, "incidents": 20}
+    )
     assert [f.code for f in changed] == ["occupancy"]
 
 

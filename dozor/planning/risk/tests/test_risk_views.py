@@ -24,12 +24,6 @@ READERS = ["as_coordinator", "as_council", "as_monitor"]
 OUTSIDERS = ["as_liaison", "as_other_liaison", "as_trainer"]
 
 
-@pytest.fixture(autouse=True)
-def _no_sources(monkeypatch):
-    monkeypatch.setattr(risk, "_LAST_VISIT_SOURCES", [])
-    monkeypatch.setattr(risk, "_RECOMMENDATION_SOURCES", [])
-
-
 @pytest.fixture
 def place():
     facility = FacilityFactory(name_en="Karaganda SIZO", capacity=100, population=130)
@@ -190,7 +184,7 @@ def test_it_explains_each_factor_of_a_place(as_council, place):
         assert escape(factor.description) in page
     assert "never visited; interval 2 years" in page
     assert "occupancy 130% (130 held, capacity 100)" in page
-    assert "no recommendation data yet" in page
+    assert "0 open recommendations, 0 of them overdue" in page
     assert "1 incident in the last 24 months, weighted 5.0" in page
     assert "Death of a detainee in a cell" in page
     assert 'data-testid="incident-form"' not in page

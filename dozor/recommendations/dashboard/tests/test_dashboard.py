@@ -214,13 +214,14 @@ def _many(user: User, count: int) -> None:
     themes = list(Theme.objects.all())
     previous = None
     for n in range(count):
+        issued = datetime.date(2022 + n % 4, 1 + n % 12, 1)
         made = rec(
             user,
             status=statuses[n % len(statuses)].code,
-            issued=datetime.date(2022 + n % 4, 1 + n % 12, 1),
+            issued=issued,
             facility=prison if n % 3 else hospital,
             theme=themes[n % len(themes)].code,
-            deadline=PAST if n % 2 else FUTURE,
+            deadline=max(PAST, issued) if n % 2 else FUTURE,  # a deadline is never before the issue
             repeat_of=previous if n % 5 == 0 else None,
         )
         previous = made
@@ -251,6 +252,6 @@ def test_the_chart_scales_the_bars_to_the_rates():
         Row(key=2, label="None counted", total=1, withdrawn=1),
     ]
     chart = chart_for(rows)
-    assert chart.bars[0].implemented_width == pytest.approx(chart.plot_width / 2)
-    assert chart.bars[0].partial_width == pytest.approx(chart.plot_width / 4)
-    assert chart.bars[1].rate is None and chart.bars[1].implemented_width == 0
+    assert chart.widths(chart.bars[0]) == pytest.approx([chart.plot_width / 2, chart.plot_width / 4])
+    assert chart.bars[0].note == "50%"
+    assert chart.bars[1].note == "—" and chart.widths(chart.bars[1]) == [0, 0]

@@ -17,6 +17,7 @@ from PIL import ExifTags, Image
 
 from conftest import client_for, make_user
 from dozor.accounts.models import AuditEvent, Role, User
+from dozor.core import files as core_files
 from dozor.core.models import VisitType
 from dozor.facilities.tests.factories import FacilityFactory
 from dozor.visits.evidence import services as services_evidence
@@ -264,7 +265,7 @@ def test_it_refuses_files_that_are_not_what_the_kind_needs(
 
 
 def test_it_refuses_images_with_too_many_pixels_before_decoding_them(team_visit, monitor, monkeypatch):
-    monkeypatch.setattr(services_evidence, "MAX_MEGAPIXELS", 0)
+    monkeypatch.setattr(core_files, "MAX_MEGAPIXELS", 0)  # the check every upload shares
     with pytest.raises(ValidationError) as caught:
         evidence_upload(
             actor=monitor, visit=team_visit, uploaded_file=upload("a.png", image_bytes("PNG")), kind="photo"

@@ -301,7 +301,7 @@ def test_it_refuses_the_edit_page_to_a_team_member_who_cannot_record(interview, 
 SCRIPT = """
 import datetime, json, sys
 from django.core.management import call_command
-from dozor.core.packs import pack_load
+from dozor.packs import pack_load
 call_command("migrate", verbosity=0)
 pack_load(code="kz")
 from dozor.accounts.models import Role, User

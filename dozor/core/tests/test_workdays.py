@@ -1,4 +1,4 @@
-"""Working days on the Kazakhstan calendar (dozor.recommendations.workdays): property tests on the pack's
+"""Working days on the Kazakhstan calendar (dozor.core.workdays): property tests on the pack's
 own holidays, plus known cases and the database loader."""
 
 from __future__ import annotations
@@ -7,15 +7,14 @@ import datetime
 from pathlib import Path
 
 import pytest
-import yaml
 from django.conf import settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dozor.recommendations import workdays
-from dozor.recommendations.models import Holiday
-from dozor.recommendations.pack import holiday_days
-from dozor.recommendations.workdays import Calendar
+from dozor.core import workdays
+from dozor.core.models import Holiday
+from dozor.core.workdays import Calendar, holiday_days
+from dozor.core.yamlio import yaml_load
 
 D = datetime.date
 ONE_DAY = datetime.timedelta(days=1)
@@ -24,7 +23,7 @@ ONE_DAY = datetime.timedelta(days=1)
 def pack_calendar() -> tuple[Calendar, set[D]]:
     """The kz pack's calendar built straight from the YAML (no database: hypothesis runs many
     examples), plus two Saturdays made working days (decrees move such days every year)."""
-    raw = yaml.safe_load(Path(settings.DOZOR_PACKS_DIR, "kz", "recommendations.yaml").read_text("utf-8"))
+    raw = yaml_load(Path(settings.DOZOR_PACKS_DIR, "kz", "recommendations.yaml").read_text("utf-8"))
     days = holiday_days(raw["holiday_rules"], raw["holiday_years"], raw.get("movable_holidays") or [])
     working = {D(2026, 1, 3), D(2027, 3, 20)}
     pairs = [(day.date, day.kind) for day in days] + [(day, "working_day") for day in working]

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dozor.core.packs import PackError, pack_dir, pack_load, pack_read
+from dozor.core.packs import PackError, pack_dir
+from dozor.packs import pack_load, pack_read
 
 
 class Command(BaseCommand):

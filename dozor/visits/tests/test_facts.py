@@ -1,4 +1,5 @@
-"""Visits feed the planning risk score's "time since the last visit" (registered in apps.py)."""
+"""Visits store each place's latest visit on the place, where planning's risk score reads it
+("time since the last visit") without calling up into visits."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime
 import pytest
 
 from dozor.core.models import VisitType
+from dozor.facilities.models import Facility
 from dozor.facilities.tests.factories import FacilityFactory
 from dozor.planning.risk.scores import score_facilities
 from dozor.visits.models import Visit
@@ -45,3 +47,25 @@ def test_it_lowers_the_risk_score_of_a_recently_visited_place() -> None:
 
     assert since(visited.pk) < since(never.pk)
     assert since(never.pk) > 0
+
+
+def test_it_stores_the_latest_visit_on_the_place_whatever_writes_it() -> None:
+    place = FacilityFactory()
+    first = _visit(place, datetime.date(2026, 5, 4), Visit.Status.COMPLETED, datetime.date(2026, 5, 5))
+    _visit(place, datetime.date(2027, 5, 20), Visit.Status.PLANNED)  # merely planned: not stored
+    place.refresh_from_db()
+    assert (place.last_visit_started_on, place.last_visit_ended_on) == (
+        datetime.date(2026, 5, 4),
+        datetime.date(2026, 5, 5),
+    )
+    ongoing = _visit(place, datetime.date(2027, 5, 30), Visit.Status.IN_PROGRESS)
+    place.refresh_from_db()
+    assert (place.last_visit_started_on, place.last_visit_ended_on) == (
+        ongoing.started_on,
+        ongoing.started_on,
+    )
+    ongoing.delete()
+    first.delete()
+    place.refresh_from_db()
+    assert (place.last_visit_started_on, place.last_visit_ended_on) == (None, None)
+    assert Facility.objects.get(pk=place.pk).last_visit_ended_on is None
