@@ -5,7 +5,9 @@ DATE_FORMAT = "j E Y ж."
 SHORT_DATE_FORMAT = "d.m.Y"
 DATETIME_FORMAT = "j E Y ж. H:i"
 SHORT_DATETIME_FORMAT = "d.m.Y H:i"
-DATE_INPUT_FORMATS = ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"]
+# ISO first: Django renders a date widget in the first input format, and browsers' <input type="date">
+# take only YYYY-MM-DD (they show the date in the user's own format). 29.11.2026 is still accepted.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"]
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "\xa0"
 NUMBER_GROUPING = 3

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from dozor.accounts.models import Role, User
 from dozor.people.tests.factories import PersonFactory
@@ -60,6 +61,8 @@ def test_it_runs_a_seminar_from_registration_to_a_verified_certificate(page, liv
     browser_page.wait_for_load_state("networkidle")
     session = event.sessions.get()
 
+    # the event page shows one part at a time: after adding a session, the agenda
+    browser_page.click("[data-testid=event-tabs] >> text=Participants")
     for person in (aigerim, nurlan):
         browser_page.click("[data-testid=register-participant]")
         browser_page.select_option("#id_person", str(person.pk))
@@ -68,11 +71,18 @@ def test_it_runs_a_seminar_from_registration_to_a_verified_certificate(page, liv
     enrolments = list(event.enrolments.order_by("pk"))
     assert [e.status for e in enrolments] == [Enrolment.Status.REGISTERED] * 2
 
-    for enrolment in enrolments:
-        browser_page.select_option(f"[data-testid=att-{session.pk}-{enrolment.pk}]", "present")
-    browser_page.click(f"[data-testid=save-attendance-{session.pk}]")
+    browser_page.click("[data-testid=event-tabs] >> text=Attendance")
+    browser_page.click(f"[data-testid=all-present-{session.pk}]")
+    expect(browser_page.locator("[data-unsaved]")).to_have_text("Not saved yet.")
+    assert not session.attendance.exists()  # marked on the page, not yet saved
+    browser_page.select_option(f"[data-testid=att-{session.pk}-{enrolments[1].pk}]", "late")
+    browser_page.click("[data-testid=save-attendance]")
     browser_page.wait_for_load_state("networkidle")
-    assert set(session.attendance.values_list("status", flat=True)) == {"present"}
+    assert dict(session.attendance.values_list("enrolment_id", "status")) == {
+        enrolments[0].pk: "present",
+        enrolments[1].pk: "late",
+    }
+    assert browser_page.locator("[data-testid=attendance-grid]").is_visible()
 
     browser_page.click("[data-testid=edit-event]")
     browser_page.select_option("#id_status", "held")
@@ -80,6 +90,7 @@ def test_it_runs_a_seminar_from_registration_to_a_verified_certificate(page, liv
     browser_page.wait_for_load_state("networkidle")
     assert browser_page.locator("[data-testid=event-status]").inner_text() == "Held"
 
+    browser_page.click("[data-testid=event-tabs] >> text=Certificates")
     for enrolment in enrolments:
         browser_page.click(f"[data-testid=issue-{enrolment.pk}]")
         browser_page.wait_for_load_state("networkidle")
