@@ -59,7 +59,7 @@ def _load_modules(items: list[Item], context: PackContext) -> SectionResult:
 def _load_templates(items: list[Item], context: PackContext) -> SectionResult:
     from dozor.facilities.models import FacilityType
     from dozor.methodology.models import ChecklistTemplate, TemplateVersion
-    from dozor.methodology.spec import build_version
+    from dozor.methodology.services import version_build
 
     modules: dict[str, Item] = context.meta.get("_checklist_modules", {})
     types = {t.code: t for t in FacilityType.objects.all()}
@@ -85,7 +85,7 @@ def _load_templates(items: list[Item], context: PackContext) -> SectionResult:
                 result.unchanged += 1
             continue
         number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-        version = build_version(
+        version = version_build(
             template=template,
             sections=spec,
             number=number,

@@ -18,8 +18,9 @@ from dozor.core.data import data_apply, data_values
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.methodology import expressions
 from dozor.methodology.models import ChecklistTemplate, Question, Section, TemplateVersion
-from dozor.methodology.spec import NAME_RE, build_version, validate_spec, version_to_spec
-from dozor.standards.models import Provision
+from dozor.methodology.spec import NAME_RE, Spec, validate_spec, version_to_spec
+from dozor.methodology.xlsform import XLSFormError, parse_xlsform
+from dozor.standards.models import Provision, Theme
 
 
 def _require_draft(version: TemplateVersion) -> None:
@@ -70,7 +71,7 @@ def version_new_draft(*, actor: User, template: ChecklistTemplate) -> TemplateVe
     latest = template.versions.order_by("-number").first()
     number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     spec = version_to_spec(latest) if latest is not None else []
-    draft = build_version(
+    draft = version_build(
         template=template,
         sections=spec,
         number=number,
@@ -301,3 +302,108 @@ def section_add(
     )
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=section, changes={"code": code})
     return section
+
+
+def _texts(value: Any, field: str) -> dict[str, str]:
+    value = value if isinstance(value, dict) else {}
+    return {f"{field}_{lang}": str(value.get(lang) or "").strip() for lang in LANGUAGE_CODES}
+
+
+def version_build(
+    *,
+    template: ChecklistTemplate,
+    sections: Spec,
+    number: int,
+    status: str,
+    source: str,
+    actor: User | None = None,
+    note: str = "",
+    import_report: list[str] | None = None,
+) -> TemplateVersion:
+    """Write a validated spec as a new version (the caller validated it, checked the actor's rights
+    and holds a transaction): the shared writer of the editor, the XLSForm import and the pack."""
+    themes = {t.code: t for t in Theme.objects.all()}
+    provisions = {p.code: p for p in Provision.objects.all()}
+    published = status == TemplateVersion.Status.PUBLISHED
+    version = TemplateVersion.objects.create(
+        template=template,
+        number=number,
+        status=status,
+        source=source,
+        note=note[:300],
+        import_report=import_report or [],
+        created_by=actor,
+        published_at=timezone.now() if published else None,
+        published_by=actor if published else None,
+    )
+    links = []
+    for s_order, data in enumerate(sections):
+        section = Section.objects.create(
+            version=version,
+            order=s_order,
+            code=data["code"],
+            theme=themes.get(data.get("theme") or ""),
+            repeat=bool(data.get("repeat")),
+            relevant=data.get("relevant") or "",
+            **_texts(data.get("title"), "title"),
+            **_texts(data.get("repeat_label"), "repeat_label"),
+        )
+        questions = data.get("questions") or []
+        created = Question.objects.bulk_create(
+            [
+                Question(
+                    section=section,
+                    order=q_order,
+                    name=q["name"],
+                    type=q["type"],
+                    required=bool(q.get("required")),
+                    relevant=q.get("relevant") or "",
+                    constraint=q.get("constraint") or "",
+                    choices=[
+                        {"name": c["name"], **_texts(c.get("label"), "label")} for c in q.get("choices") or []
+                    ],
+                    **_texts(q.get("label"), "label"),
+                    **_texts(q.get("hint"), "hint"),
+                    **_texts(q.get("constraint_message"), "constraint_message"),
+                )
+                for q_order, q in enumerate(questions)
+            ]
+        )
+        for question, q in zip(created, questions, strict=True):
+            links += [
+                Question.provisions.through(question_id=question.pk, provision_id=provisions[code].pk)
+                for code in q.get("provisions") or []
+                if code in provisions
+            ]
+    Question.provisions.through.objects.bulk_create(links)
+    return version
+
+
+@transaction.atomic
+def version_import_xlsform(*, actor: User, data: bytes) -> TemplateVersion:
+    """Create a draft from an XLSForm: a new template, or a new draft of the template with that
+    code. Raises ``XLSFormError`` with the reasons when the file is not a form it can read."""
+    require(actor, "methodology.edit")
+    parsed = parse_xlsform(data)
+    template, created = ChecklistTemplate.objects.get_or_create(
+        code=parsed.form_id, defaults={f"name_{lang}": parsed.title.get(lang, "") for lang in LANGUAGE_CODES}
+    )
+    if not created and template.versions.filter(status=TemplateVersion.Status.DRAFT).exists():
+        raise XLSFormError(
+            [
+                _("Template %(code)s already has a draft; publish or finish it first.")
+                % {"code": template.code}
+            ]
+        )
+    number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = version_build(
+        template=template,
+        sections=parsed.sections,
+        number=number,
+        status=TemplateVersion.Status.DRAFT,
+        source=TemplateVersion.Source.XLSFORM,
+        actor=actor,
+        import_report=parsed.report,
+    )
+    audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=version, changes={"report": parsed.report})
+    return version

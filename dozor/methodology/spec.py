@@ -1,7 +1,7 @@
 """A template version as plain data (the shape of packs/kz/checklists.yaml modules).
 
 The country pack, the XLSForm importer and the editor all describe a version with this
-structure; ``validate_spec`` checks it whole and ``build_version`` writes it.
+structure; ``validate_spec`` checks it whole and ``services.version_build`` writes it.
 
     section  = {code, title: {kk, ru, en}, theme, repeat, repeat_label: {..}, relevant, questions: [..]}
     question = {name, type, label: {..}, hint: {..}, required, relevant, constraint,
@@ -14,16 +14,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from dozor.accounts.models import User
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.methodology import expressions
 from dozor.methodology.models import (
     NAME_RE,
     RESERVED,
-    ChecklistTemplate,
-    Question,
     QuestionType,
-    Section,
     TemplateVersion,
 )
 
@@ -115,84 +111,6 @@ def validate_spec(
                     )
             seen_names.add(name)
     return errors
-
-
-def _texts(value: Any, field: str) -> dict[str, str]:
-    value = value if isinstance(value, dict) else {}
-    return {f"{field}_{lang}": str(value.get(lang) or "").strip() for lang in LANGUAGE_CODES}
-
-
-def build_version(
-    *,
-    template: ChecklistTemplate,
-    sections: Spec,
-    number: int,
-    status: str,
-    source: str,
-    actor: User | None = None,
-    note: str = "",
-    import_report: list[str] | None = None,
-) -> TemplateVersion:
-    """Write a validated spec as a new version (the caller validated it and holds a transaction)."""
-    from django.utils import timezone
-
-    from dozor.standards.models import Provision, Theme
-
-    themes = {t.code: t for t in Theme.objects.all()}
-    provisions = {p.code: p for p in Provision.objects.all()}
-    published = status == TemplateVersion.Status.PUBLISHED
-    version = TemplateVersion.objects.create(
-        template=template,
-        number=number,
-        status=status,
-        source=source,
-        note=note[:300],
-        import_report=import_report or [],
-        created_by=actor,
-        published_at=timezone.now() if published else None,
-        published_by=actor if published else None,
-    )
-    links = []
-    for s_order, data in enumerate(sections):
-        section = Section.objects.create(
-            version=version,
-            order=s_order,
-            code=data["code"],
-            theme=themes.get(data.get("theme") or ""),
-            repeat=bool(data.get("repeat")),
-            relevant=data.get("relevant") or "",
-            **_texts(data.get("title"), "title"),
-            **_texts(data.get("repeat_label"), "repeat_label"),
-        )
-        questions = data.get("questions") or []
-        created = Question.objects.bulk_create(
-            [
-                Question(
-                    section=section,
-                    order=q_order,
-                    name=q["name"],
-                    type=q["type"],
-                    required=bool(q.get("required")),
-                    relevant=q.get("relevant") or "",
-                    constraint=q.get("constraint") or "",
-                    choices=[
-                        {"name": c["name"], **_texts(c.get("label"), "label")} for c in q.get("choices") or []
-                    ],
-                    **_texts(q.get("label"), "label"),
-                    **_texts(q.get("hint"), "hint"),
-                    **_texts(q.get("constraint_message"), "constraint_message"),
-                )
-                for q_order, q in enumerate(questions)
-            ]
-        )
-        for question, q in zip(created, questions, strict=True):
-            links += [
-                Question.provisions.through(question_id=question.pk, provision_id=provisions[code].pk)
-                for code in q.get("provisions") or []
-                if code in provisions
-            ]
-    Question.provisions.through.objects.bulk_create(links)
-    return version
 
 
 def _lang_dict(obj: Any, field: str) -> dict[str, str]:

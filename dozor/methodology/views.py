@@ -22,6 +22,7 @@ from dozor.accounts.access import can, require
 from dozor.accounts.audit import audit_record
 from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
+from dozor.core.confirm import delete_confirmed
 from dozor.core.files import XLSX, file_response
 from dozor.core.forms import submit_form
 from dozor.methodology import selectors, services, xlsform
@@ -326,6 +327,8 @@ def question_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     if refused is not None:
         return refused
     version = question.section.version
+    if not delete_confirmed(request):
+        return redirect("methodology:version", pk=version.pk)
     try:
         services.question_delete(actor=request.user, question=question)
     except ValidationError as exc:
@@ -347,7 +350,7 @@ def xlsform_import(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            version = xlsform.import_xlsform(
+            version = services.version_import_xlsform(
                 actor=user, data=upload.read(settings.DOZOR_MAX_IMPORT_BYTES + 1)
             )
         except xlsform.XLSFormError as exc:

@@ -19,19 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from dozor.accounts.models import User
 from dozor.core.files import UploadError, check_size, open_zip
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.methodology import expressions
-from dozor.methodology.models import ChecklistTemplate, QuestionType, TemplateVersion
-from dozor.methodology.spec import NAME_RE, Spec, build_version, validate_spec, version_to_spec
+from dozor.methodology.models import QuestionType, TemplateVersion
+from dozor.methodology.spec import NAME_RE, Spec, validate_spec, version_to_spec
 
 LANGUAGE_LABELS = {"kk": "Kazakh (kk)", "ru": "Russian (ru)", "en": "English (en)"}
 TYPE_TO_XLSFORM = {
@@ -465,36 +462,3 @@ def parse_xlsform(data: bytes) -> ParsedForm:
     if not any(title.values()):
         title[default] = form_id
     return ParsedForm(form_id=form_id[:60], title=title, sections=sections, report=report)
-
-
-@transaction.atomic
-def import_xlsform(*, actor: User, data: bytes) -> TemplateVersion:
-    """Create a draft from an XLSForm: a new template, or a new draft of the template with that code."""
-    from dozor.accounts.access import require
-    from dozor.accounts.audit import audit_record
-    from dozor.accounts.models import AuditEvent
-
-    require(actor, "methodology.edit")
-    parsed = parse_xlsform(data)
-    template, created = ChecklistTemplate.objects.get_or_create(
-        code=parsed.form_id, defaults={f"name_{lang}": parsed.title.get(lang, "") for lang in LANGUAGE_CODES}
-    )
-    if not created and template.versions.filter(status=TemplateVersion.Status.DRAFT).exists():
-        raise XLSFormError(
-            [
-                _("Template %(code)s already has a draft; publish or finish it first.")
-                % {"code": template.code}
-            ]
-        )
-    number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = build_version(
-        template=template,
-        sections=parsed.sections,
-        number=number,
-        status=TemplateVersion.Status.DRAFT,
-        source=TemplateVersion.Source.XLSFORM,
-        actor=actor,
-        import_report=parsed.report,
-    )
-    audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=version, changes={"report": parsed.report})
-    return version

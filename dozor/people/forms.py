@@ -8,10 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dozor.accounts.access import AnyUser, authorities_visible_to, regions_visible_to
+from dozor.core.data import data_from
+from dozor.core.forms import ServiceModelForm
 from dozor.core.models import Authority, Language, Region
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility
 from dozor.people.models import EligibilityRule, Expertise, Organisation, Participation, Person
+from dozor.people.services import OrganisationData, ParticipationData, PersonData
 
 
 class DateInput(forms.DateInput):
@@ -21,18 +24,9 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class ServiceModelForm(forms.ModelForm):
-    """A ModelForm that only parses input.
-
-    The service validates and saves, and must see the instance as it is in the database (to
-    audit before/after), so the form neither copies values onto the instance nor validates it.
-    """
-
-    def _post_clean(self) -> None:
-        pass
-
-
 class OrganisationForm(ServiceModelForm):
+    """For a change, built with ``initial=OrganisationForm.initial_from(organisation)``."""
+
     class Meta:
         model = Organisation
         fields = ["name_kk", "name_ru", "name_en", "kind", "region", "authority", "website", "email", "phone"]
@@ -42,8 +36,14 @@ class OrganisationForm(ServiceModelForm):
         self.fields["region"].queryset = regions_visible_to(user)  # type: ignore[attr-defined]
         self.fields["authority"].queryset = authorities_visible_to(user).order_by("path")  # type: ignore[attr-defined]
 
+    def to_data(self) -> OrganisationData:
+        return data_from(OrganisationData, self.cleaned_data)
+
 
 class PersonForm(ServiceModelForm):
+    """For a change, built with ``initial=PersonForm.initial_from(person)``; its languages and
+    expertise go to the service beside ``to_data()``."""
+
     languages = forms.ModelMultipleChoiceField(
         label=_("Working languages"),
         queryset=Language.objects.all(),
@@ -79,8 +79,8 @@ class PersonForm(ServiceModelForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions_visible_to(user)  # type: ignore[attr-defined]
 
-    def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k not in {"languages", "expertise"}}
+    def to_data(self) -> PersonData:
+        return data_from(PersonData, self.cleaned_data)
 
 
 class ParticipationForm(forms.Form):
@@ -111,6 +111,9 @@ class ParticipationForm(forms.Form):
             "decision_ref": participation.decision_ref,
             "note": participation.note,
         }
+
+    def to_data(self) -> ParticipationData:
+        return data_from(ParticipationData, self.cleaned_data)
 
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]

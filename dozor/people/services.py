@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -19,6 +20,7 @@ from django.utils.translation import ngettext
 from dozor.accounts.access import require
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.data import D, data_apply, data_values
 from dozor.core.models import Authority, Language, Region
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility
@@ -33,31 +35,50 @@ from dozor.people.models import (
     Person,
 )
 
-ORGANISATION_FIELDS = [
-    "name_kk",
-    "name_ru",
-    "name_en",
-    "kind",
-    "region",
-    "authority",
-    "website",
-    "email",
-    "phone",
-]
-PERSON_FIELDS = [
-    "last_name",
-    "first_name",
-    "patronymic",
-    "gender",
-    "organisation",
-    "position",
-    "region",
-    "email",
-    "phone",
-    "user",
-    "notes",
-]
-PARTICIPATION_FIELDS = ["term_start", "term_end", "status", "region", "decision_ref", "note"]
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationData:
+    """An organisation's own fields, for ``organisation_create`` and ``organisation_update``."""
+
+    kind: str
+    name_kk: str = ""
+    name_ru: str = ""
+    name_en: str = ""
+    region: Region | None = None
+    authority: Authority | None = None
+    website: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonData:
+    """A person's own fields, for ``person_create`` and ``person_update`` (their languages and
+    expertise are passed beside it; the link to a user account is not set here)."""
+
+    last_name: str
+    first_name: str
+    patronymic: str = ""
+    gender: str = Person.Gender.UNDISCLOSED
+    organisation: Organisation | None = None
+    position: str = ""
+    region: Region | None = None
+    email: str = ""
+    phone: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipationData:
+    """A term of NPM participation, for ``participation_create`` and ``participation_update``."""
+
+    term_start: datetime.date
+    term_end: datetime.date | None = None
+    status: str = Participation.Status.CANDIDATE
+    region: Region | None = None
+    decision_ref: str = ""
+    note: str = ""
+
 
 Errors = dict[str, list[str]]
 
@@ -67,18 +88,10 @@ def _raise_if(errors: Errors) -> None:
         raise ValidationError(errors)
 
 
-def _strip(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
-
-
-def _assign(obj: models.Model, values: Mapping[str, Any], allowed: list[str]) -> list[str]:
-    """Set the allowed fields that differ; return the names of those that changed."""
-    changed = []
-    for name, value in _strip(values).items():
-        if name in allowed and getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed.append(name)
-    return changed
+def _stripped(data: D) -> D:
+    """``data`` with surrounding blanks removed from its text (forms strip, other callers may not)."""
+    values = data_values(data)
+    return replace(data, **{k: v.strip() for k, v in values.items() if isinstance(v, str)})
 
 
 def _today() -> datetime.date:
@@ -89,22 +102,14 @@ def _today() -> datetime.date:
 
 
 def _check_organisation(organisation: Organisation) -> None:
-    errors: Errors = {}
-    if not (organisation.name_kk or organisation.name_ru or organisation.name_en):
-        errors.setdefault("name_ru", []).append(_("Give the name in at least one language."))
-    if organisation.authority_id and organisation.kind != Organisation.Kind.MINISTRY:
-        errors.setdefault("authority", []).append(
-            _("Only a ministry or state body is linked to a state authority.")
-        )
-    _raise_if(errors)
+    organisation.clean()  # its own messages first, without the generic ones for the same fields
     organisation.full_clean()
 
 
 @transaction.atomic
-def organisation_create(*, actor: User, values: Mapping[str, Any]) -> Organisation:
+def organisation_create(*, actor: User, data: OrganisationData) -> Organisation:
     require(actor, "people.edit")
-    organisation = Organisation()
-    _assign(organisation, values, ORGANISATION_FIELDS)
+    organisation = Organisation(**data_values(_stripped(data)))
     organisation.search_text = organisation.build_search_text()
     _check_organisation(organisation)
     organisation.save()
@@ -118,21 +123,18 @@ def organisation_create(*, actor: User, values: Mapping[str, Any]) -> Organisati
 
 
 @transaction.atomic
-def organisation_update(
-    *, actor: User, organisation: Organisation, values: Mapping[str, Any]
-) -> Organisation:
+def organisation_update(*, actor: User, organisation: Organisation, data: OrganisationData) -> Organisation:
+    """Change an organisation to ``data``; returns it as saved (read again under a row lock: the
+    audit compares the database row with ``data``, whatever the caller's instance holds)."""
     require(actor, "people.edit")
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     before = snapshot(organisation)
-    changed = _assign(organisation, values, ORGANISATION_FIELDS)
+    changed = data_apply(organisation, _stripped(data))
     search_text = organisation.build_search_text()
     if search_text != organisation.search_text:
         organisation.search_text = search_text
         changed.append("search_text")
-    try:
-        _check_organisation(organisation)
-    except ValidationError:
-        organisation.refresh_from_db()  # leave the caller's object as it is in the database
-        raise
+    _check_organisation(organisation)
     if changed:
         organisation.save(update_fields=changed)
         audit_record(
@@ -148,12 +150,7 @@ def organisation_update(
 
 
 def _check_person(person: Person) -> None:
-    errors: Errors = {}
-    if not person.last_name:
-        errors.setdefault("last_name", []).append(_("Give the last name."))
-    if not person.first_name:
-        errors.setdefault("first_name", []).append(_("Give the first name."))
-    _raise_if(errors)
+    person.clean()  # its own messages first, without the generic ones for the same fields
     person.full_clean(exclude=["languages", "expertise"])
 
 
@@ -168,13 +165,12 @@ def _person_snapshot(person: Person) -> dict[str, Any]:
 def person_create(
     *,
     actor: User,
-    values: Mapping[str, Any],
+    data: PersonData,
     languages: list[Language] | None = None,
     expertise: list[Expertise] | None = None,
 ) -> Person:
     require(actor, "people.edit")
-    person = Person()
-    _assign(person, values, PERSON_FIELDS)
+    person = Person(**data_values(_stripped(data)))
     person.search_text = person.build_search_text()
     _check_person(person)
     person.save()
@@ -192,23 +188,21 @@ def person_update(
     *,
     actor: User,
     person: Person,
-    values: Mapping[str, Any],
+    data: PersonData,
     languages: list[Language] | None = None,
     expertise: list[Expertise] | None = None,
 ) -> Person:
-    """Change the person; ``None`` for languages or expertise leaves that list as it is."""
+    """Change the person to ``data``; ``None`` for languages or expertise leaves that list as it
+    is. Returns the person as saved (read again under a row lock, as ``organisation_update``)."""
     require(actor, "people.edit")
+    person = Person.objects.select_for_update().get(pk=person.pk)
     before = _person_snapshot(person)
-    changed = _assign(person, values, PERSON_FIELDS)
+    changed = data_apply(person, _stripped(data))
     search_text = person.build_search_text()
     if search_text != person.search_text:
         person.search_text = search_text
         changed.append("search_text")
-    try:
-        _check_person(person)
-    except ValidationError:
-        person.refresh_from_db()
-        raise
+    _check_person(person)
     if changed:
         person.save(update_fields=[*changed, "updated_at"])
     if languages is not None:
@@ -229,17 +223,7 @@ def _without_timestamps(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_participation(participation: Participation, *, activating: bool) -> None:
-    errors: Errors = {}
-    start, end = participation.term_start, participation.term_end
-    if start is None:
-        errors.setdefault("term_start", []).append(_("Give the date the term starts."))
-    if start and end and end < start:
-        errors.setdefault("term_end", []).append(_("The term cannot end before it starts."))
-    if participation.status == Participation.Status.ENDED and end is None:
-        errors.setdefault("term_end", []).append(_("An ended participation needs the date the term ended."))
-    if participation.status not in Participation.Status.values:
-        errors.setdefault("status", []).append(_("Choose a valid status."))
-    _raise_if(errors)
+    participation.clean()  # its own messages first, without the generic ones for the same fields
     if participation.status == Participation.Status.ACTIVE:
         _check_no_overlapping_active_term(participation)
     if activating:
@@ -285,24 +269,11 @@ def participation_create(
     *,
     actor: User,
     person: Person,
-    term_start: datetime.date,
-    term_end: datetime.date | None = None,
-    status: str = Participation.Status.CANDIDATE,
-    region: Region | None = None,
-    decision_ref: str = "",
-    note: str = "",
+    data: ParticipationData,
 ) -> Participation:
     require(actor, "people.edit")
-    participation = Participation(
-        person=person,
-        term_start=term_start,
-        term_end=term_end,
-        status=status,
-        region=region,
-        decision_ref=decision_ref.strip(),
-        note=note.strip(),
-    )
-    _check_participation(participation, activating=status == Participation.Status.ACTIVE)
+    participation = Participation(person=person, **data_values(_stripped(data)))
+    _check_participation(participation, activating=participation.status == Participation.Status.ACTIVE)
     participation.save()
     audit_record(
         actor=actor,
@@ -315,19 +286,17 @@ def participation_create(
 
 @transaction.atomic
 def participation_update(
-    *, actor: User, participation: Participation, values: Mapping[str, Any]
+    *, actor: User, participation: Participation, data: ParticipationData
 ) -> Participation:
-    """Change a term. Moving it to "active" is refused unless the person is eligible today."""
+    """Change a term to ``data``. Moving it to "active" is refused unless the person is eligible
+    today. Returns the term as saved (read again under a row lock, as ``organisation_update``)."""
     require(actor, "people.edit")
+    participation = Participation.objects.select_for_update().get(pk=participation.pk)
     before = snapshot(participation)
     was_active = participation.status == Participation.Status.ACTIVE
-    changed = _assign(participation, values, PARTICIPATION_FIELDS)
+    changed = data_apply(participation, _stripped(data))
     activating = not was_active and participation.status == Participation.Status.ACTIVE
-    try:
-        _check_participation(participation, activating=activating)
-    except ValidationError:
-        participation.refresh_from_db()  # leave the caller's object as it is in the database
-        raise
+    _check_participation(participation, activating=activating)
     if changed:
         participation.save(update_fields=changed)
         audit_record(

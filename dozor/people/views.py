@@ -94,7 +94,7 @@ def person_create(request: AuthedRequest) -> HttpResponse:
             form,
             lambda: services.person_create(
                 actor=actor,
-                values=form.values(),
+                data=form.to_data(),
                 languages=list(form.cleaned_data["languages"]),
                 expertise=list(form.cleaned_data["expertise"]),
             ),
@@ -109,14 +109,14 @@ def person_create(request: AuthedRequest) -> HttpResponse:
 def person_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     person = person_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
-    form = PersonForm(request.POST or None, instance=person, user=actor)
+    form = PersonForm(request.POST or None, initial=PersonForm.initial_from(person), user=actor)
     if request.method == "POST":
         saved = submit_form(
             form,
             lambda: services.person_update(
                 actor=actor,
                 person=person,
-                values=form.values(),
+                data=form.to_data(),
                 languages=list(form.cleaned_data["languages"]),
                 expertise=list(form.cleaned_data["expertise"]),
             ),
@@ -139,7 +139,7 @@ def participation_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ParticipationForm(request.POST or None, user=actor, initial={"term_start": timezone.localdate()})
     if request.method == "POST":
         participation = submit_form(
-            form, lambda: services.participation_create(actor=actor, person=person, **form.cleaned_data)
+            form, lambda: services.participation_create(actor=actor, person=person, data=form.to_data())
         )
         if participation is not None:
             messages.success(request, _("Participation recorded."))
@@ -159,7 +159,7 @@ def participation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         saved = submit_form(
             form,
             lambda: services.participation_update(
-                actor=actor, participation=participation, values=form.cleaned_data
+                actor=actor, participation=participation, data=form.to_data()
             ),
         )
         if saved is not None:
@@ -284,7 +284,7 @@ def organisation_create(request: AuthedRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None, user=actor)
     if request.method == "POST":
         organisation = submit_form(
-            form, lambda: services.organisation_create(actor=actor, values=form.cleaned_data)
+            form, lambda: services.organisation_create(actor=actor, data=form.to_data())
         )
         if organisation is not None:
             messages.success(request, _("Organisation added."))
@@ -298,13 +298,13 @@ def organisation_create(request: AuthedRequest) -> HttpResponse:
 def organisation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     organisation = organisation_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
-    form = OrganisationForm(request.POST or None, instance=organisation, user=actor)
+    form = OrganisationForm(
+        request.POST or None, initial=OrganisationForm.initial_from(organisation), user=actor
+    )
     if request.method == "POST":
         saved = submit_form(
             form,
-            lambda: services.organisation_update(
-                actor=actor, organisation=organisation, values=form.cleaned_data
-            ),
+            lambda: services.organisation_update(actor=actor, organisation=organisation, data=form.to_data()),
         )
         if saved is not None:
             messages.success(request, _("Changes saved."))

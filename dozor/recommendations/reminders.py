@@ -53,6 +53,7 @@ from dozor.core.workdays import Calendar, add_working_days, calendar
 from dozor.recommendations.access import is_liaison, letters_visible_to, recommendations_visible_to
 from dozor.recommendations.letters.services import letters_due_by
 from dozor.recommendations.models import Letter, Recommendation, ReminderLog
+from dozor.recommendations.services import reminder_log_record
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,7 @@ def send_reminders(*, today: datetime.date, soon_days: int = 10, dry_run: bool =
             continue
         try:
             with transaction.atomic():
-                ReminderLog.objects.create(user=user, day=today, items=digest.total)
+                reminder_log_record(user=user, day=today, items=digest.total)
                 message.send()
         except IntegrityError:  # another run sent this person's digest meanwhile
             summary.already_sent += 1

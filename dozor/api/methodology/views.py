@@ -43,6 +43,7 @@ from dozor.api.methodology.serializers import (
 )
 from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, request_actor, service_call
 from dozor.core.files import file_response
+from dozor.core.search import search_words
 from dozor.methodology.access import (
     template_for_user,
     templates_visible_to,
@@ -50,8 +51,8 @@ from dozor.methodology.access import (
     versions_visible_to,
 )
 from dozor.methodology.models import ChecklistTemplate, Question, Section, TemplateVersion
-from dozor.methodology.services import version_new_draft, version_publish
-from dozor.methodology.xlsform import XLSFormError, export_version, import_xlsform
+from dozor.methodology.services import version_import_xlsform, version_new_draft, version_publish
+from dozor.methodology.xlsform import XLSFormError, export_version
 from dozor.standards.access import instruments_visible_to, provisions_visible_to, themes_visible_to
 from dozor.standards.models import Instrument, Provision, Theme
 from dozor.visits.access import visit_for_user, visits_visible_to
@@ -104,8 +105,9 @@ class ProvisionFilterSet(filters.FilterSet):
         fields = ["instrument", "theme", "q"]
 
     def search(self, queryset: QuerySet[Provision], name: str, value: str) -> QuerySet[Provision]:
-        # search_text is stored casefolded, so casefolding the words makes the search caseless in every script.
-        for word in value.casefold().split():
+        # search_text is stored folded by search_fold, so folding the words the same way makes the
+        # search caseless in every script and forgiving of "№ 2" / "N2", dashes and punctuation.
+        for word in search_words(value):
             queryset = queryset.filter(search_text__contains=word)
         return queryset
 
@@ -318,7 +320,7 @@ class XLSFormImportViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data["file"].read()
         try:
-            version = service_call(import_xlsform, actor=request_actor(request), data=data)
+            version = service_call(version_import_xlsform, actor=request_actor(request), data=data)
         except XLSFormError as exc:
             raise ValidationError({"file": exc.errors}) from exc
         return _version_response(request, version, status.HTTP_201_CREATED)

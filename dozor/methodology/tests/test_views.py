@@ -157,7 +157,7 @@ def test_it_refuses_to_edit_a_published_version_with_a_message(published, as_coo
             reverse("methodology:question_edit", args=[question.pk]), {"name": "x", "type": "text"}
         ),
         as_coordinator.post(reverse("methodology:question_translate", args=[question.pk]), {"label_en": "x"}),
-        as_coordinator.post(reverse("methodology:question_delete", args=[question.pk])),
+        as_coordinator.post(reverse("methodology:question_delete", args=[question.pk]), {"confirm": "yes"}),
         as_coordinator.post(reverse("methodology:question_move", args=[question.pk]), {"direction": "down"}),
         as_coordinator.get(reverse("methodology:section_add", args=[published.pk])),
         as_coordinator.post(
@@ -296,10 +296,15 @@ def test_it_moves_and_deletes_questions(draft, as_coordinator):
         "cell_count",
     ]
     holds = section.questions.get(name="holds_women")
-    response = as_coordinator.post(reverse("methodology:question_delete", args=[holds.pk]))
+    response = as_coordinator.post(
+        reverse("methodology:question_delete", args=[holds.pk]), {"confirm": "yes"}
+    )
     assert "refer to this question" in " ".join(messages_of(response))
     assert section.questions.filter(name="holds_women").exists()
-    response = as_coordinator.post(reverse("methodology:question_delete", args=[date.pk]))
+    unconfirmed = as_coordinator.post(reverse("methodology:question_delete", args=[date.pk]))
+    assert "I confirm the deletion" in " ".join(messages_of(unconfirmed))
+    assert section.questions.filter(name="visit_date").exists()
+    response = as_coordinator.post(reverse("methodology:question_delete", args=[date.pk]), {"confirm": "yes"})
     assert response.status_code == 302 and not section.questions.filter(name="visit_date").exists()
 
 

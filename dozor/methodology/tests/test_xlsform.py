@@ -15,8 +15,9 @@ from openpyxl import Workbook, load_workbook
 from dozor.core.files import UploadError
 from dozor.core.yamlio import yaml_load
 from dozor.methodology.models import ChecklistTemplate, TemplateVersion
+from dozor.methodology.services import version_import_xlsform
 from dozor.methodology.spec import version_to_spec
-from dozor.methodology.xlsform import XLSFormError, export_version, import_xlsform, parse_xlsform, to_xform
+from dozor.methodology.xlsform import XLSFormError, export_version, parse_xlsform, to_xform
 from dozor.visits.tests.exports import zip_bomb
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +100,7 @@ def test_it_reads_back_what_it_exports(code):
 
 def test_it_imports_an_exported_form_as_a_new_draft(coordinator):
     version = published("tpl_sizo")
-    draft = import_xlsform(actor=coordinator, data=export_version(version))
+    draft = version_import_xlsform(actor=coordinator, data=export_version(version))
     assert draft.template == version.template and draft.number == version.number + 1
     assert draft.status == TemplateVersion.Status.DRAFT and draft.source == TemplateVersion.Source.XLSFORM
     assert comparable(version_to_spec(draft)) == comparable(version_to_spec(version))
@@ -167,7 +168,7 @@ def test_it_refuses_an_oversized_file(settings):
 def test_it_writes_nothing_when_an_import_is_refused(coordinator):
     before = (ChecklistTemplate.objects.count(), TemplateVersion.objects.count())
     with pytest.raises(XLSFormError):
-        import_xlsform(actor=coordinator, data=xlsform([["foo_bar", "x", "X"]]))
+        version_import_xlsform(actor=coordinator, data=xlsform([["foo_bar", "x", "X"]]))
     assert (ChecklistTemplate.objects.count(), TemplateVersion.objects.count()) == before
 
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from dozor.accounts.models import AuditEvent
+from dozor.core.data import data_of
 from dozor.core.models import Authority, Language, Region
 from dozor.facilities.tests.factories import FacilityFactory
 from dozor.people import services
@@ -19,6 +21,7 @@ from dozor.people.models import (
     Participation,
     Person,
 )
+from dozor.people.services import OrganisationData, ParticipationData, PersonData
 from dozor.people.tests.factories import (
     ConflictFactory,
     OrganisationFactory,
@@ -43,7 +46,7 @@ def events(action: str, object_type: str) -> list[AuditEvent]:
 def test_it_creates_an_organisation_with_search_text_and_audit(coordinator):
     organisation = services.organisation_create(
         actor=coordinator,
-        values={"name_ru": "Хартия ", "name_en": "Charter NGO", "kind": Organisation.Kind.NGO},
+        data=OrganisationData(name_ru="Хартия ", name_en="Charter NGO", kind=Organisation.Kind.NGO),
     )
 
     assert organisation.name_ru == "Хартия"
@@ -54,7 +57,7 @@ def test_it_creates_an_organisation_with_search_text_and_audit(coordinator):
 
 def test_it_refuses_an_organisation_without_a_name(coordinator):
     with pytest.raises(ValidationError) as exc:
-        services.organisation_create(actor=coordinator, values={"kind": Organisation.Kind.NGO})
+        services.organisation_create(actor=coordinator, data=OrganisationData(kind=Organisation.Kind.NGO))
 
     assert "Give the name in at least one language." in exc.value.message_dict["name_ru"]
     assert not Organisation.objects.exists()
@@ -63,7 +66,11 @@ def test_it_refuses_an_organisation_without_a_name(coordinator):
 def test_it_updates_an_organisation_and_audits_only_the_change(coordinator):
     organisation = OrganisationFactory(name_en="Old name")
 
-    services.organisation_update(actor=coordinator, organisation=organisation, values={"name_en": "New name"})
+    services.organisation_update(
+        actor=coordinator,
+        organisation=organisation,
+        data=replace(data_of(OrganisationData, organisation), name_en="New name"),
+    )
 
     organisation.refresh_from_db()
     assert "new name" in organisation.search_text
@@ -76,7 +83,7 @@ def test_it_does_not_audit_an_update_that_changes_nothing(coordinator):
     organisation = OrganisationFactory()
 
     services.organisation_update(
-        actor=coordinator, organisation=organisation, values={"name_en": organisation.name_en}
+        actor=coordinator, organisation=organisation, data=data_of(OrganisationData, organisation)
     )
 
     assert not events(AuditEvent.Action.UPDATE, "people.organisation")
@@ -86,9 +93,11 @@ def test_it_does_not_audit_an_update_that_changes_nothing(coordinator):
 def test_it_lets_only_coordinators_write(persona, request):
     actor = request.getfixturevalue(persona)
     with pytest.raises(PermissionDenied):
-        services.organisation_create(actor=actor, values={"name_en": "X", "kind": Organisation.Kind.NGO})
+        services.organisation_create(
+            actor=actor, data=OrganisationData(name_en="X", kind=Organisation.Kind.NGO)
+        )
     with pytest.raises(PermissionDenied):
-        services.person_create(actor=actor, values={"last_name": "X", "first_name": "Y"})
+        services.person_create(actor=actor, data=PersonData(last_name="X", first_name="Y"))
 
 
 # Persons
@@ -97,12 +106,7 @@ def test_it_lets_only_coordinators_write(persona, request):
 def test_it_creates_a_person_with_languages_and_expertise(coordinator):
     person = services.person_create(
         actor=coordinator,
-        values={
-            "last_name": "Абенова",
-            "first_name": "Dana",
-            "email": "dana@example.org",
-            "gender": "female",
-        },
+        data=PersonData(last_name="Абенова", first_name="Dana", email="dana@example.org", gender="female"),
         languages=list(Language.objects.filter(code__in=["kk", "ru"])),
         expertise=list(Expertise.objects.filter(code="lawyer")),
     )
@@ -118,7 +122,10 @@ def test_it_audits_expertise_changes_on_update(coordinator):
     person = PersonFactory(expertise=["lawyer"])
 
     services.person_update(
-        actor=coordinator, person=person, values={}, expertise=list(Expertise.objects.filter(code="doctor"))
+        actor=coordinator,
+        person=person,
+        data=data_of(PersonData, person),
+        expertise=list(Expertise.objects.filter(code="doctor")),
     )
 
     [event] = events(AuditEvent.Action.UPDATE, "people.person")
@@ -129,7 +136,11 @@ def test_it_refuses_a_person_without_names_and_keeps_the_record(coordinator):
     person = PersonFactory(last_name="Kept")
 
     with pytest.raises(ValidationError) as exc:
-        services.person_update(actor=coordinator, person=person, values={"last_name": " ", "email": "bad"})
+        services.person_update(
+            actor=coordinator,
+            person=person,
+            data=replace(data_of(PersonData, person), last_name=" ", email="bad"),
+        )
 
     assert "Give the last name." in exc.value.message_dict["last_name"]
     assert person.last_name == "Kept"
@@ -143,7 +154,9 @@ def test_it_refuses_a_person_without_names_and_keeps_the_record(coordinator):
 def test_it_creates_a_candidate_without_checking_eligibility(coordinator):
     person = PersonFactory()
 
-    participation = services.participation_create(actor=coordinator, person=person, term_start=START)
+    participation = services.participation_create(
+        actor=coordinator, person=person, data=ParticipationData(term_start=START)
+    )
 
     assert participation.status == Participation.Status.CANDIDATE
     assert events(AuditEvent.Action.CREATE, "people.participation")
@@ -154,7 +167,9 @@ def test_it_activates_an_eligible_person(coordinator):
     participation = ParticipationFactory(person=person)
 
     services.participation_update(
-        actor=coordinator, participation=participation, values={"status": Participation.Status.ACTIVE}
+        actor=coordinator,
+        participation=participation,
+        data=replace(data_of(ParticipationData, participation), status=Participation.Status.ACTIVE),
     )
 
     participation.refresh_from_db()
@@ -170,7 +185,9 @@ def test_it_refuses_to_activate_an_excluded_person_and_changes_nothing(coordinat
 
     with pytest.raises(ValidationError) as exc:
         services.participation_update(
-            actor=coordinator, participation=participation, values={"status": Participation.Status.ACTIVE}
+            actor=coordinator,
+            participation=participation,
+            data=replace(data_of(ParticipationData, participation), status=Participation.Status.ACTIVE),
         )
 
     assert (
@@ -188,7 +205,9 @@ def test_it_refuses_to_create_an_active_term_for_an_incomplete_person(coordinato
 
     with pytest.raises(ValidationError) as exc:
         services.participation_create(
-            actor=coordinator, person=person, term_start=START, status=Participation.Status.ACTIVE
+            actor=coordinator,
+            person=person,
+            data=ParticipationData(term_start=START, status=Participation.Status.ACTIVE),
         )
 
     assert "1 eligibility question is not answered yet" in exc.value.message_dict["status"][0]
@@ -200,7 +219,9 @@ def test_it_refuses_a_term_that_ends_before_it_starts(coordinator):
 
     with pytest.raises(ValidationError) as exc:
         services.participation_create(
-            actor=coordinator, person=person, term_start=START, term_end=START - datetime.timedelta(days=1)
+            actor=coordinator,
+            person=person,
+            data=ParticipationData(term_start=START, term_end=START - datetime.timedelta(days=1)),
         )
 
     assert exc.value.message_dict["term_end"] == ["The term cannot end before it starts."]
@@ -215,8 +236,7 @@ def test_it_refuses_two_overlapping_active_terms(coordinator):
         services.participation_create(
             actor=coordinator,
             person=person,
-            term_start=START.replace(year=2026),
-            status=Participation.Status.ACTIVE,
+            data=ParticipationData(term_start=START.replace(year=2026), status=Participation.Status.ACTIVE),
         )
 
     assert "overlapping" in exc.value.message_dict["status"][0]
@@ -231,7 +251,9 @@ def test_it_lets_an_active_term_be_edited_without_rechecking_eligibility(coordin
     services.participation_update(
         actor=coordinator,
         participation=participation,
-        values={"status": Participation.Status.ENDED, "term_end": START},
+        data=replace(
+            data_of(ParticipationData, participation), status=Participation.Status.ENDED, term_end=START
+        ),
     )
 
     participation.refresh_from_db()
@@ -374,11 +396,11 @@ def test_it_keeps_emails_out_of_person_search_text(coordinator):
     """search_text holds names only: e-mails are private (see Person.build_search_text)."""
     person = services.person_create(
         actor=coordinator,
-        values={
-            "last_name": "Ivanov",
-            "first_name": "Ivan",
-            "email": "secret@example.org",
-            "region": Region.objects.get(code="AST"),
-        },
+        data=PersonData(
+            last_name="Ivanov",
+            first_name="Ivan",
+            email="secret@example.org",
+            region=Region.objects.get(code="AST"),
+        ),
     )
     assert "secret" not in person.search_text

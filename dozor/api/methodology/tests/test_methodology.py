@@ -11,7 +11,7 @@ from dozor.accounts.models import AuditEvent
 from dozor.api.conftest import PERSONAS
 from dozor.api.tests.test_standards import make_standards
 from dozor.methodology.models import ChecklistTemplate, Question, Section, TemplateVersion
-from dozor.methodology.spec import build_version
+from dozor.methodology.services import version_build
 
 ALL = [*PERSONAS, "council"]
 READERS = {"coordinator", "council", "monitor", "trainer"}
@@ -67,7 +67,7 @@ def make_template(
     template = ChecklistTemplate.objects.create(
         code=code, name_kk="Сынақ парағы", name_ru="Тестовый лист", name_en="Test checklist"
     )
-    return build_version(
+    return version_build(
         template=template,
         sections=spec(provision.code, provision.theme.code, extra_questions=extra_questions),
         number=1,
@@ -83,7 +83,7 @@ def published(db) -> TemplateVersion:
 
 @pytest.fixture
 def draft(published) -> TemplateVersion:
-    return build_version(
+    return version_build(
         template=published.template,
         sections=spec(
             published.sections.get().questions.get(name="has_light").provisions.get().code,
@@ -291,7 +291,7 @@ def test_it_refuses_to_publish_a_published_version(as_coordinator, published):
 
 
 def test_it_refuses_to_publish_an_invalid_draft_and_says_why(as_coordinator, published):
-    empty = build_version(
+    empty = version_build(
         template=published.template,
         sections=[],
         number=2,
@@ -457,7 +457,7 @@ def test_it_lists_templates_in_a_bounded_number_of_queries(as_coordinator, djang
         assert as_coordinator.get("/api/v1/checklist-templates/", {"page_size": 500}).status_code == 200
     for i in range(15):
         version = make_template(f"zz_many_{i}")
-        build_version(template=version.template, sections=[], number=2, status="draft", source="editor")
+        version_build(template=version.template, sections=[], number=2, status="draft", source="editor")
     with django_assert_max_num_queries(8):
         assert as_coordinator.get("/api/v1/checklist-templates/", {"page_size": 500}).status_code == 200
 

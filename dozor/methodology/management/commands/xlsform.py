@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from dozor.accounts.models import User
 from dozor.core.files import UploadError
 from dozor.methodology.models import TemplateVersion
-from dozor.methodology.xlsform import XLSFormError, export_version, import_xlsform, parse_xlsform
+from dozor.methodology.services import version_import_xlsform
+from dozor.methodology.xlsform import XLSFormError, export_version, parse_xlsform
 
 
 class Command(BaseCommand):
@@ -88,7 +89,7 @@ class Command(BaseCommand):
                     ),
                 )
             else:
-                version = import_xlsform(actor=user, data=data)
+                version = version_import_xlsform(actor=user, data=data)
                 report = version.import_report
                 summary = f"{path.name}: created draft {version}"
         except UploadError as exc:
