@@ -40,5 +40,11 @@ def pack_read(directory: Path) -> core.LoadedPack:
 
 
 def pack_load(*, code: str, directory: Path | None = None, dry_run: bool = False) -> core.PackLoadReport:
-    """Validate the whole pack, then write it in one transaction (rolled back on dry run)."""
-    return core.pack_load(code=code, sections=sections(), directory=directory, dry_run=dry_run)
+    """Validate the whole pack, then write it in one transaction (rolled back on dry run); then
+    build the places' search texts again, since they spell out the gazetteer's names."""
+    from dozor.facilities.services import facility_search_rebuild
+
+    report = core.pack_load(code=code, sections=sections(), directory=directory, dry_run=dry_run)
+    if not dry_run:
+        facility_search_rebuild()
+    return report

@@ -56,6 +56,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "recommendations.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),
     "recommendations.issue": frozenset({Role.COORDINATOR}),  # issue, correct, change the status
     "recommendations.assess": frozenset({Role.COORDINATOR}),  # assess the authorities' responses
+    # the overdue recommendations listed on the home page (the register itself is recommendations.view)
+    "recommendations.follow_up": frozenset({Role.COORDINATOR, Role.COUNCIL}),
     "letters.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),  # the whole register
     "letters.manage": frozenset({Role.COORDINATOR}),  # register and escalate letters
     # reprisal follow-up: monitors only the cases at places of visits whose team they are on

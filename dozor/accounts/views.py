@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
 from dozor.accounts.access import active_user, require
+from dozor.accounts.audit_display import event_rows
 from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
 from dozor.accounts.selectors import audit_search
@@ -38,5 +39,11 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/audit.html",
-        {"page": page, "actions": AuditEvent.Action.choices, "action": action, "section": "audit"},
+        {
+            "page": page,
+            "rows": event_rows(list(page)),
+            "actions": AuditEvent.Action.choices,
+            "action": action,
+            "section": "audit",
+        },
     )

@@ -164,3 +164,29 @@ class Holiday(TranslatedNameModel):
         ordering = ["date"]
         verbose_name = _("holiday")
         verbose_name_plural = _("holidays")
+
+
+class PlaceName(models.Model):
+    """One place of the gazetteer (country-pack data, ``gazetteer.yaml``): every spelling of a
+    region or settlement in Kazakh, Russian and Latin letters, so a search in any of them finds
+    the places there (``dozor.core.search``)."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("Region")
+        SETTLEMENT = "settlement", _("Settlement")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    names = models.JSONField(_("names"), default=list)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("place name")
+        verbose_name_plural = _("place names")
+
+    def __str__(self) -> str:
+        return self.code

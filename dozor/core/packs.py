@@ -446,6 +446,43 @@ def _validate_visit_types(items: list[Item], context: PackContext, check: Checke
         check.translated(index, item, "description")
 
 
+def _validate_gazetteer(items: list[Item], context: PackContext, check: Checker) -> None:
+    regions = context.codes.get("regions", set())
+    for index, item in enumerate(items):
+        check.choice(index, item, "kind", ["region", "settlement"])
+        check.reference(index, item, "region", regions, required=item.get("kind") == "region")
+        names = item.get("names")
+        if (
+            not isinstance(names, list)
+            or not names
+            or not all(isinstance(n, str) and n.strip() for n in names)
+        ):
+            check.error(index, item.get("code"), _("field 'names' must be a non-empty list of names"))
+        unverified = item.get("unverified")
+        if unverified is not None and not isinstance(unverified, list):
+            check.error(index, item.get("code"), _("field 'unverified' must be a list of names"))
+
+
+def _load_gazetteer(items: list[Item], context: PackContext) -> SectionResult:
+    from dozor.core.models import PlaceName, Region
+
+    regions = {r.code: r for r in Region.objects.all()}
+    result = SectionResult()
+    for order, item in enumerate(items):
+        # Names marked unverified are searchable too: a wrong spelling only widens a search.
+        names = list(dict.fromkeys([*item["names"], *(item.get("unverified") or [])]))
+        values = {
+            "sort_order": order,
+            "kind": item["kind"],
+            "region": regions.get(item["region"]) if item.get("region") else None,
+            "names": names,
+        }
+        upsert_by_code(PlaceName, item["code"], values, result)
+    stale = PlaceName.objects.exclude(code__in=[item["code"] for item in items])
+    stale.delete()
+    return result
+
+
 def core_sections() -> list[PackSection]:
     """Core's own sections (composed with every app's in dozor/packs.py)."""
     from dozor.core import workdays  # it reads packs' helpers: imported here, not at the top
@@ -453,6 +490,7 @@ def core_sections() -> list[PackSection]:
     return [
         PackSection("languages", "languages.yaml", 10, _validate_languages, _load_languages),
         PackSection("regions", "regions.yaml", 20, _validate_regions, _load_regions),
+        PackSection("gazetteer", "gazetteer.yaml", 25, _validate_gazetteer, _load_gazetteer, "places"),
         PackSection("authorities", "authorities.yaml", 30, _validate_authorities, _load_authorities),
         PackSection(
             "population_categories",

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from dozor.accounts.models import Role, User
 from dozor.core.models import Authority, Language, Region
+from dozor.core.search import gazetteer_read
 from dozor.facilities.models import Facility, FacilityType, Occupancy
 from dozor.people.models import (
     ConflictOfInterest,
@@ -598,8 +599,9 @@ def _facility_plan(ref: dict[str, Any], rng: random.Random, today: datetime.date
                 "categories": [c.pk for c in facility_type.population_categories.all()],
             }
         )
+    gazetteer = gazetteer_read()
     for item in plan:
-        item["row"]["search_text"] = Facility(**item["row"]).build_search_text()
+        item["row"]["search_text"] = Facility(**item["row"]).build_search_text(gazetteer)
     return plan
 
 

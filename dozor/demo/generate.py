@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from dozor.core.dates import add_years
 from dozor.core.models import Authority, Language, Region
+from dozor.core.search import gazetteer_read
 from dozor.demo.base import (
     EXPERTISE_CODES,
     FIRST_NAMES,
@@ -293,6 +294,7 @@ def _write_facilities(
     weights = [TYPE_WEIGHTS.get(t.code, 2) for t in types]
     categories = {t.pk: [c.pk for c in t.population_categories.all()] for t in types}
     through = Facility.population_categories.through
+    gazetteer = gazetteer_read()
     for batch in _batches(size.facilities):
         facilities, series = [], []
         for index in batch:
@@ -331,7 +333,7 @@ def _write_facilities(
                 notes=FACILITY_NOTE,
                 is_demo=True,
             )
-            facility.search_text = facility.build_search_text()
+            facility.search_text = facility.build_search_text(gazetteer)
             facilities.append(facility)
             series.append(points)
         with transaction.atomic():

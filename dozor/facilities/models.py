@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dozor.core.i18n import pick
 from dozor.core.models import CodedReference
+from dozor.core.search import Gazetteer, gazetteer_read, search_join
 
 # The fields a user edits, in the order of forms, CSV/XLSX columns and the audit trail.
 FACILITY_FIELDS = [
@@ -176,9 +177,13 @@ class Facility(models.Model):
     def name(self) -> str:
         return pick(self, "name")
 
-    def build_search_text(self) -> str:
+    def build_search_text(self, gazetteer: Gazetteer | None = None) -> str:
+        """Code, names and settlement, then every spelling the gazetteer knows of the settlement
+        and the region (``gazetteer_read()`` when not given: pass one when building many)."""
+        gazetteer = gazetteer if gazetteer is not None else gazetteer_read()
         parts = [self.code, self.name_kk, self.name_ru, self.name_en, self.settlement]
-        return " | ".join(p for p in parts if p).casefold()
+        parts += gazetteer.variants(settlement=self.settlement, region_id=self.region_id)
+        return search_join(parts)
 
     @property
     def is_overcrowded(self) -> bool:
@@ -219,6 +224,15 @@ class Occupancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.date}: {self.population}/{self.capacity}"
+
+    @property
+    def note_display(self) -> str:
+        """The note in the reader's language: a visit stores the marker "visit #<id>" (matched on
+        again when its counts change), shown translated."""
+        prefix = "visit #"
+        if self.note.startswith(prefix) and self.note[len(prefix) :].isdigit():
+            return gettext("visit No. %(number)s") % {"number": self.note[len(prefix) :]}
+        return self.note
 
     def clean(self) -> None:
         """Counts are not negative and the day is neither in the future nor before the place

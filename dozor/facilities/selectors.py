@@ -8,6 +8,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from dozor.accounts.access import AnyUser
 from dozor.core.models import Authority
+from dozor.core.search import search_words
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility, Occupancy
 
@@ -25,7 +26,7 @@ class FacilityFilters:
 def facility_search(user: AnyUser, filters: FacilityFilters) -> QuerySet[Facility]:
     qs = facilities_visible_to(user).select_related("type", "authority", "region")
     if filters.q.strip():
-        for word in filters.q.casefold().split():
+        for word in search_words(filters.q):
             qs = qs.filter(search_text__contains=word)
     if filters.region:
         qs = qs.filter(region__code=filters.region)

@@ -14,6 +14,7 @@ from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.data import data_apply, data_values
 from dozor.core.models import Authority, PopulationCategory, Region
+from dozor.core.search import Gazetteer, gazetteer_read
 from dozor.facilities.models import Facility, FacilityType, Occupancy
 
 
@@ -52,11 +53,17 @@ def _categories_snapshot(facility: Facility) -> list[str]:
 
 @transaction.atomic
 def facility_create(
-    *, actor: User, data: FacilityData, population_categories: list[PopulationCategory] | None = None
+    *,
+    actor: User,
+    data: FacilityData,
+    population_categories: list[PopulationCategory] | None = None,
+    gazetteer: Gazetteer | None = None,
 ) -> Facility:
+    """Add a place; ``gazetteer`` (read when not given) spells out its settlement and region in
+    its search text."""
     require(actor, "facilities.edit")
     facility = Facility(**data_values(data))
-    facility.search_text = facility.build_search_text()
+    facility.search_text = facility.build_search_text(gazetteer)
     _check_facility(facility)
     facility.save()
     facility.population_categories.set(population_categories or [])
@@ -88,12 +95,13 @@ def _apply_update(
     facility: Facility,
     data: FacilityData,
     population_categories: list[PopulationCategory] | None,
+    gazetteer: Gazetteer | None = None,
 ) -> bool:
     """Change the facility (a row the caller locked); return whether anything changed (and was
     audited)."""
     before = snapshot(facility) | {"population_categories": _categories_snapshot(facility)}
     changed = data_apply(facility, data)
-    search_text = facility.build_search_text()
+    search_text = facility.build_search_text(gazetteer)
     if search_text != facility.search_text:
         facility.search_text = search_text
         changed.append("search_text")
@@ -190,14 +198,21 @@ def facilities_import(*, actor: User, rows: list[FacilityRow], filename: str = "
         .filter(code__in=[row.data.code for row in rows])
         .order_by()  # the default ordering joins the region, whose rows need no lock
     }
+    gazetteer = gazetteer_read()  # once for the whole file
     for row in rows:
         categories = list(row.population_categories)
         facility = existing.get(row.data.code)
         if facility is None:
-            facility_create(actor=actor, data=row.data, population_categories=categories)
+            facility_create(actor=actor, data=row.data, population_categories=categories, gazetteer=gazetteer)
             result.created += 1
         else:
-            if _apply_update(actor=actor, facility=facility, data=row.data, population_categories=categories):
+            if _apply_update(
+                actor=actor,
+                facility=facility,
+                data=row.data,
+                population_categories=categories,
+                gazetteer=gazetteer,
+            ):
                 result.updated += 1
             else:
                 result.unchanged += 1
@@ -210,6 +225,23 @@ def facilities_import(*, actor: User, rows: list[FacilityRow], filename: str = "
         changes={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
     )
     return result
+
+
+def facility_search_rebuild(*, dry_run: bool = False) -> int:
+    """Build every place's search text again (after the folding or the gazetteer changed); return
+    how many changed. Not audited: the search text is derived, not a fact anyone edited."""
+    gazetteer = gazetteer_read()
+    changed: list[Facility] = []
+    for facility in Facility.objects.only(
+        "id", "code", "name_kk", "name_ru", "name_en", "settlement", "region_id", "search_text"
+    ).order_by("pk"):
+        search_text = facility.build_search_text(gazetteer)
+        if search_text != facility.search_text:
+            facility.search_text = search_text
+            changed.append(facility)
+    if changed and not dry_run:
+        Facility.objects.bulk_update(changed, ["search_text"], batch_size=500)
+    return len(changed)
 
 
 # --- facts kept by the apps above (visits, recommendations) ---------------------------------------

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dozor.core.i18n import pick
 from dozor.core.models import CodedReference
+from dozor.core.search import search_join
 
 
 class Expertise(CodedReference):
@@ -89,7 +92,18 @@ class Organisation(models.Model):
         return pick(self, "name")
 
     def build_search_text(self) -> str:
-        return " | ".join(p for p in (self.name_kk, self.name_ru, self.name_en) if p).casefold()
+        return search_join((self.name_kk, self.name_ru, self.name_en))
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if not (self.name_kk or self.name_ru or self.name_en):
+            errors.setdefault("name_ru", []).append(gettext("Give the name in at least one language."))
+        if self.authority_id and self.kind != self.Kind.MINISTRY:
+            errors.setdefault("authority", []).append(
+                gettext("Only a ministry or state body is linked to a state authority.")
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Person(models.Model):
@@ -157,7 +171,16 @@ class Person(models.Model):
     def build_search_text(self) -> str:
         # Names only: the e-mail is private, and a searchable e-mail would let anyone who may
         # search the roster probe for it. Selectors match e-mails separately for coordinators.
-        return " | ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p).casefold()
+        return search_join((self.last_name, self.first_name, self.patronymic))
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if not self.last_name:
+            errors.setdefault("last_name", []).append(gettext("Give the last name."))
+        if not self.first_name:
+            errors.setdefault("first_name", []).append(gettext("Give the first name."))
+        if errors:
+            raise ValidationError(errors)
 
 
 class Participation(models.Model):
@@ -199,6 +222,24 @@ class Participation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.term_start} {self.status}"
+
+    def clean(self) -> None:
+        """The term's own rules; whether the person may be active (eligibility, no overlapping
+        active term) is for ``participation_create`` / ``participation_update`` to check."""
+        errors: dict[str, list[str]] = {}
+        start, end = self.term_start, self.term_end
+        if start is None:
+            errors.setdefault("term_start", []).append(gettext("Give the date the term starts."))
+        if start and end and end < start:
+            errors.setdefault("term_end", []).append(gettext("The term cannot end before it starts."))
+        if self.status == self.Status.ENDED and end is None:
+            errors.setdefault("term_end", []).append(
+                gettext("An ended participation needs the date the term ended.")
+            )
+        if self.status not in self.Status.values:
+            errors.setdefault("status", []).append(gettext("Choose a valid status."))
+        if errors:
+            raise ValidationError(errors)
 
 
 class EligibilityDeclaration(models.Model):

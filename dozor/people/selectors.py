@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dozor.accounts.access import AnyUser
+from dozor.core.search import search_words
 from dozor.people.access import (
     can_see_private,
     conflicts_visible_to,
@@ -66,10 +67,11 @@ def person_search(
         .annotate(current_status=Subquery(_latest_participation().values("status")[:1]))
     )
     private = can_see_private(user)
-    for word in q.casefold().split():
-        match = Q(search_text__contains=word)
+    for raw in q.casefold().split():
+        # The name words folded as search_text is; an e-mail as typed (folding drops "@" and ".").
+        match = Q(*[Q(search_text__contains=word) for word in search_words(raw)], _connector=Q.AND)
         if private:
-            match |= Q(email__icontains=word)
+            match |= Q(email__icontains=raw)
         qs = qs.filter(match)
     if region:
         qs = qs.filter(region__code=region)
@@ -94,7 +96,7 @@ def organisation_search(
         .select_related("region", "authority")
         .annotate(person_count=Count("persons"))
     )
-    for word in q.casefold().split():
+    for word in search_words(q):
         qs = qs.filter(search_text__contains=word)
     if kind:
         qs = qs.filter(kind=kind)

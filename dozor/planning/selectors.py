@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from dozor.accounts.access import AnyUser
 from dozor.core.models import Authority, Region
-from dozor.planning.access import planned_visits_visible_to
+from dozor.planning.access import own_planned_visits, planned_visits_visible_to
 from dozor.planning.models import Plan, PlannedVisit, PlanningRules
 
 ZERO = Decimal("0")
@@ -95,6 +95,20 @@ def planned_visit_has_record(visit: PlannedVisit) -> bool:
 def plan_visits(user: AnyUser, plan: Plan) -> QuerySet[PlannedVisit]:
     """The plan's visits the user may see."""
     return planned_visits_visible_to(user).filter(plan=plan)
+
+
+def next_own_visits(user: AnyUser, today: datetime.date) -> QuerySet[PlannedVisit]:
+    """The user's own planned visits (their group's) not over by ``today`` and not cancelled or
+    carried out, soonest first: "My visits" cut to what is ahead. Also cut by
+    ``planned_visits_visible_to``, so an unannounced visit shows only to its group and coordinators;
+    whoever shows these rows records the secret ones with ``audit_secret_views``."""
+    return (
+        own_planned_visits(user)
+        .filter(pk__in=planned_visits_visible_to(user).values("pk"))
+        .filter(status=PlannedVisit.Status.PLANNED, ends_on__gte=today)
+        .select_related("facility", "visit_type")
+        .order_by("starts_on", "id")
+    )
 
 
 def budget_totals(user: AnyUser, plan: Plan) -> BudgetTotals:

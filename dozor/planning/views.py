@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts.access import AnyUser, active_user, can, require
 from dozor.accounts.http import AuthedRequest
+from dozor.core.confirm import delete_confirmed
 from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.facilities.models import Facility
@@ -46,6 +47,7 @@ from dozor.planning.access import (
     proposals_visible_to,
     unavailabilities_visible_to,
 )
+from dozor.planning.budget.costs import cost_line_label
 from dozor.planning.forms import (
     CancelForm,
     MoveForm,
@@ -310,7 +312,10 @@ def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "visit": visit,
             "group": list(visit.group.all()),
-            "cost_lines": breakdown.get("lines") or [],
+            "cost_lines": [
+                {"label": cost_line_label(line), "amount": line.get("amount")}
+                for line in breakdown.get("lines") or []
+            ],
             "cost_total": breakdown.get("total", visit.estimated_cost),
             "expenses": list(expenses_visible_to(request.user).filter(planned_visit=visit)),
             "can_manage": can_manage,
@@ -609,6 +614,8 @@ def unavailability_delete(request: AuthedRequest, pk: int) -> HttpResponse:
         item = _unavailabilities(request).get(pk=pk)
     except (Unavailability.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+    if not delete_confirmed(request):
+        return redirect(reverse("planning:unavailability"))
     try:
         services.unavailability_delete(actor=request.user, unavailability=item)
     except ValidationError as exc:

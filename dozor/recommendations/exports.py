@@ -106,7 +106,7 @@ def export_row(recommendation: Recommendation, today: datetime.date) -> list[Any
         document = f"{report.visit.facility.name} {report.visit.started_on:%Y-%m-%d}"
     verification = getattr(rec, "last_verification", None) or ""
     labels = dict(StatusChange.Verification.choices)
-    provisions = "; ".join(f"{p.instrument.short} {p.number}" for p in rec.provisions.all())
+    provisions = "; ".join(f"{p.instrument.short} {p.number_display}" for p in rec.provisions.all())
     overdue = rec.deadline is not None and rec.deadline < today and not rec.status.closed
     row = [
         rec.pk,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from dozor.core.fields import EncryptedTextField
 from dozor.core.i18n import pick
 from dozor.core.models import CodedReference
+from dozor.core.search import search_join
 
 
 class Status(CodedReference):
@@ -190,7 +191,7 @@ class Recommendation(models.Model):
         return pick(self, "text")
 
     def build_search_text(self) -> str:
-        return " | ".join(t for t in (self.text_kk, self.text_ru, self.text_en) if t).casefold()
+        return search_join((self.text_kk, self.text_ru, self.text_en))
 
 
 class Response(models.Model):

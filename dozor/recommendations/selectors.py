@@ -10,13 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from dozor.accounts.access import AnyUser
-from dozor.recommendations.access import recommendations_visible_to, responses_visible_to
-from dozor.recommendations.models import Recommendation, Status, StatusChange
+from dozor.core.search import search_words
+from dozor.recommendations.access import can_assess, recommendations_visible_to, responses_visible_to
+from dozor.recommendations.models import Recommendation, Response, Status, StatusChange
 from dozor.standards.models import Provision
 from dozor.visits.models import Visit
 
@@ -65,7 +66,7 @@ def recommendation_search(
     if filters.q:
         # Each word in the text (any language) or in the place's names and code (the place's own
         # case-folded search text), so that a place found in the registry finds its recommendations.
-        for word in filters.q.casefold().split()[:8]:
+        for word in search_words(filters.q, limit=8):
             qs = qs.filter(Q(search_text__contains=word) | Q(facility__search_text__contains=word))
     if filters.facility is not None:
         qs = qs.filter(facility_id=filters.facility)
@@ -97,6 +98,25 @@ def recommendation_search(
         "status", "theme", "authority", "facility__region", "facility__type", "repeat_of"
     ).annotate(
         last_verification=Subquery(_latest_change().values("verification")[:1]),
+    )
+
+
+def unanswered(user: AnyUser, recommendations: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """Of ``recommendations``, the open ones to which no response the user sees was submitted: for a
+    liaison, its authority's recommendations still awaiting an answer (the portal's "unanswered")."""
+    answered = responses_visible_to(user).filter(recommendation=OuterRef("pk"))
+    return recommendations.filter(status__closed=False).exclude(Exists(answered))
+
+
+def responses_to_assess(user: AnyUser) -> QuerySet[Response]:
+    """Responses not yet assessed, oldest first, for those who assess them (coordinators)."""
+    if not can_assess(user):
+        return Response.objects.none()
+    return (
+        responses_visible_to(user)
+        .filter(assessed_at__isnull=True)
+        .select_related("recommendation__facility", "authority")
+        .order_by("submitted_at", "id")
     )
 
 

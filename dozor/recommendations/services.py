@@ -18,7 +18,8 @@ Rules (docs/decisions/0007-recommendations.md):
   be re-assessed by a coordinator - e.g. a relapse found on a later visit - but never answered.
 
 Every function is keyword-only, checks the actor's rights, validates everything before writing,
-runs in one transaction and writes the audit log.
+runs in one transaction and writes the audit log - but ``reminder_log_record``, the system's own
+note that a reminder digest went out (no actor; the row is its own record).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from dozor.core.data import data_apply, data_names, data_values
 from dozor.core.models import Authority
 from dozor.facilities.models import Facility
 from dozor.recommendations.access import can_manage
-from dozor.recommendations.models import Recommendation, Response, Status, StatusChange
+from dozor.recommendations.models import Recommendation, ReminderLog, Response, Status, StatusChange
 from dozor.recommendations.selectors import initial_status, issued_from_reports, open_follow_up
 from dozor.standards.models import Provision, Theme
 from dozor.visits.models import Report, Visit
@@ -324,3 +325,10 @@ def status_change(
     )
     recommendation.status, recommendation.status_changed_on = locked.status, locked.status_changed_on
     return change
+
+
+def reminder_log_record(*, user: User, day: datetime.date, items: int) -> ReminderLog:
+    """Note that ``user`` was sent the day's reminder digest of ``items`` items. Raises
+    ``IntegrityError`` when the day's row exists already (another run sent it). Called inside the
+    transaction that sends the mail (``reminders.send_reminders``): a failed send rolls it back."""
+    return ReminderLog.objects.create(user=user, day=day, items=items)

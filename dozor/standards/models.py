@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from dozor.core.i18n import pick
 from dozor.core.models import CodedReference
+from dozor.core.search import search_join
 
 
 class Theme(CodedReference):
@@ -42,6 +46,21 @@ class Instrument(CodedReference):
         return pick(self, "short") or self.name
 
 
+_NUMBER = re.compile(r"^(Art|para)\.\s*(\S.*)$")
+
+
+def provision_number_display(number: str) -> str:
+    found = _NUMBER.match(number.strip())
+    if found is not None:
+        kind, rest = found.groups()
+        if kind == "Art":
+            return gettext("Art. %(number)s") % {"number": rest}
+        return gettext("para. %(number)s") % {"number": rest}
+    if number.strip() == "general":
+        return pgettext("provision number", "general")
+    return number
+
+
 class Provision(models.Model):
     code = models.CharField(_("code"), max_length=60, unique=True)
     instrument = models.ForeignKey(
@@ -67,7 +86,12 @@ class Provision(models.Model):
         verbose_name_plural = _("provisions")
 
     def __str__(self) -> str:
-        return f"{self.instrument.short} {self.number}"
+        return f"{self.instrument.short} {self.number_display}"
+
+    @property
+    def number_display(self) -> str:
+        """The number in the reader's language: the pack stores "Art. 5", "para. 7", "general"."""
+        return provision_number_display(self.number)
 
     @property
     def title(self) -> str:
@@ -80,4 +104,4 @@ class Provision(models.Model):
     def build_search_text(self) -> str:
         parts = [self.code, self.number, self.title_kk, self.title_ru, self.title_en]
         parts += [self.summary_kk, self.summary_ru, self.summary_en]
-        return " | ".join(p for p in parts if p).casefold()
+        return search_join(parts)

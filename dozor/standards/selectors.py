@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from dozor.accounts.access import AnyUser, can
+from dozor.core.search import search_words
 from dozor.standards.access import instruments_visible_to, provisions_visible_to
 from dozor.standards.models import Instrument, Provision
 
@@ -45,7 +46,7 @@ def instrument_provisions(instrument: Instrument) -> QuerySet[Provision]:
 def provision_search(user: AnyUser, filters: ProvisionFilters) -> QuerySet[Provision]:
     """Provisions matching every word of ``q`` in any language (case-folded), instrument and theme."""
     qs = provisions_visible_to(user).select_related("instrument", "theme")
-    for word in filters.q.casefold().split():
+    for word in search_words(filters.q):
         qs = qs.filter(search_text__contains=word)
     if filters.instrument:
         qs = qs.filter(instrument__code=filters.instrument)

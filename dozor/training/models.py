@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dozor.core.i18n import pick
@@ -122,10 +122,10 @@ class Event(models.Model):
     language = models.CharField(
         _("language"),
         max_length=5,
-        choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
+        choices=[("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))],  # in the reader's language
         default="ru",
     )
-    capacity = models.PositiveIntegerField(_("places"))
+    capacity = models.PositiveIntegerField(pgettext_lazy("seats at an event", "places"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     co_organisers = models.ManyToManyField(
         "people.Organisation", verbose_name=_("co-organisers"), blank=True, related_name="+"

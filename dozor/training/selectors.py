@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from dozor.accounts.access import AnyUser
+from dozor.accounts.access import AnyUser, can
 from dozor.core.models import Region
 from dozor.facilities.models import Facility
 from dozor.people.models import Person
@@ -28,7 +28,16 @@ from dozor.training.models import (
     Programme,
     Session,
 )
-from dozor.training.stats import attendance_share
+from dozor.training.stats import attendance_share, attendance_shares
+
+# How far back the home page looks for held events whose certificates are still to be issued.
+CERTIFICATE_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True)
+class CertificatesDue:
+    event: Event
+    count: int  # participants who meet every certificate rule and have no certificate yet
 
 
 def valid_grants(on: datetime.date) -> QuerySet[CompetencyGrant]:
@@ -97,6 +106,57 @@ def certificate_refusal(enrolment: Enrolment) -> str | None:
                 "min": event.min_test_percent,
             }
     return None
+
+
+def certificates_to_issue(user: AnyUser, today: datetime.date) -> list[CertificatesDue]:
+    """Held events, ended in the last CERTIFICATE_WINDOW_DAYS, with participants who meet the
+    certificate rules of ``certificate_refusal`` but have no certificate: for those who issue them
+    (``training.manage``). Five queries whatever the number of events and participants."""
+    if not can(user, "training.manage"):
+        return []
+    events = events_visible_to(user).filter(
+        status=Event.Status.HELD,
+        ends_on__lte=today,
+        ends_on__gte=today - datetime.timedelta(days=CERTIFICATE_WINDOW_DAYS),
+    )
+    candidates = list(
+        Enrolment.objects.filter(
+            event__in=events, status=Enrolment.Status.REGISTERED, certificate__isnull=True
+        ).select_related("event__programme")
+    )
+    if not candidates:
+        return []
+    shares = attendance_shares(candidates)
+    event_ids = {e.event_id for e in candidates}
+    post_tests = {  # one post-test per event at most (a unique constraint)
+        event_id: pk
+        for pk, event_id in Assessment.objects.filter(
+            event_id__in=event_ids, kind=Assessment.Kind.POST_TEST
+        ).values_list("pk", "event_id")
+    }
+    scores = {
+        (r.assessment_id, r.enrolment_id): r.percent
+        for r in AssessmentResult.objects.filter(
+            assessment_id__in=post_tests.values(), enrolment_id__in=[e.pk for e in candidates]
+        )
+    }
+    due: dict[int, int] = {}
+    events_by_id: dict[int, Event] = {}
+    for enrolment in candidates:
+        event = enrolment.event
+        share = shares.get(enrolment.pk)
+        if event.min_attendance_percent > 0 and (share is None or share * 100 < event.min_attendance_percent):
+            continue
+        post = post_tests.get(event.pk)
+        if post is not None and event.min_test_percent > 0:
+            score = scores.get((post, enrolment.pk))
+            if score is None or score < event.min_test_percent:
+                continue
+        due[event.pk] = due.get(event.pk, 0) + 1
+        events_by_id[event.pk] = event
+    rows = [CertificatesDue(events_by_id[pk], n) for pk, n in due.items()]
+    rows.sort(key=lambda row: (row.event.ends_on, row.event.pk))
+    return rows
 
 
 def certificate_verify(code: str) -> Certificate | None:

@@ -33,6 +33,7 @@ from dozor.core.data import data_apply, data_values
 from dozor.core.dates import add_years
 from dozor.core.files import JPEG, OFFICE, PDF, PNG, WEBP, sniff
 from dozor.core.models import Region
+from dozor.core.search import search_fold
 from dozor.people.models import Organisation, Person
 from dozor.standards.models import Provision
 from dozor.training.models import (
@@ -508,7 +509,7 @@ def participant_register_new(
     namesake = next(
         (
             p
-            for p in Person.objects.filter(search_text__contains=last_name.casefold())
+            for p in Person.objects.filter(search_text__contains=search_fold(last_name))
             if (p.last_name.casefold(), p.first_name.casefold(), p.patronymic.casefold()) == wanted
         ),
         None,

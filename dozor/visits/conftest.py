@@ -11,7 +11,8 @@ from dozor.accounts.models import User
 from dozor.core.models import VisitType
 from dozor.facilities.tests.factories import FacilityFactory
 from dozor.methodology.models import ChecklistTemplate, TemplateVersion
-from dozor.methodology.spec import build_version, validate_spec
+from dozor.methodology.services import version_build
+from dozor.methodology.spec import validate_spec
 from dozor.visits.models import Visit
 from dozor.visits.services import visit_create
 
@@ -86,7 +87,7 @@ SMALL_SPEC = [
 def small_version(db) -> TemplateVersion:  # type: ignore[no-untyped-def]
     assert validate_spec(SMALL_SPEC) == []
     template = ChecklistTemplate.objects.create(code="tpl_small", name_en="Small", name_ru="Малый")
-    return build_version(
+    return version_build(
         template=template,
         sections=SMALL_SPEC,
         number=3,

@@ -22,8 +22,8 @@ from dozor.facilities.models import Facility
 from dozor.methodology import expressions
 from dozor.methodology.models import Question, QuestionType, Section, TemplateVersion
 from dozor.methodology.selectors import published_versions
-from dozor.visits.models import Visit
-from dozor.visits.selectors import VisitFilters
+from dozor.visits.models import Report, Visit
+from dozor.visits.selectors import OPEN_REPORTS, VisitFilters
 
 MAX_UNITS = 50
 
@@ -92,6 +92,16 @@ class VisitFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *Visit.Status.choices]
     )
+    report = forms.ChoiceField(
+        label=_("Report"),
+        required=False,
+        choices=[
+            ("", _("Any report")),
+            (OPEN_REPORTS, _("Being written (draft or review)")),
+            *Report.Status.choices,
+        ],
+    )
+    mine = forms.BooleanField(label=_("Only my visits"), required=False)
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,6 +129,8 @@ class VisitFilterForm(forms.Form):
             authority=data["authority"] or "",
             year=data["year"],
             status=data["status"] or "",
+            report=data["report"] or "",
+            mine=bool(data["mine"]),
         )
 
 

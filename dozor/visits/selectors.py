@@ -9,11 +9,16 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 
-from dozor.accounts.access import AnyUser, authorities_visible_to
+from dozor.accounts.access import AnyUser, active_user, authorities_visible_to, can
 from dozor.facilities.models import Facility
 from dozor.methodology.models import TemplateVersion
-from dozor.visits.access import submissions_visible_to, visits_visible_to
-from dozor.visits.models import Answer, Submission, TeamMember, Visit
+from dozor.visits.access import (
+    can_approve_report,
+    reports_visible_to,
+    submissions_visible_to,
+    visits_visible_to,
+)
+from dozor.visits.models import Answer, Report, Submission, TeamMember, Visit
 
 # SQLite refuses statements with more than 999 parameters on old builds; stay well below.
 IN_CHUNK = 500
@@ -26,6 +31,13 @@ class VisitFilters:
     authority: str = ""  # Authority.code of the place's operator; its subtree is included
     year: int | None = None  # year of the first day
     status: str = ""  # Visit.Status
+    report: str = ""  # Report.Status of the visit's report, or OPEN_REPORTS for "draft or in review"
+    mine: bool = False  # only visits whose team the user is on
+
+
+# The report filter's value for reports still being written (draft or in group review).
+OPEN_REPORTS = "open"
+WRITING = (Report.Status.DRAFT, Report.Status.REVIEW)
 
 
 def visit_search(user: AnyUser, filters: VisitFilters) -> QuerySet[Visit]:
@@ -45,12 +57,38 @@ def visit_search(user: AnyUser, filters: VisitFilters) -> QuerySet[Visit]:
         qs = qs.filter(started_on__year=filters.year)
     if filters.status:
         qs = qs.filter(status=filters.status)
+    if filters.report == OPEN_REPORTS:
+        qs = qs.filter(report__status__in=WRITING)
+    elif filters.report:
+        qs = qs.filter(report__status=filters.report)
+    if filters.mine:
+        staff = active_user(user)
+        qs = (
+            qs.filter(pk__in=TeamMember.objects.filter(user=staff).values("visit_id")) if staff else qs.none()
+        )
     return (
         qs.select_related("facility__region", "visit_type", "template_version__template")
         .prefetch_related(Prefetch("team", queryset=TeamMember.objects.select_related("user")))
         .annotate(submission_count=Count("submissions", distinct=True))
         .order_by("-started_on", "-id")
     )
+
+
+def reports_to_write(user: AnyUser) -> QuerySet[Report]:
+    """Draft or in-review reports of the visits whose team the user is on and may record
+    (the home page's "reports to write"); the same rows as ``visit_search`` with report=open, mine."""
+    staff = active_user(user)
+    if staff is None or not can(staff, "visits.record"):
+        return Report.objects.none()
+    own = TeamMember.objects.filter(user=staff).values("visit_id")
+    return reports_visible_to(staff).filter(status__in=WRITING, visit_id__in=own)
+
+
+def reports_to_approve(user: AnyUser) -> QuerySet[Report]:
+    """Reports in group review, waiting for the coordinator's approval (nobody else approves)."""
+    if not can_approve_report(user):
+        return Report.objects.none()
+    return reports_visible_to(user).filter(status=Report.Status.REVIEW)
 
 
 def template_versions_for_facility(*, facility: Facility) -> QuerySet[TemplateVersion]:

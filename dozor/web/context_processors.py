@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from dozor.accounts.access import AnyUser, can
 from dozor.core.models import CountryPack
 from dozor.recommendations.access import is_liaison
+from dozor.web.home_page import menu_counts
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class NavItem:
     label: str | Promise
     url: str
     section: str
+    count: int | None = None  # what awaits the user there (home_page.menu_counts), shown beside it
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,17 @@ class NavGroup:
 
 
 def navigation(user: AnyUser) -> list[NavGroup]:
+    groups = _navigation(user)
+    counts = menu_counts(user)
+    if not counts:
+        return groups
+    return [
+        NavGroup(group.label, [replace(item, count=counts.get(item.section)) for item in group.items])
+        for group in groups
+    ]
+
+
+def _navigation(user: AnyUser) -> list[NavGroup]:
     groups: list[NavGroup] = []
     registry: list[NavItem] = []
     if can(user, "facilities.view"):

@@ -11,13 +11,14 @@ from dozor.accounts.http import AuthedRequest
 from dozor.facilities.access import facility_types_visible_to
 from dozor.facilities.selectors import facility_counts
 from dozor.people.selectors import people_counts
+from dozor.web.home_page import home_blocks
 
 
 def home(request: HttpRequest) -> HttpResponse:
     user = active_user(request.user)
     if user is None:
         return render(request, "web/public_home.html")
-    context: dict[str, object] = {"section": "home"}
+    context: dict[str, object] = {"section": "home", "blocks": home_blocks(user)}
     if can(user, "facilities.view"):
         context["facility_counts"] = facility_counts(user)
     if can(user, "people.view"):

@@ -37,3 +37,33 @@ def test_it_issues_an_api_token_once(as_monitor, monitor):
     key = Token.objects.get(user=monitor).key
     assert key in response.content.decode()
     assert key not in as_monitor.get(reverse("accounts:token")).content.decode()
+
+
+def test_it_shows_readable_objects_and_changes_in_the_readers_language(as_coordinator, coordinator, monitor):
+    from django.utils import translation
+
+    from dozor.accounts.audit import audit_record
+    from dozor.accounts.models import User
+
+    audit_record(
+        actor=coordinator,
+        action=AuditEvent.Action.UPDATE,
+        obj=monitor,
+        changes={
+            "is_active": {"before": True, "after": False},
+            "last_login": {"before": None, "after": None},
+        },
+    )
+    audit_record(
+        actor=coordinator, action=AuditEvent.Action.CREATE, obj=monitor, changes={"summary": {"status": 1}}
+    )
+    page = as_coordinator.get(reverse("accounts:audit"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    with translation.override("ru"):
+        kind = str(User._meta.verbose_name)
+        active = str(User._meta.get_field("is_active").verbose_name)
+        yes, no = translation.gettext("yes"), translation.gettext("no")
+    name = monitor.get_full_name() or monitor.get_username()
+    assert f"{kind[:1].upper()}{kind[1:]}: {name}" in page
+    assert f"<strong>{active}</strong>: {yes} → {no}" in page
+    assert "accounts.user" not in page and "None" not in page and "{&#x27;" not in page and "{'" not in page
+    assert "status: 1" in page

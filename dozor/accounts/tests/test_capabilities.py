@@ -49,6 +49,7 @@ EXPECTED: dict[str, set[str]] = {
     "recommendations.view": {C, CO, M},
     "recommendations.issue": {C},
     "recommendations.assess": {C},
+    "recommendations.follow_up": {C, CO},
     "letters.view": {C, CO, M},
     "letters.manage": {C},
     "reprisals.view": {C, M},

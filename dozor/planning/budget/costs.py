@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dozor.planning.optimiser.engine import PersonInfo, PlaceInfo
 
@@ -79,11 +80,42 @@ def tenge(value: Decimal | float | int) -> int:
     return int(Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
+# A cost line is stored as a code and its numbers (``PlannedVisit.cost_breakdown``), never as a
+# sentence: the label is rendered when shown, in the reader's language.
+LINE_LABELS = {
+    "car": gettext_lazy("Car from the region centre and back (%(km)s km)"),
+    "fare": gettext_lazy("%(name)s: fare %(origin)s - %(destination)s and back"),
+    "per_diem": gettext_lazy("%(name)s: per diem, %(n)s day(s)"),
+    "accommodation": gettext_lazy("%(name)s: accommodation, %(n)s night(s)"),
+    "compensation": gettext_lazy("%(name)s: compensation, %(n)s day(s)"),
+    "interpreter": gettext_lazy("%(name)s: interpreter fee, %(n)s day(s)"),
+    "expert": gettext_lazy("%(name)s: expert fee, %(n)s day(s)"),
+    "shared_travel": gettext_lazy("Travel shared by a trip of %(n)s visits (%(total)s in all)"),
+}
+
+
+def cost_line_label(line: dict[str, Any]) -> str:
+    """The label of a stored cost line in the active language. Rows stored before codes were
+    introduced carry a ready ``label`` (in the language of the calculation): shown as they are."""
+    template = LINE_LABELS.get(str(line.get("code") or ""))
+    if template is None:
+        return str(line.get("label") or line.get("category") or "")
+    try:
+        return str(template) % dict(line.get("params") or {})
+    except (KeyError, TypeError, ValueError):
+        return str(line.get("label") or template)
+
+
 @dataclass(frozen=True)
 class CostLine:
     category: str  # per_diem, accommodation, travel, compensation, interpreter, expert (Expense categories)
-    label: str
+    code: str  # a key of LINE_LABELS
+    params: dict[str, Any]
     amount: int
+
+    @property
+    def label(self) -> str:
+        return cost_line_label({"code": self.code, "params": self.params})
 
 
 @dataclass
@@ -107,7 +139,10 @@ class Estimate:
     def as_json(self) -> dict[str, Any]:
         return {
             "total": self.total,
-            "lines": [{"category": ln.category, "label": ln.label, "amount": ln.amount} for ln in self.lines],
+            "lines": [
+                {"category": ln.category, "code": ln.code, "params": dict(ln.params), "amount": ln.amount}
+                for ln in self.lines
+            ],
         }
 
 
@@ -206,7 +241,8 @@ class CostTable:
         return [
             CostLine(
                 TRAVEL,
-                _("Car from the region centre and back (%(km)s km)") % {"km": tenge(2 * km * ROAD_FACTOR)},
+                "car",
+                {"km": tenge(2 * km * ROAD_FACTOR)},
                 amount,
             )
         ]
@@ -224,8 +260,8 @@ class CostTable:
             lines.append(
                 CostLine(
                     TRAVEL,
-                    _("%(name)s: fare %(origin)s - %(destination)s and back")
-                    % {"name": name, "origin": home, "destination": region},
+                    "fare",
+                    {"name": name, "origin": home, "destination": region},
                     there + back,
                 )
             )
@@ -233,7 +269,8 @@ class CostTable:
         lines.append(
             CostLine(
                 "per_diem",
-                _("%(name)s: per diem, %(n)s day(s)") % {"name": name, "n": per_diem_days},
+                "per_diem",
+                {"name": name, "n": per_diem_days},
                 tenge(self.rate("per_diem", region) * per_diem_days),
             )
         )
@@ -241,19 +278,13 @@ class CostTable:
             lines.append(
                 CostLine(
                     "accommodation",
-                    _("%(name)s: accommodation, %(n)s night(s)") % {"name": name, "n": days},
+                    "accommodation",
+                    {"name": name, "n": days},
                     tenge(self.rate("accommodation", region) * days),
                 )
             )
         fee = ROLE_FEE.get(role, "compensation")
-        labels = {
-            "compensation": _("%(name)s: compensation, %(n)s day(s)"),
-            "interpreter": _("%(name)s: interpreter fee, %(n)s day(s)"),
-            "expert": _("%(name)s: expert fee, %(n)s day(s)"),
-        }
-        lines.append(
-            CostLine(fee, labels[fee] % {"name": name, "n": days}, tenge(self.rate(fee, region) * days))
-        )
+        lines.append(CostLine(fee, fee, {"name": name, "n": days}, tenge(self.rate(fee, region) * days)))
         return lines
 
     # --- for the optimiser (plain data) ------------------------------------------------------
@@ -289,8 +320,8 @@ class CostTable:
                         0,
                         CostLine(
                             TRAVEL,
-                            _("Travel shared by a trip of %(n)s visits (%(total)s in all)")
-                            % {"n": len(trip), "total": travel},
+                            "shared_travel",
+                            {"n": len(trip), "total": travel},
                             amount,
                         ),
                     )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.models import Region
@@ -326,6 +327,32 @@ def test_the_visit_page_shows_the_cost_breakdown(as_council: Client, visit: Plan
     assert "Per diem" in page and reverse("planning:risk_detail", args=[visit.facility_id]) in page
 
 
+def test_it_renders_stored_cost_lines_in_the_readers_language(
+    as_council: Client, visit: PlannedVisit
+) -> None:
+    # Stored as a code and numbers, whatever the language of the calculation.
+    visit.cost_breakdown = {
+        "total": 150000,
+        "lines": [
+            {
+                "category": "per_diem",
+                "code": "per_diem",
+                "params": {"name": "Aigerim", "n": 3},
+                "amount": 150000,
+            }
+        ],
+    }
+    visit.save(update_fields=["cost_breakdown"])
+    url = reverse("planning:visit_detail", args=[visit.pk])
+    with translation.override("kk"):
+        kk = translation.gettext("%(name)s: per diem, %(n)s day(s)") % {"name": "Aigerim", "n": 3}
+    with translation.override("ru"):
+        ru = translation.gettext("%(name)s: per diem, %(n)s day(s)") % {"name": "Aigerim", "n": 3}
+    assert kk != ru
+    assert kk in as_council.get(url, HTTP_ACCEPT_LANGUAGE="kk").content.decode()
+    assert ru in as_council.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+
 # Proposals --------------------------------------------------------------------------------------
 
 
@@ -473,7 +500,10 @@ def test_a_monitor_records_and_removes_their_own_absence(monitor: User, as_monit
     mine = Unavailability.objects.get(person=me)
     theirs = Unavailability.objects.get(person=someone)
     assert as_monitor.post(reverse("planning:unavailability_delete", args=[theirs.pk])).status_code == 404
-    assert as_monitor.post(reverse("planning:unavailability_delete", args=[mine.pk])).status_code == 302
+    url = reverse("planning:unavailability_delete", args=[mine.pk])
+    assert as_monitor.post(url).status_code == 302 and Unavailability.objects.filter(pk=mine.pk).exists()
+    assert as_monitor.post(url, {"confirm": "yes"}).status_code == 302
+    assert not Unavailability.objects.filter(pk=mine.pk).exists()
     assert not Unavailability.objects.filter(pk=mine.pk).exists()
     assert Unavailability.objects.filter(pk=theirs.pk).exists()
 

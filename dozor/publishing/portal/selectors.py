@@ -21,7 +21,8 @@ from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import translation
 
-from dozor.core.i18n import LANGUAGE_CODES, pick
+from dozor.core.i18n import LANGUAGE_CODES
+from dozor.core.search import search_fold, search_join, search_words
 from dozor.facilities.models import Facility
 from dozor.publishing import services
 from dozor.publishing.access import published_reports
@@ -144,23 +145,39 @@ def _snippet(text: str, at: int, length: int) -> str:
     return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
 
 
+def _place_words(facility: Facility) -> str:
+    """What a search matches about a report's place, folded: its search text (code, names,
+    settlement and every gazetteer spelling of settlement and region) and its region's names."""
+    region = facility.region
+    return search_join([facility.search_text, region.name_kk, region.name_ru, region.name_en])
+
+
 def search(filters: Filters, *, lang: str) -> list[Entry]:
-    """Reports matching the filters; ``q`` is looked for (case-folded) in the public text of every
-    published language and in the place's names. Two or three queries whatever the number."""
+    """Reports matching the filters. Every word of ``q`` (folded by ``search_fold``) must be in the
+    public text of one published language or in the place's names, region or settlement in any
+    spelling the gazetteer knows. Two or three queries whatever the number."""
     qs = _filtered(published_versions(with_text=bool(filters.q)), filters)
     found = entries(qs, lang=lang)
-    needle = filters.q.casefold().strip()
-    if not needle:
+    words = search_words(filters.q)
+    if not words:
         return found
     matching: list[Entry] = []
     for entry in found:
-        names = " ".join(pick(entry.facility, "name", code) for code in LANGUAGES).casefold()
-        hit = needle in names or needle in entry.facility.code.casefold()
+        place = _place_words(entry.facility)
+        hit = all(word in place for word in words)
         for code in dict.fromkeys([entry.best_language(lang), *entry.languages]):
             text = "\n".join(t for _key, t in ordered_sections(public_text(entry.versions[code])))
-            at = text.casefold().find(needle)
-            if at >= 0:
-                entry.snippet = _snippet(text, at, len(needle))
+            folded = search_fold(text)
+            in_text = [word for word in words if word in folded]
+            if in_text and all(word in folded or word in place for word in words):
+                # The snippet around the first word found as typed (a folded form such as "№2"
+                # may not occur verbatim); none when no word does.
+                raw = text.casefold()
+                at, length = next(
+                    ((raw.find(word), len(word)) for word in in_text if raw.find(word) >= 0), (-1, 0)
+                )
+                if at >= 0:
+                    entry.snippet = _snippet(text, at, length)
                 hit = True
                 break
         if hit:

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dozor.recommendations.models import Recommendation, Status, StatusChange
@@ -44,6 +46,16 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+def _attachments_help_text() -> str:
+    return gettext("Up to %(max)d files: PDF, JPEG, PNG, Word (DOCX) or Excel (XLSX).") % {
+        "max": MAX_ATTACHMENTS
+    }
+
+
+# Formatted when shown, not at import: a ``%`` on a lazy string would freeze the import-time language.
+_attachments_help = lazy(_attachments_help_text, str)
+
+
 class ResponseForm(forms.Form):
     text = forms.CharField(
         label=_("Measures taken"),
@@ -65,8 +77,7 @@ class ResponseForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Attachments"),
         required=False,
-        help_text=_("Up to %(max)d files: PDF, JPEG, PNG, Word (DOCX) or Excel (XLSX).")
-        % {"max": MAX_ATTACHMENTS},
+        help_text=_attachments_help(),
     )
 
     def values(self) -> dict[str, Any]:

@@ -34,7 +34,9 @@ from dozor.accounts.models import User
 from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.core.i18n import pick
+from dozor.core.search import search_words
 from dozor.facilities.access import facilities_visible_to
+from dozor.recommendations import selectors
 from dozor.recommendations.access import (
     can_assess,
     can_respond,
@@ -58,6 +60,7 @@ PORTAL = "portal"
 RESPONSES = "responses"
 PAGE_SIZE = 25
 DUE_SOON_DAYS = 30
+UNANSWERED = "unanswered"  # the list's filter: open recommendations the authority has not answered
 # Room for the form's text fields and the multipart envelope around the files.
 REQUEST_OVERHEAD = 1024 * 1024
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
@@ -117,11 +120,14 @@ def portal_recommendations(request: AuthedRequest) -> HttpResponse:
     items = recommendations_visible_to(user).select_related("status", "facility", "theme")
     if chosen == "open":
         items = items.filter(status__closed=False)
+    elif chosen == UNANSWERED:
+        items = selectors.unanswered(user, items)
     elif chosen:
         items = items.filter(status__code=chosen)
     query = request.GET.get("q", "").strip()
     if query:
-        items = items.filter(search_text__contains=query.casefold())
+        for word in search_words(query, limit=8):
+            items = items.filter(search_text__contains=word)
     # One place (the place page links here); named only if the liaison sees it.
     chosen_place = request.GET.get("facility", "")
     place = None

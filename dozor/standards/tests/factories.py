@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from dozor.methodology.models import ChecklistTemplate, TemplateVersion
-from dozor.methodology.spec import build_version
+from dozor.methodology.services import version_build
 from dozor.standards.models import Instrument, Provision, Theme
 
 
@@ -143,6 +143,6 @@ def checklist(
         defaults={"name_en": "Test checklist", "name_ru": "Тестовый чек-лист", "name_kk": "Сынақ тізімі"},
     )
     template.facility_types.add(*facility_types)
-    return build_version(
+    return version_build(
         template=template, sections=SPEC, number=number, status=status, source=TemplateVersion.Source.EDITOR
     )

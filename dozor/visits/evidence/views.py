@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts.access import can, require
 from dozor.accounts.http import AuthedRequest
+from dozor.core.confirm import delete_confirmed
 from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.visits.access import (
@@ -141,6 +142,8 @@ def evidence_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = evidence_for_user(request.user, pk)
     user = require(request.user, "visits.manage")
     visit_id = evidence.visit_id
+    if not delete_confirmed(request):
+        return redirect(reverse("visits:evidence_detail", args=[evidence.pk]))
     services_evidence.evidence_delete(actor=user, evidence=evidence)
     messages.success(request, _("The file was removed from the visit's evidence."))
     return redirect(reverse("visits:detail", args=[visit_id]) + "#evidence")

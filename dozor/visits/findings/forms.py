@@ -47,7 +47,7 @@ def provision_choices() -> list[tuple[str, list[tuple[int, str]]]]:
         "theme__sort_order", "theme__code", "instrument__sort_order", "sort_order", "code"
     )
     for provision in provisions:
-        label = f"{provision.instrument.short} {provision.number}"
+        label = f"{provision.instrument.short} {provision.number_display}"
         if provision.title:
             label = f"{label} — {provision.title}"
         group = groups.setdefault(provision.theme_id, (provision.theme.name, []))

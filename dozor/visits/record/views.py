@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts.access import can, require
 from dozor.accounts.http import AuthedRequest
+from dozor.core.confirm import delete_confirmed
 from dozor.core.forms import submit_form
 from dozor.planning.access import (
     audit_secret_views,
@@ -206,6 +207,8 @@ def phase_edit(request: AuthedRequest, pk: int, phase_pk: int) -> HttpResponse:
 def phase_delete(request: AuthedRequest, pk: int, phase_pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
     phase = _phase(visit, phase_pk)
+    if not delete_confirmed(request):
+        return _to_record(visit)
     services_record.phase_delete(actor=request.user, phase=phase)
     messages.success(request, _("The phase was deleted."))
     return _to_record(visit)

@@ -242,7 +242,7 @@ def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> Repo
             if provision.pk not in references:
                 references[provision.pk] = Reference(
                     number=len(references) + 1,
-                    label=f"{provision.instrument.short or provision.instrument.name}, {provision.number}",
+                    label=f"{provision.instrument.short or provision.instrument.name}, {provision.number_display}",
                     title=provision.title,
                     source=provision.instrument.reference,
                 )

@@ -4,7 +4,15 @@ from typing import Any
 
 from django import template
 
+from dozor.core.i18n import hide_maintainer_notes
+
 register = template.Library()
+
+
+@register.filter
+def without_maintainer_notes(value: Any) -> str:
+    """Pack text without its notes to maintainers ("[unverified]", "[verify]")."""
+    return hide_maintainer_notes(str(value or ""))
 
 
 @register.simple_tag(takes_context=True)

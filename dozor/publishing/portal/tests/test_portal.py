@@ -633,3 +633,26 @@ def test_no_redacted_identity_survives_into_any_public_artefact(
     # The public text did reach the artefacts that carry it (absence is not an empty document).
     for where in ("pdf", "docx", report_url(version), data_url("reports", "json"), reverse("public:feed")):
         assert "zebracontrol" in flat(artefacts[where]), where
+
+
+def test_search_finds_a_report_by_its_region_or_city_in_any_spelling(anonymous: Client, coordinator: User):
+    """Free text also matches the place's region and settlement, folded and through the gazetteer."""
+    karaganda = make_report(coordinator, FacilityFactory(settlement="Темиртау"))
+    make_version(karaganda)
+    oskemen = make_report(
+        coordinator, FacilityFactory(region=Region.objects.get(code="EKR"), settlement="Усть-Каменогорск")
+    )
+    make_version(oskemen)
+    hidden = make_report(coordinator, FacilityFactory(settlement="Караганда"))
+    make_version(hidden, status=Status.APPROVED)  # not published: never found
+    url = reverse("public:reports", kwargs={"lang": "en"})
+
+    def found(q: str) -> set[int]:
+        page = body(get(anonymous, url + "?q=" + q))
+        return {int(n) for n in re.findall(r"/public/en/reports/(\d+)/", page)}
+
+    for q in ("Қарағанды", "Караганда", "karaganda", "Карагандинская область", "Temirtau", "Теміртау"):
+        assert found(q) == {karaganda.pk}, q
+    for q in ("Өскемен", "Усть-Каменогорск", "Oskemen", "ВКО"):
+        assert found(q) == {oskemen.pk}, q
+    assert found("Павлодар") == set()

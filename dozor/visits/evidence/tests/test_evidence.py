@@ -414,8 +414,9 @@ def test_it_lets_only_coordinators_delete_evidence(
     with pytest.raises(PermissionDenied):
         evidence_delete(actor=monitor, evidence=evidence)
     assert path.exists()
+    assert as_coordinator.post(url).status_code == 302 and path.exists()  # not confirmed: nothing deleted
     with django_capture_on_commit_callbacks(execute=True):
-        response = as_coordinator.post(url)
+        response = as_coordinator.post(url, {"confirm": "yes"})
     assert response.status_code == 302
     assert not Evidence.objects.filter(pk=evidence.pk).exists()
     assert not path.exists()

@@ -273,7 +273,11 @@ def test_the_team_records_phases_through_the_pages(monitor: User, on_team: Visit
     assert ok.status_code == 302
     phase.refresh_from_db()
     assert phase.kind == "tour"
-    assert as_monitor.post(reverse("visits:phase_delete", args=[visit.pk, phase.pk])).status_code == 302
+    url = reverse("visits:phase_delete", args=[visit.pk, phase.pk])
+    page = as_monitor.get(reverse("visits:detail", args=[visit.pk])).content.decode()
+    assert 'name="confirm" value="yes" required' in page
+    assert as_monitor.post(url).status_code == 302 and Phase.objects.filter(pk=phase.pk).exists()
+    assert as_monitor.post(url, {"confirm": "yes"}).status_code == 302
     assert not Phase.objects.exists()
 
 
@@ -282,7 +286,7 @@ def test_a_phase_of_another_visit_is_not_found(
 ) -> None:
     phase = phase_add(actor=coordinator, visit=sizo_visit, kind="tour", started_at=at(10))
     url = reverse("visits:phase_delete", args=[visit.pk, phase.pk])
-    assert as_coordinator.post(url).status_code == 404
+    assert as_coordinator.post(url, {"confirm": "yes"}).status_code == 404
     assert Phase.objects.filter(pk=phase.pk).exists()
 
 

@@ -1,0 +1,27 @@
+"""Fold the stored search texts with ``search_fold`` (issue 14), as Recommendation.build_search_text now builds them."""
+
+from typing import Any
+
+from django.db import migrations
+
+from dozor.core.search import search_join
+
+FIELDS = {"Recommendation": ["text_kk", "text_ru", "text_en"]}
+
+
+def rebuild(apps: Any, schema_editor: Any) -> None:
+    for model_name, fields in FIELDS.items():
+        model = apps.get_model("recommendations", model_name)
+        changed = []
+        for obj in model.objects.only("id", "search_text", *fields):
+            text = search_join(getattr(obj, name) for name in fields)
+            if text != obj.search_text:
+                obj.search_text = text
+                changed.append(obj)
+        model.objects.bulk_update(changed, ["search_text"], batch_size=500)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("recommendations", "0005_recommendation_rules")]
+
+    operations = [migrations.RunPython(rebuild, migrations.RunPython.noop)]
