@@ -1,0 +1,8 @@
+# Placeholder reserved for parallel work: operations are filled in by the change that owns it.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0002_audit_chain")]
+
+    operations: list = []
