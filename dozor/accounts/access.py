@@ -7,9 +7,11 @@ and PermissionDenied when the user may see it but not do the action.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 
 from dozor.accounts.models import AuditEvent, Role, User
 from dozor.core.models import Authority, PopulationCategory, Region, VisitType
@@ -32,6 +34,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "people.view_private": frozenset({Role.COORDINATOR}),
     "people.edit": frozenset({Role.COORDINATOR}),
     "audit.view": frozenset({Role.COORDINATOR}),
+    # the accounts page: create, deactivate and reactivate accounts, password reset links, remove a second factor
+    "accounts.manage": frozenset({Role.COORDINATOR}),
     "standards.view": ALL_STAFF,
     "methodology.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR, Role.TRAINER}),
     "methodology.edit": frozenset({Role.COORDINATOR}),
@@ -65,6 +69,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "reprisals.manage": frozenset({Role.COORDINATOR}),  # every case; open one without an interview, close
     "dashboard.view": frozenset({Role.COORDINATOR, Role.COUNCIL, Role.MONITOR}),  # over every recommendation
     "reminders.receive": frozenset({Role.COORDINATOR, Role.LIAISON}),  # the reminder digest e-mail
+    # the outbox: e-mails the mail server keeps refusing (their count on the home page), and retrying them
+    "notifications.manage": frozenset({Role.COORDINATOR}),
     # the authority portal: recommendations addressed to the own authority subtree (from reports sent
     # to it), its responses, the reports sent to it, its letters and its dashboard
     "portal.use": frozenset({Role.LIAISON}),
@@ -88,6 +94,11 @@ def active_user(user: AnyUser | None) -> User | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return user if isinstance(user, User) else None
+
+
+def mfa_required(user: User) -> bool:
+    """Whether the user's role must sign in with a second factor (settings.DOZOR_MFA_REQUIRED_ROLES)."""
+    return user.role in settings.DOZOR_MFA_REQUIRED_ROLES
 
 
 def can(user: AnyUser, capability: str) -> bool:
@@ -156,3 +167,17 @@ def population_categories_visible_to(user: AnyUser) -> QuerySet[PopulationCatego
 
 def audit_events_visible_to(user: AnyUser) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.all() if can(user, "audit.view") else AuditEvent.objects.none()
+
+
+def accounts_visible_to(user: AnyUser) -> QuerySet[User]:
+    """The accounts a user may manage: every account for ``accounts.manage``, none otherwise."""
+    return User.objects.all() if can(user, "accounts.manage") else User.objects.none()
+
+
+def account_for_user(user: AnyUser, pk: int) -> User:
+    """One account to manage; 403 without ``accounts.manage``, 404 for an unknown id."""
+    require(user, "accounts.manage")
+    account = accounts_visible_to(user).filter(pk=pk).select_related("region", "authority").first()
+    if account is None:
+        raise Http404
+    return account

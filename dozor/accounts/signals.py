@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from dozor.accounts.audit import audit_record
 from dozor.accounts.models import AuditEvent, User
+from dozor.accounts.signin.session import session_start
 
 
 def _ip(request: HttpRequest | None) -> str | None:
@@ -21,6 +22,8 @@ def _ip(request: HttpRequest | None) -> str | None:
 @receiver(signals.user_logged_in)
 def _on_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     audit_record(actor=user, action=AuditEvent.Action.LOGIN, obj=user, ip_address=_ip(request))
+    if request is not None and hasattr(request, "session"):
+        session_start(request.session, user)  # idle timeout, re-authentication, second factor owed
 
 
 @receiver(signals.user_logged_out)

@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from dozor.accounts import views
+from dozor.accounts.manage import urls as manage_urls
+from dozor.accounts.signin import urls as signin_urls
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,6 +13,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("token/", views.token, name="token"),
     path("audit/", views.audit_log, name="audit"),
+    path("", include(signin_urls)),
+    path("users/", include(manage_urls)),
 ]

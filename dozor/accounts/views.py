@@ -3,29 +3,13 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
-from rest_framework.authtoken.models import Token
+from django.shortcuts import render
 
-from dozor.accounts.access import active_user, require
+from dozor.accounts.access import require
 from dozor.accounts.audit_display import event_rows
 from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
 from dozor.accounts.selectors import audit_search
-from dozor.accounts.services import token_regenerate
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def token(request: AuthedRequest) -> HttpResponse:
-    user = active_user(request.user)
-    if user is None:
-        return redirect("accounts:login")
-    new_key = None
-    if request.method == "POST":
-        new_key = token_regenerate(user=user).key
-    has_token = Token.objects.filter(user=user).exists()
-    return render(request, "accounts/token.html", {"new_key": new_key, "has_token": has_token})
 
 
 @login_required

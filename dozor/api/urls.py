@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from dozor.api import views
+from dozor.api import tokens, views
 from dozor.api.methodology import views as views_methodology
 from dozor.api.planning import views as views_planning
 from dozor.api.recommendations import views as views_recommendations
@@ -57,5 +57,6 @@ urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),
     # Exactly /api/docs/: dozor.web.middleware relaxes the CSP only for paths starting with /api/docs.
     path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/token/", tokens.TokenView.as_view(), name="token"),
     path("v1/", include(router.urls)),
 ]

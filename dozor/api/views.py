@@ -8,7 +8,7 @@ through ``dozor.facilities.services``; a ValidationError from a service becomes 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -53,6 +53,7 @@ from dozor.api.serializers import (
     VisitTypeOut,
 )
 from dozor.core.models import Authority, PopulationCategory, Region, VisitType
+from dozor.core.revisions import StaleRevision
 from dozor.facilities.access import (
     facilities_visible_to,
     facility_for_user,
@@ -72,12 +73,24 @@ FORBIDDEN = OpenApiResponse(description="Signed in but not allowed to change pla
 NOT_FOUND = OpenApiResponse(description="No such object, or not visible to you.")
 
 
+def stale_response(serializer: type[serializers.Serializer], what: str) -> OpenApiResponse:
+    """The 409 of a PUT or PATCH whose ``revision`` is stale (decision 0016)."""
+    return OpenApiResponse(
+        response=serializer,
+        description=f"The {what} was changed since the revision given: nothing was written. "
+        f"The body is the {what} as it is now (its current revision included).",
+    )
+
+
 def service_call(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call a service; turn its Django ValidationError into DRF's (a 400 with the messages).
+    A ``StaleRevision`` passes through: the view answers 409 with the current representation.
     The arguments are checked against the service's signature (``actor`` must be a ``User``:
     pass ``request_actor(request)``, not ``request.user``)."""
     try:
         return func(*args, **kwargs)
+    except StaleRevision:
+        raise
     except DjangoValidationError as exc:
         raise ValidationError(detail=serializers.as_serializer_error(exc)) from exc
 
@@ -230,29 +243,47 @@ class FacilityViewSet(
         facility = facility_for_user(request.user, self.kwargs["pk"], write=True)
         serializer = FacilityIn(data=request.data, partial=partial, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        facility = service_call(
-            facility_update,
-            actor=request_actor(request),
-            facility=facility,
-            data=serializer.to_data(facility),
-            population_categories=serializer.categories(),
-        )
+        try:
+            facility = service_call(
+                facility_update,
+                actor=request_actor(request),
+                facility=facility,
+                data=serializer.to_data(facility),
+                population_categories=serializer.categories(),
+                base_revision=serializer.validated_data.get("revision"),
+            )
+        except StaleRevision as stale:
+            return self._output(cast(Facility, stale.current), status.HTTP_409_CONFLICT)
         return self._output(facility)
 
     @extend_schema(
         summary="Replace a place",
-        description="Optional fields left out are reset to their defaults.",
+        description="Optional fields left out are reset to their defaults. With `revision`, a place "
+        "changed since that revision is not overwritten (409).",
         request=FacilityIn,
-        responses={200: FacilityOut, 400: VALIDATION_ERROR, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={
+            200: FacilityOut,
+            400: VALIDATION_ERROR,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: stale_response(FacilityOut, "place"),
+        },
     )
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, partial=False)
 
     @extend_schema(
         summary="Change a place",
-        description="Only the fields given change.",
+        description="Only the fields given change. With `revision`, a place changed since that "
+        "revision is not overwritten (409).",
         request=FacilityIn,
-        responses={200: FacilityOut, 400: VALIDATION_ERROR, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={
+            200: FacilityOut,
+            400: VALIDATION_ERROR,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: stale_response(FacilityOut, "place"),
+        },
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         return self._update(request, partial=True)
