@@ -6,6 +6,7 @@ typo in production fails loudly at start-up instead of silently falling back to 
 
 from __future__ import annotations
 
+import base64
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -58,3 +59,56 @@ def env_required_in_production(name: str, *, production: bool, local_default: st
     if production:
         raise ImproperlyConfigured(f"{name} must be set when DOZOR_ENV=production")
     return local_default
+
+
+def env_choices(name: str, default: list[str], *, choices: list[str]) -> list[str]:
+    """A comma-separated list whose every item is one of ``choices``; an unknown item is an error."""
+    values = env_list(name, default)
+    unknown = [value for value in values if value not in choices]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name} may list only {', '.join(choices)}; unknown: {', '.join(unknown)}"
+        )
+    return values
+
+
+# Public values (they are in the source code): usable on a laptop, refused in production.
+LOCAL_SECRET_KEY = "dozor-local-development-key-not-secret"
+DEV_FIELD_KEY = b"dozor-development-key-not-secret"  # 32 bytes (dozor.core.crypto)
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_CHARACTERS = 10
+
+
+def production_refusals(*, secret_key: str, allowed_hosts: list[str], field_keys: str) -> list[str]:
+    """What makes a configuration unsafe for production, one clear message each (empty if none)."""
+    refusals = []
+    make_key = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    if secret_key == LOCAL_SECRET_KEY:
+        refusals.append(f"DOZOR_SECRET_KEY is the public development key; make a secret one: {make_key}")
+    elif len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        refusals.append(
+            f"DOZOR_SECRET_KEY is {len(secret_key)} characters long; production needs at least "
+            f"{MIN_SECRET_KEY_LENGTH} random characters: {make_key}"
+        )
+    elif len(set(secret_key)) < MIN_SECRET_KEY_CHARACTERS:
+        refusals.append(
+            f"DOZOR_SECRET_KEY has only {len(set(secret_key))} different characters; production needs "
+            f"a random key (at least {MIN_SECRET_KEY_CHARACTERS} different characters): {make_key}"
+        )
+    if "*" in allowed_hosts:
+        refusals.append(
+            "DOZOR_ALLOWED_HOSTS must not contain '*' in production: list the names Dozor is reached at "
+            "(e.g. dozor.example.kz), so that forged Host headers are refused"
+        )
+    for part in field_keys.split(","):
+        key_id, _sep, encoded = part.strip().partition(":")
+        try:
+            public = base64.b64decode(encoded, validate=True) == DEV_FIELD_KEY
+        except ValueError:
+            continue  # a malformed key is refused, with its own message, when the key ring is read
+        if public:
+            refusals.append(
+                f"DOZOR_FIELD_KEYS: key {key_id!r} is the public development key; make a secret one "
+                "with `dozor keys new`"
+            )
+    return refusals

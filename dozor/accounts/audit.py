@@ -6,8 +6,10 @@ import datetime
 import decimal
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
+from dozor.accounts.audit_chain import GENESIS, HASHED_FIELDS, audit_chain_lock, audit_hash, json_stored
 from dozor.accounts.models import AuditEvent, User
 
 
@@ -61,13 +63,23 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:300]
-    return AuditEvent.objects.create(
+    event = AuditEvent(
+        at=timezone.now(),
         actor=actor if actor is not None and actor.pk else None,
         actor_label=(actor.get_username() if actor is not None and actor.pk else "")[:150],
         action=action,
         object_type=object_type,
         object_id=object_id,
         object_repr=object_repr[:300],
-        changes={k: _plain(v) for k, v in (changes or {}).items()},
+        changes=json_stored({k: _plain(v) for k, v in (changes or {}).items()}),
         ip_address=ip_address,
     )
+    # Appended to the hash chain one at a time: the lock is held until the caller's transaction ends.
+    with transaction.atomic():
+        audit_chain_lock()
+        last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
+        event.seq = last["seq"] + 1 if last else 1
+        event.prev_hash = last["hash"] if last else GENESIS
+        event.hash = audit_hash({name: getattr(event, name) for name in HASHED_FIELDS})
+        event.save(force_insert=True)
+    return event

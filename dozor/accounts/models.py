@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -67,7 +68,8 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("Exported")
         READ = "read", _("Read confidential data")
 
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Set by audit_record before the hash is computed (not auto_now_add, which would set it later).
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         User, verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -78,6 +80,11 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The hash chain (accounts/audit_chain.py): entry ``seq`` holds the SHA-256 of its content and of
+    # the previous entry's hash, so an edited, inserted or deleted entry breaks every later link.
+    seq = models.PositiveBigIntegerField(_("number in the chain"), unique=True, editable=False)
+    prev_hash = models.CharField(_("hash of the previous entry"), max_length=64, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

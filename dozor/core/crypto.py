@@ -21,9 +21,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from dozor.env import DEV_FIELD_KEY
+
 PREFIX = "enc1"
 DEV_KEY_ID = "dev"
-DEV_KEY = base64.b64encode(b"dozor-development-key-not-secret").decode()  # 32 bytes
+DEV_KEY = base64.b64encode(DEV_FIELD_KEY).decode()  # public: refused in production (dozor.env)
 
 
 class DecryptionError(Exception):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from dozor.core.crypto import decrypt, encrypt
+from dozor.core.crypto import decrypt, encrypt, keyring
 
 
 class EncryptedTextField(models.TextField):
@@ -24,7 +24,11 @@ class EncryptedTextField(models.TextField):
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
-        return encrypt(str(value), context=self.context())
+        from dozor.core.canary import key_canary_ensure  # imports the models
+
+        ring = keyring()
+        key_canary_ensure(ring)  # never write under a key id whose bytes changed
+        return encrypt(str(value), context=self.context(), ring=ring)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None or value == "":

@@ -32,11 +32,13 @@ def test_only_coordinators_read_the_audit_log(
 def test_it_issues_an_api_token_once(as_monitor, monitor):
     response = as_monitor.post(reverse("accounts:token"))
     assert response.status_code == 200
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    key = Token.objects.get(user=monitor).key
-    assert key in response.content.decode()
-    assert key not in as_monitor.get(reverse("accounts:token")).content.decode()
+    token = response.context["new_token"]
+    stored = AuthToken.objects.get(user=monitor)
+    assert token.startswith(stored.token_key) and stored.digest != token  # only a hash is kept
+    assert token in response.content.decode()
+    assert token not in as_monitor.get(reverse("accounts:token")).content.decode()
 
 
 def test_it_shows_readable_objects_and_changes_in_the_readers_language(as_coordinator, coordinator, monitor):

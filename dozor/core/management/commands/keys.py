@@ -3,48 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
-from django.db.models.functions import Cast
 from django.utils import timezone
 
+from dozor.core.canary import encrypted_fields, raw_values
 from dozor.core.crypto import DEV_KEY_ID, DecryptionError, Keyring, decrypt, key_id_of, keyring, new_key
 from dozor.core.fields import EncryptedTextField
 
 BATCH = 500
-
-
-def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
-    """Every model with encrypted fields, found generically (no app is named here)."""
-    found = []
-    for model in apps.get_models():
-        meta = model._meta
-        if meta.proxy or not meta.managed:
-            continue
-        # local fields only: a parent's fields are handled once, with the parent model
-        fields = [f for f in meta.local_concrete_fields if isinstance(f, EncryptedTextField)]
-        if fields:
-            found.append((model, fields))
-    return sorted(found, key=lambda item: item[0]._meta.label_lower)
-
-
-def raw_values(
-    model: type[models.Model], fields: list[EncryptedTextField]
-) -> Iterator[tuple[Any, dict[str, str]]]:
-    """(pk, {field name: stored text}) per row, read as plain text so that nothing is decrypted:
-    the cast's output field is a plain TextField, which has no ``from_db_value``."""
-    aliases = {f"dozor_raw_{field.attname}": field for field in fields}
-    rows = (
-        model._base_manager.order_by("pk")
-        .annotate(**{alias: Cast(field.attname, models.TextField()) for alias, field in aliases.items()})
-        .values_list("pk", *aliases)
-    )
-    for pk, *stored in rows.iterator(chunk_size=2000):
-        yield pk, {field.attname: value or "" for field, value in zip(aliases.values(), stored, strict=True)}
 
 
 def _plain(value: str, field: EncryptedTextField, ring: Keyring) -> str:
@@ -57,6 +26,8 @@ def _plain(value: str, field: EncryptedTextField, ring: Keyring) -> str:
 
 
 class Command(BaseCommand):
+    # No system checks: `dozor keys check` must run to tell what is wrong with a refused key ring.
+    requires_system_checks: list[str] = []
     help = (
         "Field-encryption keys (DOZOR_FIELD_KEYS): new, rotate [--dry-run], check.\n"
         "new: print a new key line id:base64 to put first in "
