@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
@@ -12,6 +13,18 @@ from dozor.accounts.access import AnyUser
 from dozor.facilities.models import Facility, Occupancy
 from dozor.facilities.selectors import FacilityFilters, facility_search
 from dozor.people.models import Organisation, Person
+
+
+class YearFilter(filters.NumberFilter):
+    """A calendar year: a whole number from 1 to 9999, what a date can hold. Anything else answers
+    400 with the form field's message, never an overflow in the date arithmetic of ``__year``."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
 
 
 class FacilityFilterSet(filters.FilterSet):

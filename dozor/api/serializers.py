@@ -26,6 +26,24 @@ from dozor.facilities.services import FacilityData
 # ---------------------------------------------------------------- reference data
 
 
+REVISION_IN_HELP = (
+    "The revision this change is based on (the `revision` of the object as read). When the object "
+    "was changed since, nothing is written and the answer is 409 with the object as it is now. "
+    "Left out, the change is applied to whatever is stored. Ignored when creating."
+)
+
+
+def revision_in() -> serializers.IntegerField:
+    """The revision a PUT or PATCH is based on (optimistic concurrency, decision 0016)."""
+    return serializers.IntegerField(min_value=0, required=False, write_only=True, help_text=REVISION_IN_HELP)
+
+
+def revision_out() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        read_only=True, help_text="Grows by one with every saved change; send it back with a PUT or PATCH."
+    )
+
+
 class ReferenceOut(serializers.Serializer):
     """A coded reference row: its code and its names."""
 
@@ -122,6 +140,7 @@ class FacilityOut(serializers.Serializer):
     closed_on = serializers.DateField(read_only=True, allow_null=True)
     notes = serializers.CharField(read_only=True)
     is_demo = serializers.BooleanField(read_only=True)
+    revision = revision_out()
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -157,10 +176,13 @@ class FacilityIn(serializers.Serializer):
     opened_on = serializers.DateField(required=False, allow_null=True, default=None)
     closed_on = serializers.DateField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+    revision = revision_in()
 
     def to_data(self, current: Facility | None = None) -> FacilityData:
         """The place as the request gives it; on PATCH, ``current`` with the fields given."""
-        values = {k: v for k, v in self.validated_data.items() if k != "population_categories"}
+        values = {
+            k: v for k, v in self.validated_data.items() if k not in {"population_categories", "revision"}
+        }
         if current is not None and self.partial:
             return replace(data_of(FacilityData, current), **values)
         return FacilityData(**values)
@@ -236,6 +258,7 @@ class PersonOut(serializers.Serializer):
     expertise = ReferenceOut(many=True, read_only=True)
     languages = ReferenceOut(many=True, read_only=True)
     is_demo = serializers.BooleanField(read_only=True)
+    revision = serializers.IntegerField(read_only=True, help_text="Grows by one with every saved change.")
 
 
 class PersonPrivateOut(PersonOut):

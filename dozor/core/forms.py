@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import model_to_dict
+from django.utils.datastructures import MultiValueDict
+
+from dozor.core.revisions import StaleRevision, edit_conflict
 
 
 class ServiceModelForm(forms.ModelForm):
@@ -49,3 +52,34 @@ def submit_form(form: forms.BaseForm, action: Callable[[], T]) -> T | None:
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None
+
+
+def submit_edit(
+    form: forms.BaseForm, action: Callable[[], T], *, current_initial: Callable[[Any], Mapping[str, Any]]
+) -> T | None:
+    """``submit_form`` for an edit form carrying a revision (``core.revisions.revision_field_add``).
+
+    A stale save sets ``form.conflict`` (an ``EditConflict``: the view answers 409) and moves the
+    form's hidden revision to the current one, keeping everything the editor typed: saving again
+    then replaces the current values knowingly. ``current_initial`` gives a form's initial values
+    for the row as it is now."""
+    if not form.is_valid():
+        return None
+    try:
+        return action()
+    except StaleRevision as stale:
+        data = form.data.copy() if isinstance(form.data, MultiValueDict) else dict(form.data)
+        data[form.add_prefix("revision")] = str(stale.current_revision)
+        form.data = data
+        form.conflict = edit_conflict(form, stale, current_initial(stale.current))  # type: ignore[attr-defined]
+        return None
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+
+
+def form_status(form: forms.BaseForm, *, invalid: int = 400) -> int:
+    """The status of a form page: 409 after a stale save, ``invalid`` with errors, else 200."""
+    if getattr(form, "conflict", None) is not None:
+        return 409
+    return invalid if form.is_bound and form.errors else 200

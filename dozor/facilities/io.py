@@ -18,9 +18,10 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Font
 
+from dozor.core.exports import csv_bytes, workbook, xlsx_bytes
 from dozor.core.files import MAX_UNCOMPRESSED, ArchiveTooLarge, UploadError, open_zip
 from dozor.core.models import Authority, PopulationCategory, Region
 from dozor.facilities.models import FACILITY_FIELDS, Facility, FacilityType
@@ -317,18 +318,12 @@ def export_row(facility: Facility) -> list[Any]:
 
 
 def export_csv(facilities: Iterable[Facility]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for facility in facilities:
-        writer.writerow(export_row(facility))
-    # A byte-order mark lets spreadsheet programs recognise UTF-8 Cyrillic and Kazakh letters.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(COLUMNS, (export_row(facility) for facility in facilities))
 
 
 def export_xlsx(facilities: Iterable[Facility]) -> bytes:
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
+    book = workbook()
+    sheet = book.active
     assert sheet is not None
     sheet.title = "facilities"
     sheet.append(COLUMNS)
@@ -337,6 +332,4 @@ def export_xlsx(facilities: Iterable[Facility]) -> bytes:
     sheet.freeze_panes = "A2"
     for facility in facilities:
         sheet.append(export_row(facility))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)

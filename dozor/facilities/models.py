@@ -106,6 +106,9 @@ class Facility(models.Model):
     last_visit_ended_on = models.DateField(null=True, blank=True, editable=False)
     open_recommendations = models.PositiveIntegerField(default=0, editable=False)
     open_recommendation_deadlines = models.JSONField(default=list, blank=True, editable=False)
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0, editable=False, help_text=_("Grows by one with every saved change.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

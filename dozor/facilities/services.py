@@ -14,6 +14,7 @@ from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.data import data_apply, data_values
 from dozor.core.models import Authority, PopulationCategory, Region
+from dozor.core.revisions import revision_check, revision_claim
 from dozor.core.search import Gazetteer, gazetteer_read
 from dozor.facilities.models import Facility, FacilityType, Occupancy
 
@@ -79,13 +80,22 @@ def facility_update(
     facility: Facility,
     data: FacilityData,
     population_categories: list[PopulationCategory] | None = None,
+    base_revision: int | None = None,
 ) -> Facility:
     """Change a place to ``data``; ``population_categories`` replaces its categories when given.
     Returns the place as saved (read again under a row lock: the audit compares the database row
-    with ``data``, whatever the caller's instance holds)."""
+    with ``data``, whatever the caller's instance holds). ``base_revision`` is the revision the
+    editor loaded: a place saved by somebody else since raises ``StaleRevision`` and changes nothing."""
     require(actor, "facilities.edit")
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
-    _apply_update(actor=actor, facility=locked, data=data, population_categories=population_categories)
+    revision_check(locked, base_revision=base_revision)
+    _apply_update(
+        actor=actor,
+        facility=locked,
+        data=data,
+        population_categories=population_categories,
+        base_revision=base_revision,
+    )
     return locked
 
 
@@ -96,9 +106,10 @@ def _apply_update(
     data: FacilityData,
     population_categories: list[PopulationCategory] | None,
     gazetteer: Gazetteer | None = None,
+    base_revision: int | None = None,
 ) -> bool:
     """Change the facility (a row the caller locked); return whether anything changed (and was
-    audited)."""
+    audited, under the next revision)."""
     before = snapshot(facility) | {"population_categories": _categories_snapshot(facility)}
     changed = data_apply(facility, data)
     search_text = facility.build_search_text(gazetteer)
@@ -114,6 +125,7 @@ def _apply_update(
     changes = diff(before, after)
     changes.pop("updated_at", None)
     if changes:
+        revision_claim(facility, base_revision=base_revision)
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=facility, changes=changes)
     return bool(changes)
 

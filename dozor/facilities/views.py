@@ -23,10 +23,12 @@ from dozor.accounts.access import authorities_visible_to, can, require
 from dozor.accounts.audit import audit_record
 from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
+from dozor.accounts.signin.reauth import reauth_redirect
 from dozor.core.charts import Svg, svg_number
 from dozor.core.files import file_response
-from dozor.core.forms import add_service_errors
+from dozor.core.forms import add_service_errors, form_status, submit_edit
 from dozor.core.models import Region
+from dozor.core.revisions import revision_field_add
 from dozor.facilities import io, selectors, services
 from dozor.facilities.access import facility_for_user, require_facility_edit
 from dozor.facilities.forms import FacilityFilterForm, FacilityForm, ImportForm, OccupancyForm
@@ -170,21 +172,27 @@ def facility_create(request: AuthedRequest) -> HttpResponse:
 def facility_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     facility = facility_for_user(request.user, pk, write=True)
     form = FacilityForm(request.POST or None, initial=FacilityForm.initial_from(facility))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.facility_update(
+    revision_field_add(form, facility)
+    if request.method == "POST":
+        saved = submit_edit(
+            form,
+            lambda: services.facility_update(
                 actor=request.user,
                 facility=facility,
                 data=form.to_data(),
                 population_categories=list(form.cleaned_data["population_categories"]),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+                base_revision=form.cleaned_data["revision"],
+            ),
+            current_initial=FacilityForm.initial_from,
+        )
+        if saved is not None:
             messages.success(request, _("The changes were saved."))
             return redirect("facilities:detail", pk=facility.pk)
     return render(
-        request, "facilities/form.html", {"form": form, "facility": facility, "section": "facilities"}
+        request,
+        "facilities/form.html",
+        {"form": form, "facility": facility, "section": "facilities"},
+        status=form_status(form, invalid=200),
     )
 
 
@@ -213,6 +221,8 @@ def occupancy_add(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def facility_export(request: AuthedRequest, fmt: str) -> HttpResponse:
     user = require(request.user, "facilities.export")
+    if (response := reauth_redirect(request)) is not None:
+        return response  # exports leave Dozor: the password (and code) again (docs/decisions/0014)
     _form, filters = _filters(request)
     facilities = selectors.facilities_for_export(user, filters)
     stamp = timezone.localdate().isoformat()

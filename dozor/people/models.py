@@ -153,6 +153,9 @@ class Person(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     is_demo = models.BooleanField(_("synthetic demo record"), default=False)
     search_text = models.TextField(editable=False, default="")
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0, editable=False, help_text=_("Grows by one with every saved change.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -22,6 +22,7 @@ from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.data import D, data_apply, data_values
 from dozor.core.models import Authority, Language, Region
+from dozor.core.revisions import revision_check, revision_claim
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility
 from dozor.people.eligibility import evaluate_eligibility
@@ -191,11 +192,15 @@ def person_update(
     data: PersonData,
     languages: list[Language] | None = None,
     expertise: list[Expertise] | None = None,
+    base_revision: int | None = None,
 ) -> Person:
     """Change the person to ``data``; ``None`` for languages or expertise leaves that list as it
-    is. Returns the person as saved (read again under a row lock, as ``organisation_update``)."""
+    is. Returns the person as saved (read again under a row lock, as ``organisation_update``).
+    ``base_revision`` is the revision the editor loaded: a person saved by somebody else since
+    raises ``StaleRevision`` and changes nothing."""
     require(actor, "people.edit")
     person = Person.objects.select_for_update().get(pk=person.pk)
+    revision_check(person, base_revision=base_revision)
     before = _person_snapshot(person)
     changed = data_apply(person, _stripped(data))
     search_text = person.build_search_text()
@@ -211,6 +216,7 @@ def person_update(
         person.expertise.set(expertise)
     changes = _without_timestamps(diff(before, _person_snapshot(person)))
     if changes:
+        revision_claim(person, base_revision=base_revision)
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=person, changes=changes)
     return person
 

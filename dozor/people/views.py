@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from dozor.accounts.access import can, require
 from dozor.accounts.http import AuthedRequest
-from dozor.core.forms import submit_form
+from dozor.core.forms import form_status, submit_edit, submit_form
+from dozor.core.revisions import revision_field_add
 from dozor.people import services
 from dozor.people.access import (
     conflict_for_user,
@@ -50,7 +51,7 @@ PAGE_SIZE = 50
 def _form_page(
     request: HttpRequest, form: forms.BaseForm, *, title: str, cancel: str, section: str
 ) -> HttpResponse:
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     context = {"form": form, "title": title, "cancel_url": resolve_url(cancel), "section": section}
     return render(request, "people/form.html", context, status=status)
 
@@ -110,8 +111,9 @@ def person_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     person = person_for_user(request.user, pk, write=True)
     actor = require(request.user, "people.edit")
     form = PersonForm(request.POST or None, initial=PersonForm.initial_from(person), user=actor)
+    revision_field_add(form, person)
     if request.method == "POST":
-        saved = submit_form(
+        saved = submit_edit(
             form,
             lambda: services.person_update(
                 actor=actor,
@@ -119,7 +121,9 @@ def person_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 data=form.to_data(),
                 languages=list(form.cleaned_data["languages"]),
                 expertise=list(form.cleaned_data["expertise"]),
+                base_revision=form.cleaned_data["revision"],
             ),
+            current_initial=PersonForm.initial_from,
         )
         if saved is not None:
             messages.success(request, _("Changes saved."))

@@ -38,6 +38,7 @@ from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.data import data_apply, data_names, data_values
 from dozor.core.models import Authority
+from dozor.core.revisions import revision_check, revision_claim
 from dozor.facilities.models import Facility
 from dozor.recommendations.access import can_manage
 from dozor.recommendations.models import Recommendation, ReminderLog, Response, Status, StatusChange
@@ -195,14 +196,17 @@ def recommendation_update(
     recommendation: Recommendation,
     data: RecommendationData,
     provisions: Iterable[Provision] = (),
+    base_revision: int | None = None,
 ) -> Recommendation:
     """Correct a recommendation (same rules as issuing one); the audit log keeps what changed.
     The date of issue cannot move after its first status change or before what it repeats.
     Returns it as saved (read again under a row lock: the audit compares the database row with
-    ``data``)."""
+    ``data``). ``base_revision`` is the revision the editor loaded: a recommendation saved by
+    somebody else since raises ``StaleRevision`` and changes nothing."""
     if not can_manage(actor):
         raise PermissionDenied
     locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    revision_check(locked, base_revision=base_revision)
     errors: Errors = {}
     first_change = locked.history.order_by("changed_on").values_list("changed_on", flat=True).first()
     if first_change is not None and data.issued_on > first_change:
@@ -228,6 +232,7 @@ def recommendation_update(
     after = {**snapshot(locked, list(EDITABLE)), "provisions": sorted(p.pk for p in provisions)}
     changes = diff(before, after)
     if changes:
+        revision_claim(locked, base_revision=base_revision)
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, changes=changes)
     return locked
 
@@ -249,6 +254,7 @@ def mark_repeat(
         return locked
     locked.repeat_of = repeat_of
     locked.save(update_fields=["repeat_of", "updated_at"])
+    revision_claim(locked, base_revision=None)  # every saved change counts (decision 0016)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
@@ -306,6 +312,7 @@ def status_change(
     if latest is not None and latest.pk == change.pk:  # an older assessment entered late changes nothing
         locked.status, locked.status_changed_on = status, changed_on
         locked.save(update_fields=["status", "status_changed_on", "updated_at"])
+        revision_claim(locked, base_revision=None)
     if response is not None and response.assessed_at is None:
         response.assessed_at = timezone.now()
         response.save(update_fields=["assessed_at"])

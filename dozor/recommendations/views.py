@@ -32,8 +32,10 @@ from dozor.accounts.access import active_user, authorities_visible_to, can
 from dozor.accounts.audit import audit_record
 from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent, User
+from dozor.accounts.signin.reauth import reauth_redirect
 from dozor.core.files import file_response
-from dozor.core.forms import submit_form
+from dozor.core.forms import form_status, submit_edit, submit_form
+from dozor.core.revisions import revision_field_add
 from dozor.facilities.access import facilities_visible_to
 from dozor.facilities.models import Facility
 from dozor.recommendations import exports, selectors, services
@@ -89,7 +91,7 @@ def _filter_form(request: HttpRequest) -> RecommendationFilterForm:
 
 
 def _form_page(request: HttpRequest, template_name: str, form: Any, **context: Any) -> HttpResponse:
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(request, template_name, {"form": form, "section": SECTION, **context}, status=status)
 
 
@@ -140,6 +142,8 @@ def recommendation_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def recommendation_export(request: AuthedRequest, fmt: str) -> HttpResponse:
     user = _viewer(request)
+    if (response := reauth_redirect(request)) is not None:
+        return response  # exports leave Dozor: the password (and code) again (docs/decisions/0014)
     filters = _filter_form(request).filters()
     rows = list(selectors.recommendations_for_export(user, filters))
     if fmt == "xlsx":
@@ -286,15 +290,18 @@ def recommendation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     recommendation = recommendation_for_user(request.user, pk)
     user = _manager(request)
     form = _recommendation_form(request, recommendation)
+    revision_field_add(form, recommendation)
     if request.method == "POST":
-        saved = submit_form(
+        saved = submit_edit(
             form,
             lambda: services.recommendation_update(
                 actor=user,
                 recommendation=recommendation,
                 data=form.to_data(),
                 provisions=form.chosen_provisions(),
+                base_revision=form.cleaned_data["revision"],
             ),
+            current_initial=lambda current: _recommendation_form(request, current).initial,
         )
         if saved is not None:
             messages.success(request, _("The changes were saved."))

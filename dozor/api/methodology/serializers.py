@@ -287,6 +287,9 @@ class VisitOut(serializers.Serializer):
     template_version = VersionOfTemplate(read_only=True, allow_null=True, help_text="Checklist version used.")
     team = TeamMemberOut(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+    revision = serializers.IntegerField(
+        read_only=True, help_text="Grows by one with every saved change of the visit record."
+    )
 
 
 class AnswerOut(serializers.Serializer):

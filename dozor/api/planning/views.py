@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dozor.accounts.access import AnyUser, can, visit_types_visible_to
+from dozor.api.filters import YearFilter
 from dozor.api.planning.serializers import (
     CancelIn,
     CostRateOut,
@@ -136,7 +137,7 @@ def _bad(field: str, message: str) -> ValidationError:
 
 
 class PlanFilterSet(filters.FilterSet):
-    year = filters.NumberFilter(field_name="year", label="Year.")
+    year = YearFilter(field_name="year", label="Year.")
     status = filters.ChoiceFilter(choices=Plan.Status.choices)
 
     class Meta:
@@ -216,7 +217,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 class PlannedVisitFilterSet(filters.FilterSet):
     plan = filters.NumberFilter(field_name="plan_id", label="Plan id.")
-    year = filters.NumberFilter(field_name="plan__year", label="The plan's year.")
+    year = YearFilter(field_name="plan__year", label="The plan's year.")
     status = filters.ChoiceFilter(choices=PlannedVisit.Status.choices)
     announced = filters.BooleanFilter(label="true: announced visits only; false: unannounced only.")
     facility = filters.NumberFilter(field_name="facility_id", label="Facility id.")

@@ -20,7 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dozor.api.methodology.serializers import FacilityBrief, _choice, _codes
-from dozor.api.serializers import ReferenceOut
+from dozor.api.serializers import ReferenceOut, revision_in, revision_out
 from dozor.recommendations.models import Letter, Recommendation, ResponseAttachment, Status, StatusChange
 
 
@@ -104,6 +104,7 @@ class RecommendationOut(serializers.Serializer):
         allow_null=True,
         help_text="Id of the earlier recommendation this one repeats, when visible to you.",
     )
+    revision = revision_out()
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -152,6 +153,7 @@ class RecommendationChangeIn(serializers.Serializer):
     systemic = serializers.BooleanField(required=False, default=False)
     issued_on = serializers.DateField()
     deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    revision = revision_in()
 
 
 class RecommendationIn(RecommendationChangeIn):

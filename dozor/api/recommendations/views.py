@@ -25,7 +25,7 @@ audit log. A bulk JSON interface would make copying them out easy and unaudited.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters as filters
 from django.contrib.auth.models import AnonymousUser
@@ -42,6 +42,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dozor.accounts.access import AnyUser, authorities_visible_to, can
+from dozor.api.filters import YearFilter
 from dozor.api.recommendations.serializers import (
     AuthorityResponseIn,
     AuthorityResponseOut,
@@ -53,8 +54,16 @@ from dozor.api.recommendations.serializers import (
     StatusChangeIn,
     StatusChangeOut,
 )
-from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, request_actor, service_call
+from dozor.api.views import (
+    NOT_FOUND,
+    VALIDATION_ERROR,
+    ReferenceViewSet,
+    request_actor,
+    service_call,
+    stale_response,
+)
 from dozor.core.data import data_from
+from dozor.core.revisions import StaleRevision
 from dozor.facilities.access import facilities_visible_to
 from dozor.recommendations.access import (
     can_manage,
@@ -136,7 +145,7 @@ class RecommendationFilterSet(filters.FilterSet):
     region = filters.CharFilter(label="Region code of the place.")
     facility_type = filters.CharFilter(label="Facility type code of the place.")
     theme = filters.CharFilter(label="Theme code.")
-    year = filters.NumberFilter(label="Year of issue.")
+    year = YearFilter(label="Year of issue.")
     source = filters.ChoiceFilter(choices=Recommendation.Source.choices)
     overdue = filters.BooleanFilter(label="Only those past their deadline whose follow-up is not closed.")
     repeated = filters.BooleanFilter(label="Only those that repeat an earlier recommendation.")
@@ -317,9 +326,16 @@ class RecommendationViewSet(
         summary="Correct a recommendation",
         description="Replaces its values (PUT) or only those given (PATCH), with the same checks as "
         "when it was issued; the audit log keeps what changed. Status and repeat link are not "
-        "changed here (see the status action).",
+        "changed here (see the status action). With `revision`, a recommendation changed since that "
+        "revision is not overwritten (409).",
         request=RecommendationChangeIn,
-        responses={200: RecommendationOut, 400: VALIDATION_ERROR, 403: NOT_MANAGER, 404: NOT_FOUND},
+        responses={
+            200: RecommendationOut,
+            400: VALIDATION_ERROR,
+            403: NOT_MANAGER,
+            404: NOT_FOUND,
+            409: stale_response(RecommendationOut, "recommendation"),
+        },
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = request_actor(request)
@@ -333,19 +349,29 @@ class RecommendationViewSet(
             else serializer.validated_data
         )
         values = _links(actor, data)
-        recommendation = service_call(
-            recommendation_update,
-            actor=actor,
-            recommendation=recommendation,
-            data=data_from(RecommendationData, values),
-            provisions=values["provisions"],
-        )
+        try:
+            recommendation = service_call(
+                recommendation_update,
+                actor=actor,
+                recommendation=recommendation,
+                data=data_from(RecommendationData, values),
+                provisions=values["provisions"],
+                base_revision=serializer.validated_data.get("revision"),
+            )
+        except StaleRevision as stale:
+            return self._out(cast(Recommendation, stale.current), status.HTTP_409_CONFLICT)
         return self._out(recommendation)
 
     @extend_schema(
         summary="Correct some of a recommendation's values",
         request=RecommendationChangeIn,
-        responses={200: RecommendationOut, 400: VALIDATION_ERROR, 403: NOT_MANAGER, 404: NOT_FOUND},
+        responses={
+            200: RecommendationOut,
+            400: VALIDATION_ERROR,
+            403: NOT_MANAGER,
+            404: NOT_FOUND,
+            409: stale_response(RecommendationOut, "recommendation"),
+        },
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, partial=True, **kwargs)
@@ -535,7 +561,7 @@ class LetterFilterSet(filters.FilterSet):
     )
     facility = filters.NumberFilter(field_name="facility_id", label="Place id.")
     recommendation = filters.NumberFilter(field_name="recommendations", label="Linked recommendation id.")
-    year = filters.NumberFilter(field_name="registered_on__year", label="Year of registration.")
+    year = YearFilter(field_name="registered_on__year", label="Year of registration.")
 
     class Meta:
         model = Letter

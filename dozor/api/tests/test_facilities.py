@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from dozor.accounts.models import AuditEvent
 from dozor.api.conftest import PERSONAS
@@ -279,12 +279,12 @@ def test_it_rejects_a_negative_capacity_on_patch_and_changes_nothing(as_coordina
 
 
 def test_it_writes_with_token_auth(client, coordinator, places):
-    token = Token.objects.create(user=coordinator)
+    _instance, token = AuthToken.objects.create(user=coordinator)
     response = client.patch(
         f"/api/v1/facilities/{places['kuis'].pk}/",
         {"capacity": 99},
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert response.status_code == 200
     assert response.json()["capacity"] == 99

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from dozor.api.conftest import PERSONAS
 from dozor.core.models import Authority, PopulationCategory, Region, VisitType
@@ -73,8 +73,8 @@ def test_it_gives_the_parent_code_of_an_authority(as_monitor):
 
 
 def test_it_accepts_token_auth(client, monitor):
-    token = Token.objects.create(user=monitor)
-    response = client.get("/api/v1/regions/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _instance, token = AuthToken.objects.create(user=monitor)
+    response = client.get("/api/v1/regions/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
 
 
@@ -84,10 +84,10 @@ def test_it_rejects_a_bad_token(client, db):
 
 
 def test_it_rejects_a_token_of_an_inactive_user(client, monitor):
-    token = Token.objects.create(user=monitor)
+    _instance, token = AuthToken.objects.create(user=monitor)
     monitor.is_active = False
     monitor.save(update_fields=["is_active"])
-    response = client.get("/api/v1/regions/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/v1/regions/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 401
 
 

@@ -128,12 +128,13 @@ class CertificateVerifyOut(serializers.Serializer):
     """What the certificate itself states, and nothing else; ``{"valid": false}`` for an unknown,
     revoked or mistyped code."""
 
+    # Output only; the four facts are not read_only, which the schema would mark as always present.
     valid = serializers.BooleanField(read_only=True)
-    holder = serializers.CharField(read_only=True, required=False, help_text="The holder's full name.")
-    event = serializers.CharField(read_only=True, required=False, help_text="Event title and city.")
-    issued_on = serializers.DateField(read_only=True, required=False)
+    holder = serializers.CharField(required=False, help_text="The holder's full name.")
+    event = serializers.CharField(required=False, help_text="Event title and city.")
+    issued_on = serializers.DateField(required=False)
     competencies = serializers.ListField(
-        child=serializers.CharField(), read_only=True, required=False, help_text="Competency codes granted."
+        child=serializers.CharField(), required=False, help_text="Competency codes granted."
     )
 
 

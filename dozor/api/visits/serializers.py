@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dozor.api.methodology.serializers import _choice, _codes
+from dozor.api.serializers import revision_in, revision_out
 from dozor.visits.models import Finding, Report, ReportSection
 
 
@@ -50,6 +51,7 @@ class FindingOut(serializers.Serializer):
     urgent_notified_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When the coordinators were notified (urgent action)."
     )
+    revision = revision_out()
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -89,6 +91,7 @@ class FindingChangeIn(serializers.Serializer):
         help_text="Possible torture or ill-treatment: the first time it is set the coordinators are "
         "notified at once (urgent action).",
     )
+    revision = revision_in()
 
 
 class FindingIn(FindingChangeIn):

@@ -18,7 +18,7 @@ evidence ids a finding cites, shown only to those who may read the evidence itse
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters as filters
 from django.db.models import Prefetch, QuerySet
@@ -30,8 +30,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dozor.accounts.access import AnyUser
-from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, request_actor, service_call
+from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, request_actor, service_call, stale_response
 from dozor.api.visits.serializers import FindingChangeIn, FindingIn, FindingOut, ReportOut
+from dozor.core.revisions import StaleRevision
 from dozor.standards.access import provisions_visible_to, themes_visible_to
 from dozor.standards.models import Provision, Theme
 from dozor.visits.access import (
@@ -154,6 +155,7 @@ class FindingViewSet(
         serializer = FindingIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = _links(request.user, serializer.validated_data)
+        values.pop("revision", None)  # a new finding has none to compare
         visit = visits_visible_to(request.user).filter(pk=values.pop("visit")).first()
         if visit is None:
             raise _bad("visit", _("No such visit."))
@@ -164,9 +166,16 @@ class FindingViewSet(
     @extend_schema(
         summary="Change a finding",
         description="Replaces its values and links (PUT) or only those given (PATCH), with the same "
-        "checks as when it was recorded. The urgent-action notification is sent once per finding.",
+        "checks as when it was recorded. The urgent-action notification is sent once per finding. "
+        "With `revision`, a finding changed since that revision is not overwritten (409).",
         request=FindingChangeIn,
-        responses={200: FindingOut, 400: VALIDATION_ERROR, 403: NOT_RECORDER, 404: NOT_FOUND},
+        responses={
+            200: FindingOut,
+            400: VALIDATION_ERROR,
+            403: NOT_RECORDER,
+            404: NOT_FOUND,
+            409: stale_response(FindingOut, "finding"),
+        },
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         finding = finding_for_user(request.user, self.kwargs["pk"], record=True)
@@ -175,13 +184,26 @@ class FindingViewSet(
         serializer.is_valid(raise_exception=True)
         data = {**_current(finding), **serializer.validated_data} if partial else serializer.validated_data
         actor = request_actor(request)
-        finding = service_call(finding_update, actor=actor, finding=finding, **_links(actor, data))
+        values = _links(actor, data)
+        base_revision = values.pop("revision", None)
+        try:
+            finding = service_call(
+                finding_update, actor=actor, finding=finding, base_revision=base_revision, **values
+            )
+        except StaleRevision as stale:
+            return self._out(cast(Finding, stale.current), status.HTTP_409_CONFLICT)
         return self._out(finding)
 
     @extend_schema(
         summary="Change some of a finding's values",
         request=FindingChangeIn,
-        responses={200: FindingOut, 400: VALIDATION_ERROR, 403: NOT_RECORDER, 404: NOT_FOUND},
+        responses={
+            200: FindingOut,
+            400: VALIDATION_ERROR,
+            403: NOT_RECORDER,
+            404: NOT_FOUND,
+            409: stale_response(FindingOut, "finding"),
+        },
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, partial=True, **kwargs)

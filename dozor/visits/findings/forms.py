@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dozor.methodology.models import QuestionType
 from dozor.standards.models import Provision, Theme
-from dozor.visits.models import Answer, Evidence, Finding, Visit
+from dozor.visits.models import Answer, Evidence, Finding, Submission, Visit
 
 ANSWER_LABEL_MAX = 80
 
@@ -119,7 +119,7 @@ class FindingForm(forms.Form):
         self._queryset("theme", Theme.objects.order_by("sort_order", "code"))
         self._queryset(
             "answers",
-            Answer.objects.filter(submission__visit=visit)
+            Answer.objects.filter(submission__visit=visit, submission__status=Submission.Status.FINAL)
             .select_related("question__section")
             .order_by("submission_id", "question__section__order", "repeat_index", "question__order"),
         )

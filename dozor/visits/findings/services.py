@@ -14,14 +14,17 @@ Rules (docs/domain.md, sections 3 and 5):
   visit's own files; provisions are any provisions of the standards library (a finding under one
   theme may cite a provision filed under another, e.g. a treatment finding citing a safeguard).
 - Urgent action: the first time a finding is marked as possible torture or ill-treatment (on
-  creation or on a later change) ``urgent_notified_at`` is set, every active coordinator with an
-  e-mail address is written to in their preferred language, and an audit event records who was
-  notified. This happens once per finding: later edits, or clearing and setting the mark again,
-  do not notify again (``urgent_notified_at`` stays as the record of the notification). The
-  e-mails name the place, the visit date and the finding's title only - never its description,
-  which may contain interview details. They are sent after the transaction commits, so no
-  e-mail announces a finding that was not saved; a failing mail server is logged and does not
-  undo the finding.
+  creation or on a later change) an e-mail to every active coordinator with an e-mail address, in
+  their preferred language, is put in the outbox (``dozor.core.outbox``) in the same transaction
+  as the finding, and an audit event records to whom it is going. The task ``urgent_alerts_deliver``
+  sends them after the commit, so no e-mail announces a finding that was not saved. Only when the
+  mail server has accepted an e-mail is the coordinator "notified": ``urgent_notified_at`` is set
+  (by the first accepted e-mail) and an audit event names the coordinator
+  (``urgent_alert_accepted``). A refused e-mail stays in the outbox and is retried with back-off;
+  after several failures the coordinators see it as failing. This happens once per finding:
+  later edits, or clearing and setting the mark again, queue nothing new. The e-mails name the
+  place, the visit date and the finding's title only - never its description, which may contain
+  interview details.
 - Referrals: only for findings marked as possible ill-treatment, and only with the person's
   informed consent (do no harm, OPCAT art. 21); without it nothing is written.
 
@@ -38,7 +41,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -47,9 +49,12 @@ from django.utils.translation import gettext as _
 from dozor.accounts.access import require, users_with
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.outbox.models import Notification
+from dozor.core.outbox.services import notification_queue, notifications_about
+from dozor.core.revisions import revision_check, revision_claim
 from dozor.standards.models import Provision, Theme
 from dozor.visits.access import can_record
-from dozor.visits.models import Answer, Evidence, Finding, Referral, Visit
+from dozor.visits.models import Answer, Evidence, Finding, Referral, Submission, Visit
 
 # Severities whose findings must be confirmed by at least two different sources.
 CROSS_CHECKED = frozenset({Finding.Severity.CRITICAL, Finding.Severity.SERIOUS})
@@ -127,7 +132,9 @@ def _check(
     if len(known) != len(links.provisions):
         add("provisions", _("Some of the chosen provisions do not exist."))
     own = set(
-        Answer.objects.filter(pk__in=links.answers, submission__visit=visit).values_list("pk", flat=True)
+        Answer.objects.filter(
+            pk__in=links.answers, submission__visit=visit, submission__status=Submission.Status.FINAL
+        ).values_list("pk", flat=True)
     )
     if len(own) != len(links.answers):
         add("answers", _("Only answers from this visit's checklists can support its findings."))
@@ -229,12 +236,16 @@ def finding_update(
     answers: Iterable[Answer | int] = (),
     evidence: Iterable[Evidence | int] = (),
     possible_ill_treatment: bool = False,
+    base_revision: int | None = None,
 ) -> Finding:
     """Replace a finding's values and links. The row is re-read under a lock so that two edits
-    marking it urgent at the same moment notify the coordinators once."""
+    marking it urgent at the same moment notify the coordinators once. ``base_revision`` is the
+    revision the editor loaded: a finding saved by somebody else since raises ``StaleRevision``
+    and changes nothing."""
     if not can_record(actor, finding.visit):
         raise PermissionDenied
     current = Finding.objects.select_for_update().select_related("visit__facility").get(pk=finding.pk)
+    revision_check(current, base_revision=base_revision)
     title, location, description = title.strip(), location.strip(), description.strip()
     clean = _clean_sources(sources)
     links = _check(
@@ -274,6 +285,7 @@ def finding_update(
     after["updated_at"] = before["updated_at"]  # not a change anyone made
     changes = diff(before, after)
     if changes:
+        revision_claim(current, base_revision=base_revision)
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=current, changes=changes)
     _urgent_procedure(actor=actor, finding=current)
     return current
@@ -312,32 +324,58 @@ def _urgent_message(finding: Finding, language: str) -> tuple[str, str]:
 
 
 def _urgent_procedure(*, actor: User, finding: Finding) -> None:
-    """Notify the coordinators the first time the finding is marked as possible ill-treatment."""
+    """Queue the alerts the first time the finding is marked as possible ill-treatment."""
     if not finding.possible_ill_treatment or finding.urgent_notified_at is not None:
         return
-    finding.urgent_notified_at = timezone.now()
-    finding.save(update_fields=["urgent_notified_at"])
+    if notifications_about(finding).exists():
+        return  # queued before: being delivered or retried
     recipients = urgent_recipients()
     default = settings.LANGUAGE_CODE
-    messages = [
-        (user.email, *_urgent_message(finding, user.preferred_language or default)) for user in recipients
-    ]
+    for user in recipients:
+        subject, body = _urgent_message(finding, user.preferred_language or default)
+        notification_queue(
+            kind=Notification.Kind.URGENT_FINDING,
+            recipient=user,
+            address=user.email,
+            subject=subject,
+            body=body,
+            topic=finding,
+        )
     audit_record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
         obj=finding,
-        changes={
-            "urgent_notified_at": finding.urgent_notified_at,
-            "coordinators_notified": [user.pk for user in recipients],
-        },
+        changes={"urgent_alert_queued": [user.pk for user in recipients]},
     )
+    if recipients:
+        from dozor.visits.findings.tasks import urgent_alerts_deliver  # the task module imports this one
 
-    def send() -> None:
-        for address, subject, body in messages:
-            send_mail(subject, body, None, [address])
+        # In this transaction: with the database backend the task is saved with the finding, so it
+        # cannot be lost, and the worker sees it only once both are committed.
+        urgent_alerts_deliver.enqueue()
 
-    # robust: a failing mail server is logged, the finding and its urgent mark stay saved
-    transaction.on_commit(send, robust=True)
+
+def finding_urgent_notified(notification: Notification) -> None:
+    """Record that the mail server accepted an urgent alert: the coordinator is notified.
+
+    Called by the outbox inside the transaction that marks the e-mail sent
+    (``urgent_alerts_deliver``); the first accepted alert sets ``urgent_notified_at``."""
+    finding = (
+        Finding.objects.select_for_update().filter(pk=notification.topic_id).first()
+        if notification.topic_id is not None
+        else None
+    )
+    if finding is None:  # the finding was deleted meanwhile: the e-mail's own row is the record
+        return
+    changes: dict[str, Any] = {
+        "urgent_alert_accepted": notification.recipient_id,
+        "notification": notification.pk,
+    }
+    if finding.urgent_notified_at is None:
+        finding.urgent_notified_at = notification.sent_at
+        finding.save(update_fields=["urgent_notified_at"])
+        changes["urgent_notified_at"] = finding.urgent_notified_at
+    audit_record(actor=None, action=AuditEvent.Action.UPDATE, obj=finding, changes=changes)
 
 
 # --- referrals ----------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from dozor.accounts.access import AnyUser, can, require
 from dozor.accounts.http import AuthedRequest
-from dozor.core.forms import submit_form
+from dozor.core.forms import form_status, submit_edit, submit_form
+from dozor.core.revisions import revision_field_add
 from dozor.standards.models import Provision, Theme
 from dozor.visits.access import (
     can_record,
@@ -30,6 +31,7 @@ from dozor.visits.access import (
 )
 from dozor.visits.findings import services as services_findings
 from dozor.visits.findings.forms import FindingForm, ReferralForm, answer_display
+from dozor.visits.findings.selectors import urgent_alert_queued, urgent_alerts_waiting
 from dozor.visits.models import Finding, Visit
 
 SECTION = "visits"
@@ -85,8 +87,9 @@ def section_context(request: HttpRequest, visit: Visit) -> dict[str, Any]:
 
 
 def _form_page(request: HttpRequest, template_name: str, form: Any, **context: Any) -> HttpResponse:
-    status = 400 if form.is_bound and form.errors else 200
-    return render(request, template_name, {"form": form, "section": SECTION, **context}, status=status)
+    return render(
+        request, template_name, {"form": form, "section": SECTION, **context}, status=form_status(form)
+    )
 
 
 @login_required
@@ -105,8 +108,10 @@ def finding_create(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         if finding is not None:
             messages.success(request, _("The finding was recorded."))
-            if finding.urgent_notified_at is not None:
-                messages.warning(request, _("The coordinators were notified of possible ill-treatment."))
+            if urgent_alert_queued(finding):
+                messages.warning(
+                    request, _("The coordinators are being alerted to possible ill-treatment by e-mail.")
+                )
             return redirect("visits:finding_detail", pk=finding.pk)
     return _form_page(request, "visits/finding_form.html", form, visit=visit, finding=None)
 
@@ -115,21 +120,26 @@ def finding_create(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def finding_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = finding_for_user(request.user, pk, record=True)
-    was_notified = finding.urgent_notified_at is not None
+    was_alerted = urgent_alert_queued(finding)
     form = FindingForm(request.POST or None, visit=finding.visit, finding=finding)
+    revision_field_add(form, finding)
     if request.method == "POST":
-        saved = submit_form(
+        saved = submit_edit(
             form,
             lambda: services_findings.finding_update(
                 actor=request.user,
                 finding=finding,
+                base_revision=form.cleaned_data["revision"],
                 **form.values(),
             ),
+            current_initial=lambda current: FindingForm(visit=finding.visit, finding=current).initial,
         )
         if saved is not None:
             messages.success(request, _("The finding was saved."))
-            if not was_notified and saved.urgent_notified_at is not None:
-                messages.warning(request, _("The coordinators were notified of possible ill-treatment."))
+            if not was_alerted and urgent_alert_queued(saved):
+                messages.warning(
+                    request, _("The coordinators are being alerted to possible ill-treatment by e-mail.")
+                )
             return redirect("visits:finding_detail", pk=saved.pk)
     return _form_page(request, "visits/finding_form.html", form, visit=finding.visit, finding=finding)
 
@@ -160,6 +170,7 @@ def _detail_context(request: HttpRequest, finding: Finding) -> dict[str, Any]:
 def finding_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = finding_for_user(request.user, pk)
     context = _detail_context(request, finding)
+    context["urgent_alerts_waiting"] = urgent_alerts_waiting(finding)
     if context["can_refer"]:
         context["referral_form"] = ReferralForm()
     return render(request, "visits/finding_detail.html", context)

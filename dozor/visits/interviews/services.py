@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.models import Language
+from dozor.core.revisions import revision_check, revision_claim
 from dozor.visits.access import can_record
 from dozor.visits.models import Interview, Visit
 
@@ -161,9 +162,13 @@ def interview_update(
     notes: str = "",
     excerpt: str = "",
     identity: str = "",
+    base_revision: int | None = None,
 ) -> Interview:
-    """Change an interview; every field is given (the edit form shows them all)."""
+    """Change an interview; every field is given (the edit form shows them all).
+    ``base_revision`` is the revision the editor loaded: an interview saved by somebody else since
+    raises ``StaleRevision`` and changes nothing."""
     _require_recorder(actor, interview.visit)
+    revision_check(Interview.objects.select_for_update().get(pk=interview.pk), base_revision=base_revision)
     code = (code or "").strip()
     _validate(visit=interview.visit, code=code, category=category, held_on=held_on, exclude_pk=interview.pk)
     before_values = snapshot(interview, AUDITED_FIELDS)
@@ -188,6 +193,7 @@ def interview_update(
     changed_secret = [name for name in ENCRYPTED_FIELDS if before_secret[name] != getattr(interview, name)]
     if not changes and not changed_secret:
         return interview
+    revision_claim(interview, base_revision=base_revision)
     # Only the changed fields are written: an unchanged encrypted value is not re-encrypted.
     update_fields = [
         "language" if key == "language_id" else "visit" if key == "visit_id" else key for key in changes

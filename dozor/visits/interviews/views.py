@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from dozor.accounts.http import AuthedRequest
-from dozor.core.forms import submit_form
+from dozor.core.forms import form_status, submit_edit, submit_form
+from dozor.core.revisions import revision_field_add
 from dozor.visits.access import (
     can_record,
     confidential_visits_for,
@@ -59,7 +60,7 @@ def _ip(request: HttpRequest) -> str | None:
 
 def _values(form: InterviewForm) -> dict[str, Any]:
     data = form.cleaned_data
-    return {name: data[name] for name in form.fields}
+    return {name: data[name] for name in form.fields if name != "revision"}
 
 
 @login_required
@@ -111,16 +112,21 @@ def interview_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if not can_record(user, interview.visit):
         raise PermissionDenied
     form = InterviewForm(request.POST or None, initial=InterviewForm.initial_for(interview))
+    revision_field_add(form, interview)
     if request.method == "POST":
-        saved = submit_form(
-            form, lambda: services.interview_update(actor=user, interview=interview, **_values(form))
+        saved = submit_edit(
+            form,
+            lambda: services.interview_update(
+                actor=user, interview=interview, base_revision=form.cleaned_data["revision"], **_values(form)
+            ),
+            current_initial=InterviewForm.initial_for,
         )
         if saved is not None:
             messages.success(request, _("The interview was saved."))
             return redirect("visits:interview_detail", pk=interview.pk)
     # The form shows the decrypted notes and identity: that is a read like the detail page.
     services.interview_read(actor=user, interview=interview, ip_address=_ip(request))
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(
         request,
         "visits/interview_form.html",

@@ -55,6 +55,7 @@ from django.utils.translation import gettext as _
 from dozor.accounts.access import can, require
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.revisions import revision_check, revision_claim
 from dozor.facilities.models import Occupancy
 from dozor.facilities.services import population_refresh
 from dozor.methodology.models import TemplateVersion
@@ -241,6 +242,7 @@ def phase_add(
         if current.arrived_at is None:
             current.arrived_at = started_at
         current.save(update_fields=["status", "arrived_at"])
+        revision_claim(current, base_revision=None)  # an open record form must not put them back
         audit_record(
             actor=actor,
             action=AuditEvent.Action.UPDATE,
@@ -317,9 +319,13 @@ def visit_record_update(
     ended_on: datetime.date | None,
     status: str,
     purpose: str = "",
+    base_revision: int | None = None,
 ) -> Visit:
-    """Record the times, end date, status and purpose; see the module docstring for the rules."""
+    """Record the times, end date, status and purpose; see the module docstring for the rules.
+    ``base_revision`` is the revision the editor loaded: a record saved by somebody else since
+    raises ``StaleRevision`` and changes nothing."""
     current = _require_record(actor, visit)
+    revision_check(current, base_revision=base_revision)
     purpose = purpose.strip()
     errors: Errors = {}
     if status not in Visit.Status.values:
@@ -352,6 +358,7 @@ def visit_record_update(
     current.save(update_fields=RECORD_FIELDS)
     changes = diff(before, snapshot(current, RECORD_FIELDS))
     if changes:
+        revision_claim(current, base_revision=base_revision)
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=current, changes=changes)
     if status == Visit.Status.COMPLETED and not was_completed:
         _set_planned_status(actor=actor, visit=current, status=PlannedVisit.Status.DONE)

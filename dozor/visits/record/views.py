@@ -23,7 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dozor.accounts.access import can, require
 from dozor.accounts.http import AuthedRequest
 from dozor.core.confirm import delete_confirmed
-from dozor.core.forms import submit_form
+from dozor.core.forms import form_status, submit_edit, submit_form
+from dozor.core.revisions import revision_field_add
 from dozor.planning.access import (
     audit_secret_views,
     expenses_visible_to,
@@ -79,8 +80,9 @@ def _data(request: HttpRequest) -> Any:
 
 
 def _form_page(request: HttpRequest, template_name: str, form: Any, **context: Any) -> HttpResponse:
-    status = 400 if form.is_bound and form.errors else 200
-    return render(request, template_name, {"form": form, "section": SECTION, **context}, status=status)
+    return render(
+        request, template_name, {"form": form, "section": SECTION, **context}, status=form_status(form)
+    )
 
 
 def _to_record(visit: Visit) -> HttpResponse:
@@ -136,14 +138,17 @@ def record_start(request: AuthedRequest, pk: int) -> HttpResponse:
 def record_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = visit_for_user(request.user, pk, record=True)
     form = RecordForm(_data(request), visit=visit)
+    revision_field_add(form, visit)
     if request.method == "POST":
-        saved = submit_form(
+        saved = submit_edit(
             form,
             lambda: services_record.visit_record_update(
                 actor=request.user,
                 visit=visit,
+                base_revision=form.cleaned_data["revision"],
                 **form.values(),
             ),
+            current_initial=lambda current: RecordForm(visit=current).initial,
         )
         if saved is not None:
             messages.success(request, _("The visit record was saved."))

@@ -222,6 +222,7 @@ def test_it_emails_every_active_coordinator_once_in_their_language(
     TeamMember.objects.create(visit=visit, user=monitor)
     with django_capture_on_commit_callbacks(execute=True):
         finding = finding_create(actor=monitor, visit=visit, **values(possible_ill_treatment=True))
+    finding.refresh_from_db()
     assert finding.urgent_notified_at is not None
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@npm.kz", "ruslan@npm.kz"]
     by_address = {m.to[0]: m for m in mail.outbox}
@@ -233,8 +234,13 @@ def test_it_emails_every_active_coordinator_once_in_their_language(
     for message in mail.outbox:
         assert "2025-03-01" in message.body and finding.title in message.body
         assert finding.description not in message.body  # no interview details
-    event = AuditEvent.objects.get(object_type="visits.finding", changes__has_key="coordinators_notified")
-    assert sorted(event.changes["coordinators_notified"]) == sorted([coordinator.pk, russian.pk])
+    queued = AuditEvent.objects.get(object_type="visits.finding", changes__has_key="urgent_alert_queued")
+    assert sorted(queued.changes["urgent_alert_queued"]) == sorted([coordinator.pk, russian.pk])
+    accepted = AuditEvent.objects.filter(
+        object_type="visits.finding", changes__has_key="urgent_alert_accepted"
+    )
+    notified = sorted(event.changes["urgent_alert_accepted"] for event in accepted)
+    assert notified == sorted([coordinator.pk, russian.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
         finding_update(actor=monitor, finding=finding, **values(title="Edited", possible_ill_treatment=True))
@@ -251,6 +257,7 @@ def test_it_starts_the_procedure_when_a_later_edit_marks_the_finding(
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
         saved = finding_update(actor=coordinator, finding=finding, **values(possible_ill_treatment=True))
+    saved.refresh_from_db()
     assert saved.urgent_notified_at is not None
     assert [m.to for m in mail.outbox] == [["alice@npm.kz"]]
 

@@ -555,4 +555,5 @@ def test_the_visit_page_uses_a_bounded_number_of_queries(
     with django_assert_max_num_queries(len(few)):
         response = as_monitor.get(url)
     assert response.content.decode().count('data-testid="phase-row"') == 9
-    assert len(few) <= 25  # the whole visit page, every section included
+    # the whole visit page, every section included (26 since issue 15: constant per request, see above)
+    assert len(few) <= 26

@@ -1,0 +1,18 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("recommendations", "0006_search_folding")]
+
+    operations = [
+        migrations.AddField(
+            model_name="recommendation",
+            name="revision",
+            field=models.PositiveIntegerField(
+                default=0,
+                editable=False,
+                help_text="Grows by one with every saved change.",
+                verbose_name="revision",
+            ),
+        ),
+    ]
