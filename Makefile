@@ -42,6 +42,9 @@ run: setup
 	$(BIN)/dozor pack load kz
 	$(BIN)/dozor demo --if-empty
 	$(BIN)/dozor demo --print-logins
+	@# the task worker (optimiser, PDFs, e-mails from the outbox) runs beside the server and stops with it
+	$(BIN)/dozor worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/dozor runserver $(HOST)
 
 lint: $(VENV)/.dev
@@ -75,6 +78,7 @@ bench: setup-dev
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_methodology.py
 	$(BIN)/python scripts/bench_planning.py
+	$(BIN)/python scripts/bench_load.py  # 50 users for 2 minutes against gunicorn (locust)
 
 # Regenerate requirements/*.lock with hashes from pyproject.toml: uv runs from a throwaway venv under
 # /tmp, never from .venv. Versions already in the locks are kept (uv prefers them), so change a pin in

@@ -16,6 +16,7 @@ from django.http import Http404
 from dozor.accounts.access import AnyUser, active_user, can
 from dozor.accounts.audit import audit_record
 from dozor.accounts.models import AuditEvent
+from dozor.core.jobs.models import Job
 from dozor.planning.models import (
     CostRate,
     Expense,
@@ -146,3 +147,18 @@ def audit_proposal_view(user: AnyUser, proposal: Proposal, *, via: str) -> None:
         obj=proposal,
         changes={"visits": len(proposal.payload or []), "via": via},
     )
+
+
+def proposal_jobs_visible_to(user: AnyUser) -> QuerySet[Job]:
+    """Optimiser runs (background jobs) may hold unannounced visits, as proposals do: coordinators only."""
+    allowed = can(user, "planning.manage") and can(user, "planning.see_unannounced")
+    return Job.objects.filter(kind=Job.Kind.PROPOSAL) if allowed else Job.objects.none()
+
+
+def proposal_job_for_user(user: AnyUser, pk: int | str) -> Job:
+    try:
+        job = proposal_jobs_visible_to(user).get(pk=pk)
+    except (Job.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    plan_for_user(user, job.params.get("plan", 0), manage=True)  # the plan must still be visible
+    return job

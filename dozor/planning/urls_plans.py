@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("plans/<int:pk>/visits/new/", views.visit_create, name="visit_create"),
     path("plans/<int:pk>/propose/", views.proposal_create, name="proposal_create"),
+    path("proposals/runs/<int:pk>/", views.proposal_job, name="proposal_job"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/accept/", views.proposal_accept, name="proposal_accept"),
     path("proposals/<int:pk>/reject/", views.proposal_reject, name="proposal_reject"),

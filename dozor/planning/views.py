@@ -24,13 +24,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from dozor.accounts.access import AnyUser, active_user, can, require
 from dozor.accounts.http import AuthedRequest
 from dozor.core.confirm import delete_confirmed
 from dozor.core.files import file_response
 from dozor.core.forms import submit_form
+from dozor.core.jobs.models import Job
 from dozor.facilities.models import Facility
 from dozor.people.models import Person
 from dozor.planning import ical, selectors, services
@@ -44,6 +46,7 @@ from dozor.planning.access import (
     planned_visits_visible_to,
     plans_visible_to,
     proposal_for_user,
+    proposal_job_for_user,
     proposals_visible_to,
     unavailabilities_visible_to,
 )
@@ -215,9 +218,9 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def proposal_create(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = plan_for_user(request.user, pk, manage=True)
     form = ProposeForm(request.POST, plan=plan)
-    proposal = submit_form(
+    job = submit_form(
         form,
-        lambda: proposals.proposal_create(
+        lambda: proposals.proposal_job_queue(
             actor=request.user,
             plan=plan,
             method=form.cleaned_data["method"],
@@ -225,9 +228,24 @@ def proposal_create(request: AuthedRequest, pk: int) -> HttpResponse:
             time_limit=form.cleaned_data["time_limit"],
         ),
     )
-    if proposal is not None:
-        return redirect("planning:proposal_detail", pk=proposal.pk)
+    if job is not None:
+        return redirect("planning:proposal_job", pk=job.pk)
     return _form_page(request, "planning/proposal_form.html", form, plan=plan)
+
+
+@login_required
+@require_GET
+def proposal_job(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The optimiser's run: refreshes itself while it waits or runs, opens the proposal when done."""
+    job = proposal_job_for_user(request.user, pk)
+    if job.status == Job.Status.DONE and job.result.get("proposal"):
+        url = reverse("planning:proposal_detail", args=[job.result["proposal"]])
+        return HttpResponseClientRedirect(url) if getattr(request, "htmx", False) else redirect(url)
+    plan = plan_for_user(request.user, job.params["plan"], manage=True)
+    context = {"job": job, "plan": plan, "section": SECTION, "refresh": not job.finished}
+    if getattr(request, "htmx", False):
+        return render(request, "planning/proposal_job_status.html", context)
+    return render(request, "planning/proposal_job.html", context)
 
 
 @login_required

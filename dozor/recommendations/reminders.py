@@ -17,18 +17,16 @@ settings (``EMAIL_BACKEND``, ``DEFAULT_FROM_EMAIL``); links are absolute when th
 ``DOZOR_SITE_URL`` is set (e.g. ``https://dozor.example.kz``), site paths otherwise.
 
 Once a day: ``ReminderLog(user, day)`` is unique. For each recipient the log row is inserted and
-the mail sent inside one transaction: a failing send rolls the row back (the next run retries that
-person), and the unique row serialises two runs started at the same time (the second one finds
-the row and skips the person). The price of this choice: if the process dies after the mail
-server accepted the mail but before the commit, that person gets the digest a second time on a
-re-run - a duplicate reminder is better than a lost one. A failure for one person does not stop
-the others; the command then exits with an error so that cron reports it.
+the digest put in the outbox (``dozor.core.outbox``) inside one transaction, and the unique row
+serialises two runs started at the same time (the second one finds the row and skips the person).
+The outbox then delivers the digests (task ``outbox_deliver``): one the mail server refuses is
+retried with back-off and shown to the coordinators when it keeps failing, so no digest is lost
+and a second run the same day never sends it twice. A failure for one person does not stop the
+others; the command then exits with an error so that cron reports it.
 
-Run it daily from cron, for example at 08:00 Almaty time on working days::
-
-    0 8 * * 1-5  cd /srv/dozor && .venv/bin/dozor reminders send >> var/log/reminders.log 2>&1
-
-(it may also run every day: the digest is about deadlines, not about the day of the week).
+The task worker (``dozor worker``) queues the day's digests itself every day at
+``DOZOR_REMINDERS_AT`` (08:00 by default); ``dozor reminders send`` does the same by hand or from
+cron (the log row makes a second run the same day harmless).
 """
 
 from __future__ import annotations
@@ -49,6 +47,9 @@ from django.utils.translation import ngettext
 
 from dozor.accounts.access import users_with
 from dozor.accounts.models import User
+from dozor.core.outbox.models import Notification
+from dozor.core.outbox.services import notification_queue
+from dozor.core.outbox.tasks import outbox_deliver
 from dozor.core.workdays import Calendar, add_working_days, calendar
 from dozor.recommendations.access import is_liaison, letters_visible_to, recommendations_visible_to
 from dozor.recommendations.letters.services import letters_due_by
@@ -111,7 +112,7 @@ class Summary:
         return sum(count for _name, count in self.sent)
 
     def __str__(self) -> str:
-        verb = "would send" if self.dry_run else "sent"
+        verb = "would send" if self.dry_run else "queued"
         text = f"reminders {self.day:%Y-%m-%d}: {verb} {len(self.sent)} digests ({self.items} items)"
         if self.already_sent:
             text += f", {self.already_sent} already sent today"
@@ -226,12 +227,26 @@ def send_reminders(*, today: datetime.date, soon_days: int = 10, dry_run: bool =
         try:
             with transaction.atomic():
                 reminder_log_record(user=user, day=today, items=digest.total)
-                message.send()
-        except IntegrityError:  # another run sent this person's digest meanwhile
+                _queue(user, message)
+        except IntegrityError:  # another run queued this person's digest meanwhile
             summary.already_sent += 1
-        except Exception:  # the mail server refused: no log row, the next run retries
-            logger.exception("reminder digest to user %s failed", user.pk)
+        except Exception:  # the database refused: no log row, the next run retries
+            logger.exception("reminder digest to user %s could not be queued", user.pk)
             summary.failed.append(user.username)
         else:
             summary.sent.append((user.username, digest.total))
+    if summary.sent:
+        outbox_deliver.enqueue(Notification.Kind.REMINDER)
     return summary
+
+
+def _queue(user: User, message: EmailMultiAlternatives) -> None:
+    html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
+    notification_queue(
+        kind=Notification.Kind.REMINDER,
+        recipient=user,
+        address=user.email,
+        subject=str(message.subject),
+        body=str(message.body),
+        html=str(html),
+    )

@@ -8,7 +8,6 @@ unannounced ones (``audit_secret_views``).
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from dozor.accounts.access import can, require
 from dozor.accounts.audit import audit_record
 from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
+from dozor.core.exports import workbook, xlsx_bytes
 from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.planning import selectors, services
@@ -66,9 +66,7 @@ def plan_actuals(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _actuals_workbook(report: selectors.PlanVsActual) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
+    book = workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = str(_("Visits"))[:31]
@@ -111,9 +109,7 @@ def _actuals_workbook(report: selectors.PlanVsActual) -> bytes:
             float(report.total.difference),
         ]
     )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(book)
 
 
 @login_required

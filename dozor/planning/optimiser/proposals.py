@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from dozor.accounts.access import require
 from dozor.accounts.audit import audit_record
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.jobs.models import Job
+from dozor.core.jobs.services import job_done, job_failed, job_queue
 from dozor.core.models import VisitType
 from dozor.facilities.models import Facility
 from dozor.people.models import Person
@@ -204,14 +206,7 @@ def proposal_create(
     time_limit: float = 20,
 ) -> Proposal:
     """Propose visits for ``plan`` and store the proposal (the plan itself is not changed)."""
-    require(actor, "planning.manage")
-    if method not in Proposal.Method.values:
-        raise ValidationError({"method": _("Unknown method.")})
-    amount = Decimal(plan.budget if budget is None else budget)
-    if amount <= 0:
-        raise ValidationError({"budget": _("The budget must be more than zero.")})
-    if not 1 <= float(time_limit) <= 600:
-        raise ValidationError({"time_limit": _("The time limit must be between 1 and 600 seconds.")})
+    amount = _proposal_input(actor=actor, method=method, budget=budget, time_limit=time_limit, plan=plan)
     inst = build_instance(plan, budget=int(amount))
     try:
         solution, baseline = run(inst, method=method, time_limit=float(time_limit))
@@ -233,6 +228,64 @@ def proposal_create(
             changes={"summary": {k: v for k, v in proposal.summary.items() if k != "unplaceable_examples"}},
         )
     return proposal
+
+
+def _proposal_input(
+    *, actor: User, method: str, budget: Decimal | int | None, time_limit: float, plan: Plan
+) -> Decimal:
+    require(actor, "planning.manage")
+    if method not in Proposal.Method.values:
+        raise ValidationError({"method": _("Unknown method.")})
+    amount = Decimal(plan.budget if budget is None else budget)
+    if amount <= 0:
+        raise ValidationError({"budget": _("The budget must be more than zero.")})
+    if not 1 <= float(time_limit) <= 600:
+        raise ValidationError({"time_limit": _("The time limit must be between 1 and 600 seconds.")})
+    return amount
+
+
+@transaction.atomic
+def proposal_job_queue(
+    *,
+    actor: User,
+    plan: Plan,
+    method: str = Proposal.Method.CP_SAT,
+    budget: Decimal | int | None = None,
+    time_limit: float = 20,
+) -> Job:
+    """Check the input, then queue the optimiser as a background job (``proposal_job_run``): the
+    optimiser may run for minutes, which no web request should. The job page follows it."""
+    amount = _proposal_input(actor=actor, method=method, budget=budget, time_limit=time_limit, plan=plan)
+    job = job_queue(
+        kind=Job.Kind.PROPOSAL,
+        owner=actor,
+        params={"plan": plan.pk, "method": method, "budget": str(amount), "time_limit": float(time_limit)},
+    )
+    from dozor.planning.optimiser.tasks import proposal_job_run  # the task module imports this one
+
+    proposal_job_run.enqueue(job.pk)  # with the database backend: in this transaction, so never lost
+    return job
+
+
+def proposal_job_work(*, job: Job) -> Job:
+    """Run a claimed proposal job (in the worker): the proposal, or the reasons it could not be made."""
+    owner = job.owner
+    plan = Plan.objects.filter(pk=job.params.get("plan")).first()
+    if owner is None or plan is None:
+        return job_failed(job=job, errors=[_("The plan or the person who started the job no longer exists.")])
+    try:
+        proposal = proposal_create(
+            actor=owner,
+            plan=plan,
+            method=job.params["method"],
+            budget=Decimal(job.params["budget"]),
+            time_limit=float(job.params["time_limit"]),
+        )
+    except ValidationError as exc:
+        return job_failed(job=job, errors=exc.messages)
+    except PermissionDenied:
+        return job_failed(job=job, errors=[_("You may no longer run the optimiser.")])
+    return job_done(job=job, result={"proposal": proposal.pk})
 
 
 @transaction.atomic

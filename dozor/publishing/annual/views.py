@@ -14,15 +14,17 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from dozor.accounts.http import AuthedRequest
 from dozor.core.files import file_response
-from dozor.publishing.access import can_read_annual_report
+from dozor.core.jobs.models import Job
+from dozor.publishing.access import annual_job_for_user, can_read_annual_report
 from dozor.publishing.annual.documents import CONTENT_TYPES, FORMATS, annual_render, filename
 from dozor.publishing.annual.figures import valid_year, years_with_data
+from dozor.publishing.annual.jobs import annual_job_queue
 from dozor.publishing.forms import LANGUAGE_CHOICES
 
 SECTION = "publishing"
@@ -52,19 +54,52 @@ def _staff(request: HttpRequest) -> None:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def annual_report(request: AuthedRequest) -> HttpResponse:
+    """DOCX is streamed at once; a PDF takes WeasyPrint from seconds to minutes for a busy year,
+    so a posted PDF request becomes a background job (``annual_job``) and the page follows it."""
     _staff(request)
     years = years_with_data()
-    form = AnnualForm(request.GET or None, years=years, initial={"year": years[0], "format": "pdf"})
-    if request.GET and form.is_valid():
+    data = request.POST if request.method == "POST" else request.GET
+    form = AnnualForm(data or None, years=years, initial={"year": years[0], "format": "pdf"})
+    if data and form.is_valid():
         year, lang, fmt = (form.cleaned_data[k] for k in ("year", "lang", "format"))
         assert fmt in FORMATS
-        data = annual_render(year=year, fmt=fmt, lang=lang)
-        return file_response(data, filename(year, fmt, lang), CONTENT_TYPES[fmt])
+        if fmt == "docx":
+            rendered = annual_render(year=year, fmt=fmt, lang=lang)
+            return file_response(rendered, filename(year, fmt, lang), CONTENT_TYPES[fmt])
+        if request.method == "POST":
+            job = annual_job_queue(actor=request.user, year=year, lang=lang)
+            return redirect("publishing:annual_job", pk=job.pk)
     return render(
         request,
         "publishing/annual/page.html",
         {"form": form, "section": SECTION},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_GET
+def annual_job(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The PDF being prepared: refreshes itself until it is ready, then offers the download."""
+    job = annual_job_for_user(request.user, pk)
+    context = {"job": job, "section": SECTION, "refresh": not job.finished}
+    template = (
+        "publishing/annual/job_status.html"
+        if getattr(request, "htmx", False)
+        else "publishing/annual/job.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def annual_job_file(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = annual_job_for_user(request.user, pk)
+    if job.status != Job.Status.DONE or not job.output:
+        raise Http404
+    with job.output.open("rb") as handle:
+        content = handle.read()
+    year, lang = job.params["year"], job.params["lang"]
+    return file_response(content, filename(year, "pdf", lang), CONTENT_TYPES["pdf"])

@@ -10,12 +10,14 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from conftest import make_user
 from dozor.accounts.models import Role, User
 from dozor.core.models import Authority
+from dozor.core.outbox.models import Notification
+from dozor.core.outbox.tasks import outbox_deliver
 from dozor.recommendations.letters.services import letter_register
 from dozor.recommendations.models import Letter, ReminderLog
 from dozor.recommendations.reminders import send_reminders
@@ -182,7 +184,7 @@ def test_nobody_with_nothing_due_gets_mail(people):
     assert len(summary.sent) == 2
 
 
-def test_a_failed_send_leaves_no_log_and_is_retried(items, monkeypatch):
+def test_a_refused_digest_stays_in_the_outbox_and_is_retried(items, monkeypatch):
     real_send = EmailMultiAlternatives.send
 
     def flaky(self, fail_silently=False):  # type: ignore[no-untyped-def]
@@ -192,12 +194,17 @@ def test_a_failed_send_leaves_no_log_and_is_retried(items, monkeypatch):
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", flaky)
     summary = send_reminders(today=TODAY)
-    assert summary.failed == ["lena"] and set(outbox()) == {"alice@npm.kz", "omar@mz.kz"}
-    assert not ReminderLog.objects.filter(user__username="lena").exists()
+    assert summary.failed == [] and set(outbox()) == {"alice@npm.kz", "omar@mz.kz"}
+    assert ReminderLog.objects.filter(user__username="lena").exists()  # queued: a rerun sends nothing
+    waiting = Notification.objects.get(address="lena@kuis.kz")
+    assert waiting.status == Notification.Status.PENDING and "connection refused" in waiting.last_error
     monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
-    retry = send_reminders(today=TODAY)
-    assert [name for name, _count in retry.sent] == ["lena"] and retry.already_sent == 2
-    assert len(mail.outbox) == 3
+    assert send_reminders(today=TODAY).already_sent == 3 and len(mail.outbox) == 2
+    Notification.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())  # its back-off is over
+    outbox_deliver.call(Notification.Kind.REMINDER)
+    waiting.refresh_from_db()
+    assert waiting.status == Notification.Status.SENT and len(mail.outbox) == 3
+    assert outbox()["lena@kuis.kz"].alternatives  # the HTML part survived the outbox
 
 
 def test_the_command_sends_once_and_supports_a_dry_run(items):
@@ -207,10 +214,10 @@ def test_the_command_sends_once_and_supports_a_dry_run(items):
     assert mail.outbox == [] and not ReminderLog.objects.exists()
     out = StringIO()
     call_command("reminders", "send", "--date", "2025-06-02", stdout=out)
-    assert "sent 3 digests (10 items)" in out.getvalue() and len(mail.outbox) == 3
+    assert "queued 3 digests (10 items)" in out.getvalue() and len(mail.outbox) == 3
     out = StringIO()
     call_command("reminders", "send", "--date", "2025-06-02", stdout=out)
-    assert "sent 0 digests" in out.getvalue() and "3 already sent today" in out.getvalue()
+    assert "queued 0 digests" in out.getvalue() and "3 already sent today" in out.getvalue()
     assert len(mail.outbox) == 3
 
 

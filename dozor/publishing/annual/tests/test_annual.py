@@ -342,3 +342,70 @@ def test_outsiders_never_reach_the_page(as_monitor, as_liaison, as_trainer, anon
         assert client.get(URL, {"year": YEAR, "lang": "en", "format": "docx"}).status_code == 404
     response = anonymous.get(URL, {"year": YEAR, "lang": "en", "format": "docx"})
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+# --- the PDF as a background job (publishing/annual/jobs.py, tasks.py) ---------------------------
+
+
+def _post_pdf(client, lang: str = "en"):
+    return client.post(URL, {"year": YEAR, "lang": lang, "format": "pdf"})
+
+
+def test_a_posted_pdf_becomes_a_job_that_its_owner_downloads(as_council, council, data):
+    from dozor.core.jobs.models import Job
+
+    response = _post_pdf(as_council)
+    job = Job.objects.get(kind=Job.Kind.ANNUAL_REPORT)
+    assert response.status_code == 302 and response["Location"] == f"{URL}jobs/{job.pk}/"
+    assert job.owner == council and job.params == {"year": YEAR, "lang": "en"}
+    assert job.status == Job.Status.DONE  # the tests' tasks run at once
+    page = as_council.get(response["Location"])
+    assert page.status_code == 200 and b'data-testid="annual-job-download"' in page.content
+    assert b"hx-get" not in page.content  # finished: it stops refreshing
+    download = as_council.get(f"{URL}jobs/{job.pk}/file/")
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert download["Content-Disposition"] == f'attachment; filename="annual-report-{YEAR}-en.pdf"'
+
+
+def test_a_queued_job_page_refreshes_itself_until_the_worker_ran_it(as_council, data, settings):
+    from dozor.core.jobs.models import Job
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    _post_pdf(as_council)
+    job = Job.objects.get(kind=Job.Kind.ANNUAL_REPORT)
+    assert job.status == Job.Status.QUEUED and not job.output
+    page = as_council.get(f"{URL}jobs/{job.pk}/")
+    assert b'data-status="queued"' in page.content and b'hx-trigger="every 2s"' in page.content
+    fragment = as_council.get(f"{URL}jobs/{job.pk}/", headers={"HX-Request": "true"})
+    assert fragment.content.lstrip().startswith(b'<section class="card" id="annual-job"')
+    assert as_council.get(f"{URL}jobs/{job.pk}/file/").status_code == 404  # nothing to download yet
+
+
+def test_a_failed_render_says_so_on_the_job_page(as_council, data, monkeypatch):
+    from dozor.core.jobs.models import Job
+    from dozor.publishing.annual import jobs
+
+    def broken(**kwargs):
+        raise RuntimeError("WeasyPrint ran out of memory")
+
+    monkeypatch.setattr(jobs, "annual_render", broken)
+    response = _post_pdf(as_council)
+    job = Job.objects.get(kind=Job.Kind.ANNUAL_REPORT)
+    assert job.status == Job.Status.FAILED and job.errors and "memory" not in job.errors[0]
+    page = as_council.get(response["Location"])
+    assert b'data-status="failed"' in page.content and b"could not be prepared" in page.content
+    assert as_council.get(f"{URL}jobs/{job.pk}/file/").status_code == 404
+
+
+def test_a_job_is_its_owners_only(as_council, as_coordinator, as_monitor, as_liaison, anonymous, data):
+    from dozor.core.jobs.models import Job
+
+    _post_pdf(as_council)
+    job = Job.objects.get(kind=Job.Kind.ANNUAL_REPORT)
+    for client in (as_coordinator, as_monitor, as_liaison):
+        assert client.get(f"{URL}jobs/{job.pk}/").status_code == 404
+        assert client.get(f"{URL}jobs/{job.pk}/file/").status_code == 404
+    response = anonymous.get(f"{URL}jobs/{job.pk}/file/")
+    assert response.status_code == 302 and "/login" in response["Location"]
+    assert as_monitor.post(URL, {"year": YEAR, "lang": "en", "format": "pdf"}).status_code == 404
+    assert Job.objects.count() == 1  # an outsider queues nothing

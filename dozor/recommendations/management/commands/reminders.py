@@ -20,12 +20,12 @@ def _date(value: str) -> datetime.date:
 
 class Command(BaseCommand):
     help = (
-        "Reminders. 'send' e-mails one digest per person about follow-up deadlines due soon or "
-        "overdue: liaisons about their authority's open recommendations and letters waiting for its "
+        "Reminders. 'send' puts in the outbox (delivered by the task worker) one digest per person "
+        "about follow-up deadlines due soon or overdue: liaisons about their authority's open recommendations and letters waiting for its "
         "answer, coordinators about overdue recommendations and letters without a reply. Sends "
         "through Django's mail settings, in each person's language; writes one reminder log row per "
         "person and day, so a second run the same day sends nothing to those already reminded. "
-        "Cron-able (see recommendations/reminders.py)."
+        "The worker (dozor worker) runs it daily; cron-able too (see recommendations/reminders.py)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -55,4 +55,4 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username}: {items} items")
         self.stdout.write(str(summary))
         if summary.failed:
-            raise CommandError(f"{len(summary.failed)} digests could not be sent; run again to retry them")
+            raise CommandError(f"{len(summary.failed)} digests could not be queued; run again to retry them")

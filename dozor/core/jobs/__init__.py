@@ -1,0 +1,1 @@
+"""Background jobs a person started and waits for (the optimiser, large documents): status and result."""
