@@ -21,9 +21,10 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Font
 
+from dozor.core.exports import workbook, xlsx_bytes
 from dozor.core.files import UploadError, check_size, open_zip
 from dozor.core.i18n import LANGUAGE_CODES
 from dozor.methodology import expressions
@@ -198,7 +199,7 @@ def export_version(version: TemplateVersion) -> bytes:
     default_language = settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in LANGUAGE_LABELS else "ru"
     template = version.template
     title = getattr(template, f"name_{default_language}") or template.name
-    workbook = Workbook()
+    book = workbook()
     sheets = [
         ("survey", SURVEY_COLUMNS, survey),
         ("choices", CHOICE_COLUMNS, choices),
@@ -210,7 +211,7 @@ def export_version(version: TemplateVersion) -> bytes:
     ]
     first = True
     for name, header, rows in sheets:
-        sheet = workbook.active if first else workbook.create_sheet()
+        sheet = book.active if first else book.create_sheet()
         assert sheet is not None
         first = False
         sheet.title = name
@@ -220,9 +221,7 @@ def export_version(version: TemplateVersion) -> bytes:
         for values in rows:
             sheet.append(values)
         sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)
 
 
 def to_xform(data: bytes) -> tuple[str, list[str]]:

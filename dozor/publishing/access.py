@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from dozor.accounts.access import AnyUser, active_user, can
+from dozor.core.jobs.models import Job
 from dozor.publishing.models import MediaContact, MediaInteraction, PressRelease, PublicReport
 
 
@@ -74,6 +76,21 @@ def can_read_press_releases(user: AnyUser) -> bool:
 
 def can_read_annual_report(user: AnyUser) -> bool:
     return can(user, "annual.view")
+
+
+def annual_jobs_visible_to(user: AnyUser) -> QuerySet[Job]:
+    """The annual-report PDFs being prepared or ready: each for the person who asked for it."""
+    staff = active_user(user)
+    if staff is None or not can_read_annual_report(staff):
+        return Job.objects.none()
+    return Job.objects.filter(kind=Job.Kind.ANNUAL_REPORT, owner=staff)
+
+
+def annual_job_for_user(user: AnyUser, pk: int | str) -> Job:
+    try:
+        return annual_jobs_visible_to(user).get(pk=pk)
+    except (Job.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
 
 
 def press_releases_visible_to(user: AnyUser) -> QuerySet[PressRelease]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -38,17 +40,66 @@ from dozor.visits.models import ReportSection
 CACHE_SECONDS = 24 * 3600
 
 
-def blocks(text: str) -> list[tuple[str, str]]:
-    """Section text as ("heading" | "paragraph", text): one paragraph per line, "## " starts a
-    sub-heading (how ``ReportContent.as_text`` writes the themes of the findings)."""
-    out: list[tuple[str, str]] = []
+# "- [Serious] Title (cell 4): what was found [1] [2]": a finding, as ReportContent.as_text writes it.
+_ITEM = re.compile(r"^[-•]\s+(?P<text>.+)$")
+_NUMBERED = re.compile(r"^(?P<number>\d{1,3})\.\s+(?P<text>.+)$")
+_LABEL = re.compile(r"^\[(?P<label>[^\]\d…][^\]]*)\]\s+(?P<text>.+)$")
+# "[1] Mandela Rules, rule 24 — Health care": a note (a standard cited), added to the public text
+# by ``with_notes`` when the version is made. A finding's markers point to these notes; a marker
+# whose note is not in the text (versions made before notes were added) is not shown.
+_NOTE = re.compile(r"^\[(?P<number>\d{1,3})\]\s+(?P<text>.+)$")
+_NOTE_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+\s*$")
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+Block = tuple[str, Any]
+
+
+def blocks(text: str) -> list[Block]:
+    """Section text as a document's blocks: ("heading", text) for a line starting "## ",
+    ("list", [(label, text, refs), ...]) for consecutive "- " lines (a finding's severity, written
+    "[Serious]", becomes its label; its trailing note markers "[1] [2]" become ``refs``),
+    ("numbered", [(number, text), ...]) for consecutive "1. " lines (the recommendations),
+    ("notes", [(number, text), ...]) for consecutive "[1] " lines, ("paragraph", text) otherwise."""
+    out: list[Block] = []
     for line in text.replace("\r\n", "\n").split("\n"):
         line = line.strip()
+        note = _NOTE.match(line)
+        item = _ITEM.match(line)
+        numbered = _NUMBERED.match(line)
         if line.startswith("## "):
             out.append(("heading", line[3:].strip()))
+        elif note:
+            _append(out, "notes", (int(note["number"]), note["text"]))
+        elif item:
+            markers = _NOTE_MARKERS.search(item["text"])
+            refs = tuple(int(n) for n in _MARKER.findall(markers.group())) if markers else ()
+            body = _NOTE_MARKERS.sub("", item["text"]).strip()
+            labelled = _LABEL.match(body)
+            label, rest = (labelled["label"], labelled["text"]) if labelled else ("", body)
+            _append(out, "list", (label, rest, refs))
+        elif numbered:
+            _append(out, "numbered", (int(numbered["number"]), numbered["text"]))
         elif line:
             out.append(("paragraph", line))
     return out
+
+
+def _append(out: list[Block], kind: str, entry: tuple[Any, ...]) -> None:
+    if out and out[-1][0] == kind:
+        out[-1][1].append(entry)
+    else:
+        out.append((kind, [entry]))
+
+
+def note_numbers(all_blocks: Iterable[list[Block]]) -> list[int]:
+    """The numbers of the notes present in a document's blocks (markers link only to these)."""
+    return [
+        number
+        for section in all_blocks
+        for kind, content in section
+        if kind == "notes"
+        for number, _text in content
+    ]
 
 
 @dataclass
@@ -56,7 +107,7 @@ class PublicSection:
     number: int
     key: str
     title: str
-    blocks: list[tuple[str, str]]
+    blocks: list[Block]
 
 
 @dataclass
@@ -67,6 +118,10 @@ class PublicDocument:
     facts: list[tuple[str, str]]
     notice: str
     sections: list[PublicSection]
+
+    @property
+    def notes(self) -> list[int]:
+        return note_numbers(section.blocks for section in self.sections)
 
     def key(self, fmt: str) -> str:
         payload = json.dumps([fmt, asdict(self)], ensure_ascii=False, sort_keys=True)
@@ -160,13 +215,31 @@ def _docx(document: PublicDocument) -> bytes:
         line.add_run(f"{label}: ").bold = True
         line.add_run(value)
     doc.add_paragraph().add_run(document.notice).italic = True
+    notes = set(document.notes)
     for sec in document.sections:
         doc.add_heading(f"{sec.number}. {sec.title}", level=1)
-        for kind, text in sec.blocks:
+        for kind, content in sec.blocks:
             if kind == "heading":
-                doc.add_heading(text, level=2)
+                doc.add_heading(content, level=2)
+            elif kind == "list":
+                for label, text, refs in content:
+                    item = doc.add_paragraph(style="List Bullet")
+                    if label:
+                        item.add_run(label).bold = True
+                        item.add_run(" — ")
+                    item.add_run(text)
+                    shown = [str(n) for n in refs if n in notes]
+                    if shown:
+                        item.add_run(" " + ", ".join(shown)).font.superscript = True
+            elif kind == "numbered":
+                for number, text in content:
+                    doc.add_paragraph(f"{number}. {text}")
+            elif kind == "notes":
+                doc.add_heading(_("Notes"), level=2)
+                for number, text in content:
+                    doc.add_paragraph(f"{number}. {text}").paragraph_format.space_after = 0
             else:
-                doc.add_paragraph(text)
+                doc.add_paragraph(content)
     return docx_bytes(doc)
 
 

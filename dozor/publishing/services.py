@@ -31,8 +31,9 @@ the report where its status is read) and writes the audit log - never the remove
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,7 +127,9 @@ def public_version_start(*, actor: User, report: Report, lang: str) -> PublicRep
         )
     if problems:
         raise ValidationError(problems)
-    source = report_content.build(locked_report, lang=lang, internal=False, evidence=False).as_text()
+    content = report_content.build(locked_report, lang=lang, internal=False, evidence=False)
+    # The standards cited are public: written as notes, so the findings' markers point somewhere.
+    source = with_notes(content.as_text(), content.references)
     found = selectors.names_to_redact(locked_report, "\n".join(source.values()))
     public = PublicReport.objects.create(report=locked_report, lang=lang, source=source, editor=actor)
     for interview_id in found.interview_ids:
@@ -358,6 +361,34 @@ def redaction_add_text(
         kind=kind,
         replacement=replacement,
     )
+
+
+# A finding line ends with its note markers, " [1] [2]" (``dozor.visits.reports.content``).
+_ENDS_WITH_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+\s*$")
+
+
+def with_notes(source: dict[str, str], references: Sequence[Any]) -> dict[str, str]:
+    """``source`` with the standards cited (``ReportContent.references``) written as notes
+    ("[1] label — title (source)") after the last section whose findings point to them."""
+    if not references:
+        return source
+    marked = [
+        key
+        for key, text in source.items()
+        if any(_ENDS_WITH_MARKERS.search(line) for line in text.split("\n"))
+    ]
+    if not marked:
+        return source
+    lines = []
+    for ref in references:
+        line = f"[{ref.number}] {ref.label}"
+        if ref.title:
+            line += f" — {ref.title}"
+        if ref.source:
+            line += f" ({ref.source})"
+        lines.append(line)
+    last = marked[-1]
+    return {**source, last: "\n".join([source[last], *lines])}
 
 
 def apply_redactions(source: Mapping[str, str], accepted: Iterable[Redaction]) -> dict[str, str]:

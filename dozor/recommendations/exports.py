@@ -30,24 +30,21 @@ Overdue                         Yes when the deadline passed and the follow-up i
 
 Column names stay in English whatever the interface language (trackers map by name); values
 (status, theme, ...) are in the user's language. CSV is UTF-8 with a byte-order mark so that
-spreadsheet programs read Cyrillic and Kazakh letters; every text cell starting with = + - @ (or a
-tab / carriage return) is prefixed with an apostrophe so a spreadsheet never runs it as a formula
-(CSV/formula injection, OWASP).
+spreadsheet programs read Cyrillic and Kazakh letters. Both files are written by
+``dozor.core.exports``, which keeps a text starting like a formula (= + - @) from ever running as one.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from dozor.core.exports import csv_bytes, workbook, xlsx_bytes
 from dozor.recommendations.models import Recommendation, StatusChange
 
 COLUMNS = [
@@ -76,15 +73,6 @@ COLUMNS = [
     "Repeat of",
     "Overdue",
 ]
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value: Any) -> Any:
-    """A cell value a spreadsheet shows as text, never evaluates."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _date(value: datetime.date | None) -> str:
@@ -134,23 +122,18 @@ def export_row(recommendation: Recommendation, today: datetime.date) -> list[Any
         rec.repeat_of_id or "",
         _yes(overdue),
     ]
-    return [safe(str(v)) if not isinstance(v, int) else v for v in row]
+    return [str(v) if not isinstance(v, int) else v for v in row]
 
 
 def export_csv(recommendations: Iterable[Recommendation]) -> bytes:
     today = timezone.localdate()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for rec in recommendations:
-        writer.writerow(export_row(rec, today))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(COLUMNS, (export_row(rec, today) for rec in recommendations))
 
 
 def export_xlsx(recommendations: Iterable[Recommendation]) -> bytes:
     today = timezone.localdate()
-    workbook = Workbook()
-    sheet = workbook.active
+    book = workbook()
+    sheet = book.active
     assert sheet is not None
     sheet.title = "recommendations"
     sheet.append(COLUMNS)
@@ -159,6 +142,4 @@ def export_xlsx(recommendations: Iterable[Recommendation]) -> bytes:
     sheet.freeze_panes = "A2"
     for rec in recommendations:
         sheet.append(export_row(rec, today))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)

@@ -7,16 +7,17 @@ Kazakh letters). Nothing here checks access: callers (views, commands) decide wh
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dozor.core.documents import render_pdf
+from dozor.core.exports import workbook, xlsx_bytes
 from dozor.core.models import Region
 from dozor.people.models import Organisation, Person
 from dozor.training.models import Certificate, CompetencyGrant, Programme
@@ -25,15 +26,18 @@ from dozor.training.stats import Breakdown, EventRow, programme_breakdown, progr
 LANGUAGES = ("kk", "ru", "en")
 
 
-def verify_path(certificate: Certificate) -> str:
-    return f"/verify/{certificate.code}/"
+def verify_url(certificate: Certificate, site: str = "") -> str:
+    """The address printed on the certificate, where anyone can check it: under DOZOR_SITE_URL,
+    else under ``site`` (the address the request came to), else the path alone."""
+    base = (settings.DOZOR_SITE_URL or site).rstrip("/")
+    return base + reverse("verify:certificate", kwargs={"code": certificate.code})
 
 
 def _lang(lang: str) -> str:
     return lang if lang in LANGUAGES else "ru"
 
 
-def certificate_html(certificate: Certificate, lang: str) -> str:
+def certificate_html(certificate: Certificate, lang: str, *, site: str = "") -> str:
     lang = _lang(lang)
     enrolment = certificate.enrolment
     grants = list(
@@ -51,13 +55,13 @@ def certificate_html(certificate: Certificate, lang: str) -> str:
                 "event": enrolment.event,
                 "programme": enrolment.event.programme,
                 "grants": grants,
-                "verify_url": verify_path(certificate),
+                "verify_url": verify_url(certificate, site),
             },
         )
 
 
-def certificate_pdf(certificate: Certificate, lang: str) -> bytes:
-    return render_pdf(certificate_html(certificate, lang))
+def certificate_pdf(certificate: Certificate, lang: str, *, site: str = "") -> bytes:
+    return render_pdf(certificate_html(certificate, lang, site=site))
 
 
 def _percent(value: float | None) -> str:
@@ -116,7 +120,7 @@ def programme_report_xlsx(programme: Programme, lang: str = "en") -> bytes:
     with translation.override(lang):
         rows = programme_event_rows(programme)
         labelled = _labelled(programme_breakdown(programme))
-        book = Workbook()
+        book = workbook()
         sheet = book.active
         assert sheet is not None
         sheet.title = _("Events")[:31]
@@ -170,6 +174,4 @@ def programme_report_xlsx(programme: Programme, lang: str = "en") -> bytes:
             for label, n in labelled[key]:
                 people.append([label, n])
             people.append([])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(book)

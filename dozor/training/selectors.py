@@ -38,6 +38,7 @@ CERTIFICATE_WINDOW_DAYS = 365
 class CertificatesDue:
     event: Event
     count: int  # participants who meet every certificate rule and have no certificate yet
+    enrolments: tuple[Enrolment, ...] = ()  # those participants, by name
 
 
 def valid_grants(on: datetime.date) -> QuerySet[CompetencyGrant]:
@@ -122,7 +123,7 @@ def certificates_to_issue(user: AnyUser, today: datetime.date) -> list[Certifica
     candidates = list(
         Enrolment.objects.filter(
             event__in=events, status=Enrolment.Status.REGISTERED, certificate__isnull=True
-        ).select_related("event__programme")
+        ).select_related("event__programme", "person")
     )
     if not candidates:
         return []
@@ -140,7 +141,7 @@ def certificates_to_issue(user: AnyUser, today: datetime.date) -> list[Certifica
             assessment_id__in=post_tests.values(), enrolment_id__in=[e.pk for e in candidates]
         )
     }
-    due: dict[int, int] = {}
+    due: dict[int, list[Enrolment]] = {}
     events_by_id: dict[int, Event] = {}
     for enrolment in candidates:
         event = enrolment.event
@@ -152,9 +153,14 @@ def certificates_to_issue(user: AnyUser, today: datetime.date) -> list[Certifica
             score = scores.get((post, enrolment.pk))
             if score is None or score < event.min_test_percent:
                 continue
-        due[event.pk] = due.get(event.pk, 0) + 1
+        due.setdefault(event.pk, []).append(enrolment)
         events_by_id[event.pk] = event
-    rows = [CertificatesDue(events_by_id[pk], n) for pk, n in due.items()]
+    rows = [
+        CertificatesDue(
+            events_by_id[pk], len(people), tuple(sorted(people, key=lambda e: e.person.full_name.casefold()))
+        )
+        for pk, people in due.items()
+    ]
     rows.sort(key=lambda row: (row.event.ends_on, row.event.pk))
     return rows
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.programme_list, name="programme_list"),
     path("calendar/", views.calendar, name="calendar"),
     path("needs/", views.training_needs, name="needs"),
+    path("certificates/", views.certificates_due, name="certificates_due"),
     path("programmes/new/", views.programme_create, name="programme_create"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme"),
     path("programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),

@@ -742,7 +742,9 @@ def certificate_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     if lang not in REPORT_LANGS:
         lang = certificate.enrolment.event.language
     return file_response(
-        documents.certificate_pdf(certificate, lang), f"certificate-{certificate.code}.pdf", "application/pdf"
+        documents.certificate_pdf(certificate, lang, site=request.build_absolute_uri("/")),
+        f"certificate-{certificate.code}.pdf",
+        "application/pdf",
     )
 
 
@@ -782,6 +784,24 @@ def calendar(request: AuthedRequest) -> HttpResponse:
         request,
         "training/calendar.html",
         {"months": list(months.items()), "can_manage": _can_manage(request), "section": "training_calendar"},
+    )
+
+
+@login_required
+def certificates_due(request: AuthedRequest) -> HttpResponse:
+    """Held events whose participants met the certificate rules but have no certificate yet: for
+    those who issue certificates (``training.manage``), who issue them on each event's page."""
+    _require_manage(request)
+    rows = selectors.certificates_to_issue(request.user, timezone.localdate())
+    return render(
+        request,
+        "training/certificates_due.html",
+        {
+            "rows": rows,
+            "total": sum(row.count for row in rows),
+            "window": selectors.CERTIFICATE_WINDOW_DAYS,
+            "section": "training_certificates",
+        },
     )
 
 

@@ -1,4 +1,5 @@
-"""Security headers for every response: a strict Content-Security-Policy (all assets are local)."""
+"""Security headers for every response: a strict Content-Security-Policy (all assets are local), and
+``Cache-Control: private, no-store`` on everything confidential (see ``_confidential``)."""
 
 from __future__ import annotations
 
@@ -28,4 +29,22 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if _confidential(request):
+            response.headers["Cache-Control"] = NO_STORE
         return response
+
+
+NO_STORE = "private, no-store"
+
+
+def _confidential(request: HttpRequest) -> bool:
+    """Every API response, and every page a signed-in user gets, may hold confidential data: no
+    browser or proxy may keep it. The public portal is the same for everyone and keeps its own
+    caching rules (and is never made to read the session, so it sends no ``Vary: Cookie``)."""
+    if request.path.startswith("/api/"):
+        return True
+    match = request.resolver_match
+    if match is not None and "public" in match.namespaces:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)

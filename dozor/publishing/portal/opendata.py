@@ -11,8 +11,6 @@ apply; ``number`` points to it.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,13 +19,13 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from dozor.core.exports import csv_bytes
 from dozor.publishing.portal.selectors import (
     ordered_sections,
     public_recommendations,
     public_text,
     published_versions,
 )
-from dozor.recommendations.exports import safe
 
 SCHEMA_VERSION = 1
 DATASETS = ("reports", "recommendations")
@@ -155,13 +153,8 @@ def recommendation_rows(absolute: Absolute) -> list[dict[str, Any]]:
 
 def as_csv(rows: Iterable[dict[str, Any]], columns: list[str]) -> bytes:
     """UTF-8 with a byte order mark (spreadsheets then read Cyrillic right); a cell that starts like
-    a formula is prefixed with an apostrophe (``dozor.recommendations.exports.safe``)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(column)) for column in columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    a formula is prefixed with an apostrophe (``dozor.core.exports.csv_cell``)."""
+    return csv_bytes(columns, ([_csv_cell(row.get(column)) for column in columns] for row in rows))
 
 
 def _csv_cell(value: Any) -> Any:
@@ -169,7 +162,7 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return safe(value)
+    return value
 
 
 def as_json(dataset: str, rows: list[dict[str, Any]], absolute: Absolute) -> bytes:

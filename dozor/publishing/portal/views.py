@@ -197,9 +197,11 @@ def report(request: HttpRequest, lang: str, report_id: int) -> HttpResponse:
     texts = portal.public_text(version)
     labels = dict(ReportSection.Key.choices)
     with translation.override(lang):
+        ordered = portal.ordered_sections(texts)
+        section_blocks = [documents.blocks(text) for _key, text in ordered]
         sections = [
-            {"key": key, "number": n, "title": str(labels.get(key, key)), "blocks": documents.blocks(text)}
-            for n, (key, text) in enumerate(portal.ordered_sections(texts), 1)
+            {"key": key, "number": n, "title": str(labels.get(key, key)), "blocks": found}
+            for n, ((key, _text), found) in enumerate(zip(ordered, section_blocks, strict=True), 1)
         ]
     return _render(
         request,
@@ -210,6 +212,7 @@ def report(request: HttpRequest, lang: str, report_id: int) -> HttpResponse:
             "visit": version.report.visit,
             "facility": version.report.visit.facility,
             "sections": sections,
+            "notes": documents.note_numbers(section_blocks),
             "versions": [versions[code] for code in portal.LANGUAGES if code in versions],
             "recommendations": portal.public_recommendations(report_id=report_id),
             "notice": documents.notice,
@@ -291,11 +294,24 @@ def data(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
 # --- the Atom feed --------------------------------------------------------------------------------
 
 
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom whose entry summaries are plain text and say so (RFC 4287 3.1: ``type="text"``).
+
+    Django labels every summary ``type="html"``, which tells a reader to run the text as markup: a
+    report quoting ``<script>`` would then be markup in the reader. Titles carry no type, which
+    means plain text in Atom; the XML writer escapes both."""
+
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, {**item, "description": None})
+        if item.get("description") is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class PublishedReportsFeed(Feed):
     """The latest published versions; ``/public/feed.atom`` has every language, ``/public/<lang>/
     feed.atom`` one. Entries are titled and summarised in their own language, from public text."""
 
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtomFeed
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with translation.override(kwargs.get("lang") or _request_language(request)):
