@@ -57,7 +57,27 @@ def visit_for_user(user: AnyUser, pk: int | str, *, record: bool = False) -> Vis
 
 
 def submissions_visible_to(user: AnyUser) -> QuerySet[Submission]:
-    return Submission.objects.filter(visit__in=visits_visible_to(user))
+    """Final submissions of the visits the user sees: drafts count nowhere answers are used
+    (pages, findings, reports, exports, API); they are reached only through the checklist."""
+    return Submission.objects.filter(visit__in=visits_visible_to(user), status=Submission.Status.FINAL)
+
+
+def checklist_submissions_for(user: AnyUser, visit: Visit) -> QuerySet[Submission]:
+    """The submissions of a visit, drafts included, that the user may open in the online
+    checklist: all of them for those who may record the visit (its team and coordinators),
+    none for anyone else."""
+    if not can_record(user, visit):
+        return Submission.objects.none()
+    return Submission.objects.filter(visit=visit)
+
+
+def checklist_submission_for_user(user: AnyUser, visit: Visit, pk: int | str) -> Submission:
+    """A submission of ``visit`` to continue or edit online (drafts included), else 404: a draft
+    is invisible to whoever may not record the visit, even if they may read the visit."""
+    submission: Submission = _get(
+        checklist_submissions_for(user, visit).select_related("version__template", "submitted_by"), pk
+    )
+    return submission
 
 
 def on_team(user: AnyUser, visit: Visit) -> bool:

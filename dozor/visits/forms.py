@@ -24,8 +24,9 @@ from dozor.methodology.models import Question, QuestionType, Section, TemplateVe
 from dozor.methodology.selectors import published_versions
 from dozor.visits.models import Report, Visit
 from dozor.visits.selectors import OPEN_REPORTS, VisitFilters
+from dozor.visits.submissions import MAX_UNITS as SUBMISSION_MAX_UNITS
 
-MAX_UNITS = 50
+MAX_UNITS = SUBMISSION_MAX_UNITS
 
 
 class FacilityChoiceField(forms.ModelChoiceField):
@@ -146,30 +147,46 @@ def _widget_field(question: Question) -> forms.Field:
     label = question.label or question.name
     if question.required:
         label = f"{label} *"
+    # Django's own required check stays off: a draft may leave anything unanswered, and whether a
+    # question must be answered depends on relevance, which the service checks on finalising. The
+    # attributes tell browsers and assistive technology; the form is novalidate, and Save draft
+    # is formnovalidate besides.
     common: dict[str, Any] = {"label": label, "required": False, "help_text": question.hint}
+    marks: dict[str, Any] = {"required": True} if question.required else {}
+    text_marks = {**marks, "aria-required": "true"} if question.required else {}
     qtype = question.type
     if qtype in (QuestionType.YES_NO, QuestionType.SELECT_ONE):
         choices = [(c["name"], c["label"] or c["name"]) for c in question.choice_list()]
-        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect(attrs=marks), **common)
     if qtype == QuestionType.SELECT_MULTIPLE:
+        # no ``required`` on a checkbox: it would demand every box be ticked
         choices = [(c["name"], c["label"] or c["name"]) for c in question.choice_list()]
         return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
     if qtype == QuestionType.INTEGER:
-        return forms.CharField(widget=forms.NumberInput(attrs={"step": "1"}), **common)
+        return forms.CharField(
+            widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric", **text_marks}), **common
+        )
     if qtype == QuestionType.DECIMAL:
-        return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
+        return forms.CharField(
+            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal", **text_marks}), **common
+        )
     if qtype == QuestionType.DATE:
-        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date", **text_marks}), **common)
     if qtype == QuestionType.GEOPOINT:
         return forms.CharField(
-            widget=forms.TextInput(attrs={"placeholder": _("latitude longitude, e.g. 43.2389 76.8897")}),
+            widget=forms.TextInput(
+                attrs={"placeholder": _("latitude longitude, e.g. 43.2389 76.8897"), **text_marks}
+            ),
             **common,
         )
     if qtype == QuestionType.PHOTO:
         return forms.CharField(
-            widget=forms.TextInput(attrs={"placeholder": _("photo file name, e.g. IMG_0042.jpg")}), **common
+            widget=forms.TextInput(
+                attrs={"placeholder": _("photo file name, e.g. IMG_0042.jpg"), **text_marks}
+            ),
+            **common,
         )
-    return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
+    return forms.CharField(widget=forms.Textarea(attrs={"rows": 2, **text_marks}), **common)
 
 
 @dataclass
@@ -179,6 +196,15 @@ class ChecklistItem:
     relevant: bool
     conditional: bool  # has its own condition: its visibility can change while filling in
     trigger: bool  # other questions' conditions refer to it: a change re-evaluates them
+    answered: bool = False
+
+    @property
+    def target_id(self) -> str:
+        """The id a link to this question points at: the input, or the first choice of a group."""
+        widget = self.field.field.widget
+        if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            return f"{self.field.auto_id}_0"
+        return str(self.field.auto_id)
 
 
 @dataclass
@@ -197,6 +223,29 @@ class ChecklistUnit:
 class ChecklistSection:
     section: Section
     units: list[ChecklistUnit]
+
+    def _items(self) -> list[ChecklistItem]:
+        return [i for u in self.units if u.relevant for i in u.items if i.relevant]
+
+    @property
+    def relevant(self) -> bool:
+        return any(u.relevant for u in self.units)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for i in self._items() if i.answered)
+
+    @property
+    def total(self) -> int:
+        return len(self._items())
+
+    @property
+    def required(self) -> int:
+        return sum(1 for i in self._items() if i.question.required)
+
+    @property
+    def required_answered(self) -> int:
+        return sum(1 for i in self._items() if i.question.required and i.answered)
 
 
 class ChecklistForm(forms.Form):
@@ -282,6 +331,7 @@ class ChecklistForm(forms.Form):
                             relevant=relevant,
                             conditional=bool(question.relevant.strip()),
                             trigger=question.name in self.triggers,
+                            answered=relevant and bool(value.strip()),
                         )
                     )
                 units.append(

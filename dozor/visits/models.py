@@ -7,6 +7,8 @@ visit issue extends it with phases, findings, interviews, evidence and reports.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from dozor.core.fields import EncryptedTextField
@@ -49,6 +51,9 @@ class Visit(models.Model):
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0, editable=False, help_text=_("Grows by one with every saved change.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -88,6 +93,10 @@ class Submission(models.Model):
         KOBO = "kobo", _("KoboToolbox export")
         WEB = "web", _("Filled in online")
 
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        FINAL = "final", _("final")
+
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="submissions")
     version = models.ForeignKey(
         "methodology.TemplateVersion", on_delete=models.PROTECT, related_name="submissions"
@@ -100,6 +109,21 @@ class Submission(models.Model):
     )
     submitter_name = models.CharField(_("submitter"), max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # A checklist filled in online is a draft until it is finalised; only final submissions (and
+    # their Answer rows) count anywhere answers are used. Drafts keep their answers in ``draft``,
+    # never as Answer rows; a final submission being edited keeps its final answers until the
+    # edit is finalised (docs/decisions/0011-checklist-drafts.md).
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.FINAL)
+    draft = models.JSONField(
+        _("answers being edited"),
+        default=dict,
+        blank=True,
+        help_text=_("Answers saved as a draft and not yet finalised: answers and units per repeat."),
+    )
+    draft_saved_at = models.DateTimeField(_("draft saved at"), null=True, blank=True)
+    draft_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -107,7 +131,27 @@ class Submission(models.Model):
         verbose_name_plural = _("checklist submissions")
 
     def __str__(self) -> str:
-        return self.instance_id
+        return self.display_name()
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == self.Status.FINAL
+
+    @property
+    def has_pending_draft(self) -> bool:
+        """A draft not yet finalised: a new checklist, or changes to a final one."""
+        return self.draft_saved_at is not None
+
+    def display_name(self) -> str:
+        """How people read a submission: "Checklist by Aigerim Seitova, 07.12.2026 10:40 (draft)",
+        in the reader's language and time zone. The instance ID stays in data and exports."""
+        moment = self.submitted_at if self.is_final else self.draft_saved_at
+        moment = moment or self.received_at
+        when = date_format(localtime(moment), "SHORT_DATETIME_FORMAT") if moment else ""
+        values = {"name": self.submitter_name or "—", "when": when}
+        if self.is_final:
+            return _("Checklist by %(name)s, %(when)s (final)") % values
+        return _("Checklist by %(name)s, %(when)s (draft)") % values
 
 
 class Answer(models.Model):
@@ -177,6 +221,9 @@ class Finding(models.Model):
     urgent_notified_at = models.DateTimeField(_("coordinator notified at"), null=True, blank=True)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0, editable=False, help_text=_("Grows by one with every saved change.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -267,6 +314,9 @@ class Interview(models.Model):
     )
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0, editable=False, help_text=_("Grows by one with every saved change.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

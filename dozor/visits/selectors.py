@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from dozor.accounts.access import AnyUser, active_user, authorities_visible_to, can
@@ -14,6 +14,7 @@ from dozor.facilities.models import Facility
 from dozor.methodology.models import TemplateVersion
 from dozor.visits.access import (
     can_approve_report,
+    checklist_submissions_for,
     reports_visible_to,
     submissions_visible_to,
     visits_visible_to,
@@ -69,7 +70,11 @@ def visit_search(user: AnyUser, filters: VisitFilters) -> QuerySet[Visit]:
     return (
         qs.select_related("facility__region", "visit_type", "template_version__template")
         .prefetch_related(Prefetch("team", queryset=TeamMember.objects.select_related("user")))
-        .annotate(submission_count=Count("submissions", distinct=True))
+        .annotate(
+            submission_count=Count(
+                "submissions", filter=Q(submissions__status=Submission.Status.FINAL), distinct=True
+            )
+        )
         .order_by("-started_on", "-id")
     )
 
@@ -110,6 +115,30 @@ def visit_submissions(*, user: AnyUser, visit: Visit) -> QuerySet[Submission]:
         .select_related("version__template", "submitted_by")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question__section")))
     )
+
+
+def checklist_submissions(*, user: AnyUser, visit: Visit) -> list[Submission]:
+    """The visit's submissions, drafts included, for the online checklist of those who may record
+    the visit (nobody else gets any), drafts and changes in progress first."""
+    return list(
+        checklist_submissions_for(user, visit)
+        .select_related("version__template")
+        .order_by(F("draft_saved_at").desc(nulls_last=True), "-submitted_at", "-id")
+    )
+
+
+def checklist_resume(*, user: AnyUser, submissions: Iterable[Submission]) -> Submission | None:
+    """The checklist the user was filling in: their latest draft (new, or changes to a final
+    one) among ``submissions``; None to start a new one."""
+    staff = active_user(user)
+    mine = [s for s in submissions if s.has_pending_draft and staff is not None and s.draft_by_id == staff.pk]
+    return max(mine, key=lambda s: s.draft_saved_at or s.received_at, default=None)
+
+
+def submission_answer_values(submission: Submission) -> dict[tuple[str, int], str]:
+    """The final answers of a submission keyed (question name, repeat index), in one query."""
+    rows = submission.answers.values_list("question__name", "repeat_index", "value")
+    return {(name, index): value for name, index, value in rows}
 
 
 def submission_values(submission: Submission) -> dict[tuple[str, int], str]:

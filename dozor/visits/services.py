@@ -9,12 +9,14 @@ checked by the same code (``dozor.visits.submissions.validate``): ODK Central an
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +32,7 @@ from dozor.visits.models import Answer, Submission, TeamMember, Visit
 from dozor.visits.selectors import instance_ids_taken, latest_visits, template_versions_for_facility
 from dozor.visits.submissions import (
     INSTANCE_ID_MAX,
+    MAX_UNITS,
     Form,
     ImportResult,
     Key,
@@ -352,5 +355,195 @@ def submission_record_web(
         action=AuditEvent.Action.CREATE,
         obj=submission,
         changes={"visit": visit.pk, "version": version.pk, "answers": len(clean)},
+    )
+    return submission
+
+
+# --- checklists filled in online: drafts, resume, finalise ----------------------------------------
+
+WEB_INSTANCE_RE = re.compile(r"^web:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+DRAFT_VALUE_MAX = 20_000  # characters kept per answer in a draft (a long free-text note fits)
+
+
+def _require_checklist(actor: User, visit: Visit) -> Visit:
+    """Drafts belong to the visit's team and coordinators; to anyone else (council members who
+    read the visit included) they do not exist: 404, never a hint that a draft is there."""
+    if not can_record(actor, visit):
+        raise Http404
+    return _require_record(actor, visit)
+
+
+def web_instance_id() -> str:
+    """A new online checklist's instance ID; the page carries it, so that an answer saved while
+    offline and sent later reaches the same draft."""
+    return f"web:{uuid.uuid4()}"
+
+
+def _draft_payload(form: Form, answers: Mapping[Key, str], units: Mapping[str, int] | None) -> dict:
+    """What a draft stores: answers to known questions at possible places, as typed (a draft
+    keeps half-typed values; they are checked on finalising), and units per repeated section."""
+    kept = []
+    for (name, index), value in answers.items():
+        f = form.fields.get(str(name))
+        text = str(value)
+        if f is None or not text.strip():
+            continue
+        position = int(index)
+        if (f.section.repeat and not 1 <= position <= MAX_UNITS) or (not f.section.repeat and position):
+            continue
+        kept.append([f.question.name, position, text[:DRAFT_VALUE_MAX]])
+    # every repeated section shows at least one unit, whose required questions must be answered
+    counts = dict.fromkeys(form.repeats, 1)
+    counts.update(
+        {code: max(1, min(MAX_UNITS, int(n))) for code, n in (units or {}).items() if code in form.repeats}
+    )
+    return {"answers": kept, "units": counts}
+
+
+def draft_values(submission: Submission) -> dict[Key, str]:
+    """A submission's pending draft as answers keyed (question name, repeat index)."""
+    return {(str(name), int(index)): str(value) for name, index, value in submission.draft.get("answers", [])}
+
+
+@transaction.atomic
+def submission_draft_save(
+    *,
+    actor: User,
+    visit: Visit,
+    instance_id: str,
+    answers: Mapping[Key, str],
+    units: Mapping[str, int] | None = None,
+    stale_after_final: bool = False,
+) -> Submission:
+    """Save a checklist being filled in online as a draft, creating it on the first save.
+
+    ``stale_after_final``: the page was opened on a draft (not to change a final checklist), so a
+    save that finds the checklist final (finalised meanwhile, on this or another device) is refused.
+
+    Never refuses for missing or malformed answers: finalising checks them. ``instance_id``
+    names the draft (``web:<uuid>`` from the page), so a save repeated after a lost connection
+    updates the same draft. A final submission keeps its answers, which still count, until the
+    changes are finalised. Only the visit's team and coordinators save drafts; a submission of
+    another visit is not found. Autosaves are not audited one by one: creating the draft and
+    finalising it are."""
+    visit = _require_checklist(actor, visit)
+    submission = Submission.objects.select_for_update().filter(instance_id=instance_id).first()
+    created = submission is None
+    if submission is None:
+        if not WEB_INSTANCE_RE.match(instance_id):
+            raise ValidationError(_("This checklist cannot be saved: reload the page and try again."))
+        if visit.template_version is None:
+            raise ValidationError(_no_version().message)
+        submission = Submission(
+            visit=visit,
+            version=visit.template_version,
+            instance_id=instance_id,
+            source=Submission.Source.WEB,
+            status=Submission.Status.DRAFT,
+            submitted_by=actor,
+            submitter_name=(actor.get_full_name() or actor.get_username())[:200],
+        )
+    elif submission.visit_id != visit.pk:
+        raise Http404
+    elif submission.source != Submission.Source.WEB:
+        raise ValidationError(
+            _("A checklist imported from ODK Central or KoboToolbox is corrected there, not online.")
+        )
+    elif stale_after_final and submission.is_final and not submission.has_pending_draft:
+        # an autosave from a page opened on the draft, arriving after the checklist was finalised
+        raise ValidationError(_("This checklist has been finalised: open it again to change it."))
+    submission.draft = _draft_payload(Form(submission.version), answers, units)
+    submission.draft_saved_at = timezone.now()
+    submission.draft_by = actor
+    if created:
+        submission.save()
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            obj=submission,
+            changes={"visit": visit.pk, "version": submission.version_id, "status": submission.status},
+        )
+    else:
+        submission.save(update_fields=["draft", "draft_saved_at", "draft_by"])
+    return submission
+
+
+@transaction.atomic
+def submission_finalise(
+    *,
+    actor: User,
+    submission: Submission,
+    answers: Mapping[Key, str] | None = None,
+    units: Mapping[str, int] | None = None,
+) -> Submission:
+    """Check a submission's draft exactly as imported files are checked (required, constraints,
+    relevance) and make it final: its answers then count. Problems raise ValidationError keyed by
+    field (``name``, ``name[2]`` inside repeats) and change nothing; the draft stays.
+
+    ``answers`` (the page's Finalise) are what is checked and made final, under the row's lock:
+    an autosave sent earlier that reaches the server later cannot put older answers in their place.
+
+    A final submission being edited gets its answers replaced in place: the rows of answers that
+    stay keep their ids, and so the findings linked to them."""
+    visit = _require_checklist(actor, submission.visit)
+    submission = (
+        Submission.objects.select_for_update().select_related("version__template").get(pk=submission.pk)
+    )
+    if submission.visit_id != visit.pk:
+        raise Http404
+    if answers is not None:
+        submission.draft = _draft_payload(Form(submission.version), answers, units)
+    if not submission.has_pending_draft:
+        if submission.is_final:
+            return submission
+        submission.draft = {"answers": [], "units": {}}
+    form = Form(submission.version)
+    raw = RawSubmission(
+        label="web",
+        instance_id=submission.instance_id,
+        values=draft_values(submission),
+        units={str(code): int(count) for code, count in submission.draft.get("units", {}).items()},
+    )
+    clean, problems = validate(form, raw)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field or "__all__", []).append(problem.message)
+        raise ValidationError(errors)
+    wanted = {(form.fields[name].question.pk, index): value for (name, index), value in clean.items()}
+    existing = {(a.question_id, a.repeat_index): a for a in submission.answers.all()}
+    gone = [a.pk for key, a in existing.items() if key not in wanted]
+    changed = []
+    for key, answer in existing.items():
+        if key in wanted and answer.value != wanted[key]:
+            answer.value = wanted[key]
+            changed.append(answer)
+    added = [
+        Answer(submission_id=submission.pk, question_id=question_id, repeat_index=index, value=value)
+        for (question_id, index), value in wanted.items()
+        if (question_id, index) not in existing
+    ]
+    Answer.objects.filter(pk__in=gone).delete()
+    Answer.objects.bulk_update(changed, ["value"], batch_size=BATCH)
+    Answer.objects.bulk_create(added, batch_size=BATCH)
+    first = not submission.is_final
+    submission.status = Submission.Status.FINAL
+    if first:
+        submission.submitted_at = timezone.now()
+    submission.draft = {}
+    submission.draft_saved_at = None
+    submission.draft_by = None
+    submission.save(update_fields=["status", "submitted_at", "draft", "draft_saved_at", "draft_by"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=submission,
+        changes={
+            "status": Submission.Status.FINAL,
+            "answers": len(wanted),
+            "added": len(added),
+            "changed": len(changed),
+            "removed": len(gone),
+        },
     )
     return submission

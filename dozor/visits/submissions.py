@@ -62,6 +62,7 @@ DECIMAL_RE = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REPEAT_INDEX_RE = re.compile(r"\[(\d+)\]$")
 INSTANCE_ID_MAX = 120
+MAX_UNITS = 50  # units of one repeated section filled in online (cells, rooms...)
 
 
 class SubmissionFileError(Exception):

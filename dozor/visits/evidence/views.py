@@ -11,7 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts.access import can, require
 from dozor.accounts.http import AuthedRequest
+from dozor.accounts.signin.reauth import reauth_redirect
 from dozor.core.confirm import delete_confirmed
 from dozor.core.files import file_response
 from dozor.core.forms import submit_form
@@ -122,8 +124,10 @@ def evidence_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_file(request: AuthedRequest, pk: int) -> FileResponse:
+def evidence_file(request: AuthedRequest, pk: int) -> HttpResponseBase:
     evidence = evidence_for_user(request.user, pk)
+    if (response := reauth_redirect(request)) is not None:
+        return response  # confidential files leave Dozor: the password (and code) again (docs/decisions/0014)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:

@@ -33,6 +33,7 @@ from dozor.visits.models import (
     Phase,
     Report,
     ReportSection,
+    Submission,
     TeamMember,
 )
 
@@ -318,7 +319,9 @@ def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> Repo
         (f"— {interview_categories[code]}", str(n))
         for code, n in sorted(by_category.items(), key=lambda kv: list(interview_categories).index(kv[0]))
     ]
-    facts.append((_("Checklists completed"), str(visit.submissions.count())))
+    facts.append(
+        (_("Checklists completed"), str(visit.submissions.filter(status=Submission.Status.FINAL).count()))
+    )
 
     content = ReportContent(
         lang=lang,

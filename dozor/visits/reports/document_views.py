@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dozor.accounts.http import AuthedRequest
+from dozor.accounts.signin.reauth import reauth_redirect
 from dozor.core.files import file_response
 from dozor.visits.access import confidential_visits_for, report_for_user
 from dozor.visits.reports import documents
@@ -30,6 +31,10 @@ def report_document(request: AuthedRequest, pk: int) -> HttpResponse:
         return HttpResponseBadRequest(_("Unknown document format: choose PDF or DOCX."))
     if lang not in LANGUAGES:
         return HttpResponseBadRequest(_("Unknown language: choose kk, ru or en."))
+    if (response := reauth_redirect(request)) is not None:
+        return (
+            response  # the internal version leaves Dozor: the password (and code) again (docs/decisions/0014)
+        )
     data = documents.report_export(
         actor=request.user,
         report=report,

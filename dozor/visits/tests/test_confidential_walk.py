@@ -268,6 +268,8 @@ def _values_for(name: str, kind: str, world: World) -> list[str]:
         return ["pre", "post"]
     if name in {"lang", "language"}:
         return ["en", "ru", "kk"]
+    if name == "action":  # an account action (POST only; a GET must give nothing away either)
+        return ["deactivate", "reactivate", "reset-password", "reset-mfa"]
     return world.strings.get(kind, world.strings["str"])
 
 

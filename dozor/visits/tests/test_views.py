@@ -81,7 +81,8 @@ def test_it_lets_only_coordinators_create_visits_and_council_only_read(version, 
     for client in (as_council, as_monitor):
         assert client.get(reverse("visits:create")).status_code == 403
         assert client.post(reverse("visits:create"), {}).status_code == 403
-    assert as_council.get(reverse("visits:checklist", args=[visit.pk])).status_code == 403
+    # the checklist (and whether a draft exists) is the team's: council members do not find it
+    assert as_council.get(reverse("visits:checklist", args=[visit.pk])).status_code == 404
     assert (
         b'data-testid="fill-checklist"'
         not in as_council.get(reverse("visits:detail", args=[visit.pk])).content
@@ -205,7 +206,9 @@ def test_it_shows_problems_next_to_their_questions(version, monitor, as_monitor)
     assert "women_separate" in errors  # required and now relevant
     assert "Cannot be negative" in " ".join(errors["cell_count"])
     assert "cell_area__2" in errors and "cell_area__1" not in errors
-    assert not Submission.objects.exists()
+    # not finalised: the answers wait in a draft, and no answer counts anywhere
+    assert list(Submission.objects.values_list("status", flat=True)) == [Submission.Status.DRAFT]
+    assert not Answer.objects.exists()
 
 
 def test_it_keeps_the_visit_list_bounded(version, monitor, as_coordinator, django_assert_max_num_queries):
