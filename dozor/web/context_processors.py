@@ -91,6 +91,10 @@ def _navigation(user: AnyUser) -> list[NavGroup]:
         training.append(NavItem(_("Programmes"), reverse("training:programme_list"), "training"))
         training.append(NavItem(_("Calendar"), reverse("training:calendar"), "training_calendar"))
         training.append(NavItem(_("Training needs"), reverse("training:needs"), "training_needs"))
+    if can(user, "training.manage"):
+        training.append(
+            NavItem(_("Certificates to issue"), reverse("training:certificates_due"), "training_certificates")
+        )
     if training:
         groups.append(NavGroup(_("Training"), training))
     planning: list[NavItem] = []
@@ -110,6 +114,10 @@ def _navigation(user: AnyUser) -> list[NavGroup]:
         reference.append(NavItem(_("Facility types"), reverse("web:facility_types"), "facility_types"))
     if can(user, "audit.view"):
         reference.append(NavItem(_("Audit log"), reverse("accounts:audit"), "audit"))
+    if can(user, "accounts.manage"):
+        reference.append(NavItem(_("Accounts"), reverse("accounts:user_list"), "accounts"))
+    if can(user, "notifications.manage"):
+        reference.append(NavItem(_("Failing e-mails"), reverse("web:outbox"), "outbox"))
     if reference:
         groups.append(NavGroup(_("Administration"), reference))
     if is_liaison(user):  # the authority portal: the only NPM pages an authority's liaison uses

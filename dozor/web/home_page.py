@@ -23,6 +23,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from dozor.accounts.access import AnyUser, active_user, can
+from dozor.core.outbox.services import notifications_failing, notifications_failing_count
 from dozor.planning.access import audit_secret_views
 from dozor.planning.selectors import next_own_visits
 from dozor.recommendations.access import is_liaison, letters_visible_to, recommendations_visible_to
@@ -243,10 +244,27 @@ def _certificates(user: AnyUser, today: datetime.date) -> Block:
         "certificates",
         _("Certificates to issue"),
         sum(row.count for row in due),
-        reverse("training:programme_list"),
+        reverse("training:certificates_due"),
         rows,
         _("Every qualifying participant has a certificate."),
     )
+
+
+def _failing_notifications() -> Block | None:
+    """The e-mails the mail server keeps refusing: shown only when there are some (an alarm)."""
+    notifications, count = _take(notifications_failing().order_by("-attempts", "created_at", "id"))
+    if not count:
+        return None
+    rows = [
+        Row(
+            label=_short(notification.subject, 10),
+            url=reverse("web:outbox"),
+            note=notification.address,
+            flag=str(notification.attempts),
+        )
+        for notification in notifications
+    ]
+    return Block("failing-notifications", _("Failing e-mails"), count, reverse("web:outbox"), rows)
 
 
 def home_blocks(user: AnyUser, today: datetime.date | None = None) -> list[Block]:
@@ -255,6 +273,8 @@ def home_blocks(user: AnyUser, today: datetime.date | None = None) -> list[Block
     blocks: list[Block] = []
     if active_user(user) is None:
         return blocks
+    if can(user, "notifications.manage") and (failing := _failing_notifications()) is not None:
+        blocks.append(failing)
     if can(user, "planning.view"):
         blocks.append(_next_visits(user, today))
     if can(user, "visits.record"):
@@ -275,10 +295,12 @@ def home_blocks(user: AnyUser, today: datetime.date | None = None) -> list[Block
 
 def menu_counts(user: AnyUser) -> dict[str, int]:
     """Counts shown beside menu items, keyed by the item's section: only those that cost a single
-    count query (the responses to assess; a liaison's unanswered recommendations)."""
+    count query (the responses to assess; a liaison's unanswered recommendations; the failing e-mails)."""
     counts: dict[str, int] = {}
     if can(user, "recommendations.assess"):
         counts["responses"] = responses_to_assess(user).count()
     if is_liaison(user):
         counts["portal"] = unanswered(user, recommendations_visible_to(user)).count()
+    if can(user, "notifications.manage"):
+        counts["outbox"] = notifications_failing_count()
     return counts

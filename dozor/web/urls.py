@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dozor.web import health, place_page, views, visit_page
+from dozor.web import health, outbox, place_page, views, visit_page
 
 app_name = "web"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("reference/regions/", views.regions, name="regions"),
     path("reference/authorities/", views.authorities, name="authorities"),
     path("reference/facility-types/", views.facility_types, name="facility_types"),
+    path("outbox/", outbox.outbox_failing, name="outbox"),
+    path("outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
     path("healthz", health.healthz, name="healthz"),  # no trailing slash: what probes expect
 ]
 

@@ -22,3 +22,17 @@ def query_replace(context: dict[str, Any], **kwargs: Any) -> str:
     for key, value in kwargs.items():
         query[key] = value
     return str(query.urlencode())
+
+
+@register.simple_tag
+def active_filter_count(form: Any) -> int:
+    """How many of a bound filter form's fields hold a value (the count shown on a folded filter box)."""
+    if form is None or not getattr(form, "is_bound", False):
+        return 0
+    count = 0
+    for name in form.fields:
+        data = form.data
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        if any(value is not None and str(value).strip() for value in values):
+            count += 1
+    return count

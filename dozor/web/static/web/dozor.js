@@ -172,7 +172,18 @@
     wrapTables(scope);
   }
 
+  // Filter boxes (<details data-fold-on-phone>, open as served): on a narrow screen with no filter
+  // active the box starts folded, so the list comes first; the summary shows how many are active.
+  function foldFilters() {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 800px)").matches) { return; }
+    document.querySelectorAll("details[data-fold-on-phone]").forEach(function (box) {
+      var summary = box.querySelector("summary[data-active-filters]");
+      if (summary && summary.getAttribute("data-active-filters") === "0") { box.open = false; }
+    });
+  }
+
   function start() {
+    foldFilters();
     setUpMenu();
     enhance(document);
     // content swapped in by htmx gets the same treatment
