@@ -20,6 +20,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 PASSWORD = "correct-horse-battery-staple"
 
+# Fixtures kept beside the code they stand in for: a local SMTP server that can refuse mail, and one
+# Chromium per test session for every journey (registered once here: a module importing the
+# session fixture would start a second Playwright beside the first).
+pytest_plugins = ["dozor.core.tests.smtp_stub", "dozor.web.tests.browser"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
@@ -34,6 +39,21 @@ def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
     """Hashing every persona's password with PBKDF2 cost most of many tests' time; the hasher
     itself is Django's and is not under test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings) -> None:  # type: ignore[no-untyped-def]
+    """Tasks run at once, in the test's own thread and transaction; the tests of the worker itself
+    (core/tests/test_tasks_worker.py) switch back to the database backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    """The API's throttles count requests in the cache: each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -126,6 +146,15 @@ def anonymous() -> Client:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser journeys run last: their live server needs a transactional database, which is
-    flushed afterwards (taking the session's country pack with it)."""
-    items.sort(key=lambda item: 1 if item.get_closest_marker("browser") else 0)
+    """Browser journeys and other transactional tests run last: their database is flushed
+    afterwards (taking the session's country pack with it), which the tests after them need."""
+
+    def flushes(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        transactional = marker is not None and bool(
+            marker.kwargs.get("transaction") or marker.args[:1] == (True,)
+        )
+        fixtures = set(getattr(item, "fixturenames", ()))
+        return transactional or bool({"transactional_db", "live_server"} & fixtures)
+
+    items.sort(key=lambda item: 2 if item.get_closest_marker("browser") else 1 if flushes(item) else 0)

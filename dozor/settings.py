@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -9,7 +10,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from dozor import APPS
-from dozor.env import env_bool, env_int, env_list, env_required_in_production, env_str
+from dozor.env import (
+    LOCAL_SECRET_KEY,
+    env_bool,
+    env_choices,
+    env_int,
+    env_list,
+    env_required_in_production,
+    env_str,
+    production_refusals,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,7 +29,7 @@ if DOZOR_ENV not in {"local", "test", "production"}:
 PRODUCTION = DOZOR_ENV == "production"
 
 SECRET_KEY = env_required_in_production(
-    "DOZOR_SECRET_KEY", production=PRODUCTION, local_default="dozor-local-development-key-not-secret"
+    "DOZOR_SECRET_KEY", production=PRODUCTION, local_default=LOCAL_SECRET_KEY
 )
 DEBUG = env_bool("DOZOR_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
@@ -45,11 +55,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed at rest, expiring, revocable (docs/decisions/0014-sign-in.md)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     *APPS,
 ]
 
@@ -62,10 +78,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dozor.web.input_guard.InputGuardMiddleware",  # NUL characters, numbers beyond the database: 400
+    "dozor.accounts.signin.middleware.SessionTimeoutMiddleware",
+    "dozor.accounts.signin.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dozor.web.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "dozor.urls"
@@ -103,6 +124,35 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Sign-in (docs/decisions/0014-sign-in.md): django-axes first, to refuse locked-out attempts.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Argon2 first; hashes of the other hashers are upgraded to Argon2 at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Roles that must use a second factor (TOTP); empty outside production so demo sign-ins work.
+DOZOR_MFA_REQUIRED_ROLES = env_choices(
+    "DOZOR_MFA_REQUIRED_ROLES",
+    ["coordinator", "council", "monitor"] if PRODUCTION else [],
+    choices=["coordinator", "council", "monitor", "liaison", "trainer"],  # accounts.Role (a test checks)
+)
+OTP_TOTP_ISSUER = env_str("DOZOR_OTP_ISSUER", "Dozor")
+# A session ends after this long without a request, besides its absolute lifetime (SESSION_COOKIE_AGE).
+DOZOR_IDLE_SECONDS = env_int("DOZOR_IDLE_SECONDS", 30 * 60, minimum=60)
+# Exporting confidential material needs the password (and second factor) entered this recently.
+DOZOR_REAUTH_SECONDS = env_int("DOZOR_REAUTH_SECONDS", 15 * 60, minimum=60)
+# Lockout: this many failed sign-ins for one user name from one address lock that pair for the cool-off.
+AXES_FAILURE_LIMIT = env_int("DOZOR_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DOZOR_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dozor.accounts.signin.lockout.lockout_response"
+AXES_VERBOSE = False
+# The address is REMOTE_ADDR (django-ipware is not installed): X-Forwarded-For can be forged.
+PASSWORD_RESET_TIMEOUT = env_int("DOZOR_PASSWORD_RESET_SECONDS", 3 * 24 * 3600, minimum=3600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -130,6 +180,12 @@ MEDIA_URL = "/media-not-served/"  # files are only ever served through access-ch
 DOZOR_FIELD_KEYS = env_str("DOZOR_FIELD_KEYS", "")
 if PRODUCTION and not DOZOR_FIELD_KEYS:
     raise ImproperlyConfigured("DOZOR_FIELD_KEYS must be set when DOZOR_ENV=production (dozor keys new)")
+if PRODUCTION and (
+    _refusals := production_refusals(
+        secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS, field_keys=DOZOR_FIELD_KEYS
+    )
+):
+    raise ImproperlyConfigured("\n".join(_refusals))
 DOZOR_MAX_EVIDENCE_BYTES = env_int("DOZOR_MAX_EVIDENCE_BYTES", 20 * 1024 * 1024)
 DOZOR_MAX_ATTACHMENT_BYTES = env_int("DOZOR_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
 # A YAML file of extra redaction patterns (default: the country pack's redaction.yaml).
@@ -186,18 +242,50 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DOZOR_FROM_EMAIL", "dozor@localhost")
+# Give up on a mail server that does not answer, so a worker is never stuck on one notification.
+EMAIL_TIMEOUT = env_int("DOZOR_EMAIL_TIMEOUT", 30, minimum=1)
+
+# Background tasks (django-tasks): the database is the queue, so there is no broker to run; `dozor
+# worker` runs them (docs/operations.md, docs/decisions/0017-tasks-and-outbox.md). The tests
+# switch to the immediate backend (conftest.py) except those that exercise the worker itself.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The outbox: a notification the mail server refused is tried again with exponential back-off
+# (1, 2, 4 ... minutes, at most a day apart); after this many failed attempts it is shown to the
+# coordinators as failing (it is still retried).
+DOZOR_NOTIFICATION_FAILING_AFTER = env_int("DOZOR_NOTIFICATION_FAILING_AFTER", 5, minimum=1)
+# When the worker queues the day's reminder digests (local time, HH:MM).
+DOZOR_REMINDERS_AT = env_str("DOZOR_REMINDERS_AT", "08:00")
+try:
+    datetime.time.fromisoformat(DOZOR_REMINDERS_AT)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DOZOR_REMINDERS_AT must be HH:MM, got {DOZOR_REMINDERS_AT!r}") from exc
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Per client: anonymous by address, signed-in by user; "token" is the strict rate of /api/v1/token/.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("DOZOR_API_ANON_RATE", "60/minute"),
+        "user": env_str("DOZOR_API_USER_RATE", "1200/minute"),
+        "token": env_str("DOZOR_API_TOKEN_RATE", "5/minute"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dozor.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dozor.api.schema.AutoSchema",  # documents 400/401/403/404/429 too
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env_int("DOZOR_API_TOKEN_DAYS", 90, minimum=1)),
+    "TOKEN_PREFIX": "dzr_",
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dozor API",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dozor.core.i18n import pick
@@ -190,3 +191,25 @@ class PlaceName(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+# The outbox and the background jobs keep their code in their own folders; Django looks for models here.
+from dozor.core.jobs.models import Job  # noqa: E402, F401
+from dozor.core.outbox.models import Notification  # noqa: E402, F401
+
+
+class KeyCanary(models.Model):
+    """A known text encrypted under one field-encryption key (``dozor.core.canary``): a key id
+    whose bytes no longer decrypt its canary is refused before it writes anything."""
+
+    key_id = models.CharField(_("key id"), max_length=40, unique=True)
+    token = models.TextField(_("encrypted canary"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("key canary")
+        verbose_name_plural = _("key canaries")
+
+    def __str__(self) -> str:
+        return self.key_id

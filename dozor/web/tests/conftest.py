@@ -1,3 +1,1 @@
-"""Browser fixtures, registered once so every journey shares one Chromium per test session."""
-
-from dozor.web.tests.browser import browser, page  # noqa: F401
+"""Browser fixtures (browser, page) are registered for the whole suite in the root conftest.py."""

@@ -179,7 +179,9 @@ def test_the_hub_reads_a_bounded_number_of_queries(
     as_coordinator: Client, coordinator: User, hub: Hub, django_assert_max_num_queries
 ):
     url = reverse("facilities:detail", args=[hub.place.pk])
-    with django_assert_max_num_queries(22) as small:
+    # 24: the audit entry is chained (a savepoint and a read of the chain's head, decision 0015) and
+    # a coordinator's menu counts failing e-mails (decision 0017); neither grows with the data.
+    with django_assert_max_num_queries(24) as small:
         as_coordinator.get(url)
     # Many more visits, recommendations, planned visits and published reports: not one query more.
     for n in range(12):
