@@ -507,3 +507,26 @@ def test_it_sends_anonymous_users_to_sign_in(report, anonymous: Client):
         response = getattr(anonymous, method)(url, data)
         assert response.status_code == 302, url
         assert reverse("accounts:login") in response["Location"]
+
+
+def _jump_links_land(page: str, nav: str) -> list[str]:
+    """The in-page links of the navigation marked ``data-testid=nav`` that point at nothing."""
+    import re
+
+    block = re.search(rf'data-testid="{nav}">(.*?)</nav>', page, re.S)
+    assert block is not None, f"no {nav} on the page"
+    targets = re.findall(r'href="#([^"]+)"', block.group(1))
+    assert targets
+    return [target for target in targets if f'id="{target}"' not in page]
+
+
+def test_the_visit_page_and_the_report_editor_have_jump_links_to_every_part(
+    coordinator, report, as_coordinator
+):
+    """Long pages on a phone (issue 14): every link of their in-page navigation lands on a part."""
+    editor = as_coordinator.get(reverse("visits:report_detail", args=[report.pk])).content.decode()
+    assert _jump_links_land(editor, "report-nav") == []
+    assert editor.count('href="#section-') == report.sections.count()
+    visit = as_coordinator.get(reverse("visits:detail", args=[report.visit_id])).content.decode()
+    assert _jump_links_land(visit, "visit-nav") == []
+    assert 'href="#findings"' in visit and 'href="#report"' in visit
