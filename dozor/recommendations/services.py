@@ -307,7 +307,10 @@ def status_change(
         response=response,
         author=actor,
     )
-    before: dict[str, Any] = {"status": locked.status_id, "status_changed_on": str(locked.status_changed_on)}
+    before: dict[str, Any] = {
+        "status": locked.status_id,
+        "status_changed_on": str(locked.status_changed_on) if locked.status_changed_on else None,
+    }
     latest = locked.history.order_by("-changed_on", "-id").first()
     if latest is not None and latest.pk == change.pk:  # an older assessment entered late changes nothing
         locked.status, locked.status_changed_on = status, changed_on
@@ -321,9 +324,10 @@ def status_change(
         action=AuditEvent.Action.UPDATE,
         obj=locked,
         changes={
-            "status": {
-                "before": before,
-                "after": {"status": locked.status_id, "status_changed_on": str(locked.status_changed_on)},
+            "status": {"before": before["status"], "after": locked.status_id},
+            "status_changed_on": {
+                "before": before["status_changed_on"],
+                "after": str(locked.status_changed_on),
             },
             "verification": verification,
             "visit": visit.pk if visit else None,

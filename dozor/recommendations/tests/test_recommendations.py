@@ -402,3 +402,30 @@ def test_the_next_visit_starts_with_the_open_recommendations_of_the_place(
     response = as_monitor.get(reverse("visits:detail", args=[next_visit.pk]))
     assert 'data-testid="open-recommendation"' in response.content.decode()
     assert 'data-testid="verify-on-site"' not in response.content.decode()
+
+
+def test_the_audit_log_reads_a_status_change_in_the_readers_language(coordinator, as_coordinator):
+    """Issue 14: a status change was shown with raw keys and ids ("visit", "status: 1; ...")."""
+    from django.utils import translation
+
+    place = kuis_place()
+    report = report_for(coordinator, place)
+    rec = recommendation(coordinator, report)
+    status_change(
+        actor=coordinator,
+        recommendation=rec,
+        status=Status.objects.get(code="partially_implemented"),
+        changed_on=datetime.date(2025, 5, 2),
+        verification=StatusChange.Verification.ON_SITE,
+        visit=report.visit,
+        evidence="Checked",
+    )
+    page = as_coordinator.get(reverse("accounts:audit"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    with translation.override("ru"):
+        verification = str(StatusChange._meta.get_field("verification").verbose_name)
+        on_site = str(StatusChange.Verification.ON_SITE.label)
+        status = str(Status.objects.get(code="partially_implemented"))
+        visit_label = str(StatusChange._meta.get_field("visit").verbose_name)
+    assert f"<strong>{verification}</strong>: {on_site}" in page
+    assert status in page and f"<strong>{visit_label}</strong>: {report.visit}" in page
+    assert "status: " not in page and "<strong>visit</strong>" not in page and "None" not in page

@@ -65,13 +65,7 @@ AXE_EXTRA_RULES = {"heading-order", "empty-table-header"}
 # Known defects, each (view name, start of the problem) with the reason it is not fixed yet: reported
 # by the crawl but not failing it. Only single, named defects belong here, never a whole category;
 # an entry the crawl no longer meets is reported as stale (remove it).
-KNOWN_PROBLEMS: dict[tuple[str, str], str] = {
-    ("accounts:audit", "untranslated interface string 'visit'"): (
-        "a recommendation's status change is audited with the fields of its StatusChange (visit, "
-        "verification, response), which the audit display looks up on Recommendation and prints raw "
-        "(issue 14, localisation defects: the audit log)"
-    ),
-}
+KNOWN_PROBLEMS: dict[tuple[str, str], str] = {}
 
 AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
