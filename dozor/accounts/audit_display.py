@@ -80,8 +80,14 @@ def _related(field: models.Field[Any, Any] | None) -> type[models.Model] | None:
 def _key_label(model: type[models.Model] | None, key: str) -> str:
     field = _field(model, key)
     if field is not None:
-        return str(field.verbose_name)
+        # a name Django made from the attribute ("created at") is looked up in the catalogue too
+        return _(str(field.verbose_name))
     return key.replace("_", " ")
+
+
+def _bookkeeping(field: models.Field[Any, Any] | None) -> bool:
+    """Columns nobody edits (the id, timestamps, search text): not a change anyone made."""
+    return field is not None and (field.primary_key or not field.editable)
 
 
 def _value(value: Any, field: models.Field[Any, Any] | None = None, names: Names | None = None) -> str:
@@ -141,6 +147,8 @@ def change_rows(event: AuditEvent, names: Names | None = None) -> list[ChangeRow
     rows = []
     for key, change in _pairs(event):
         field = _field(model, key)
+        if _bookkeeping(field):
+            continue
         label = _key_label(model, key) if key else ""
         if _is_pair(change):
             rows.append(

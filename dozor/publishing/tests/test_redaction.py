@@ -13,7 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dozor.accounts.models import AuditEvent, User
+from conftest import make_user
+from dozor.accounts.models import AuditEvent, Role, User
 from dozor.core.models import VisitType
 from dozor.facilities.tests.factories import FacilityFactory
 from dozor.people.tests.factories import PersonFactory
@@ -98,7 +99,9 @@ def draft_report(coordinator: User, visit: Visit, registry_person: Any, intervie
 
 @pytest.fixture
 def sent_report(coordinator: User, draft_report: Report) -> Report:
-    reports.submit_for_review(actor=coordinator, report=draft_report)
+    writer = make_user("writer", Role.MONITOR)  # four eyes: the report's approver did not submit it
+    TeamMember.objects.create(visit=draft_report.visit, user=writer)
+    reports.submit_for_review(actor=writer, report=draft_report)
     reports.approve(actor=coordinator, report=draft_report)
     return reports.mark_sent(
         actor=coordinator,

@@ -289,6 +289,16 @@ def approve(*, actor: User, report: Report) -> Report:
         problems.append(
             ValidationError(_("Write the summary before approving the report."), code="no_summary")
         )
+    submitted = ReportVersion.objects.filter(report=locked, reason=REASON_SUBMITTED).order_by("-pk").first()
+    if submitted is not None and submitted.created_by_id == actor.pk:
+        # four eyes (issue 16): what goes to the authority is approved by someone other than the
+        # person who put it up for approval, as public versions are (docs/decisions/0019)
+        problems.append(
+            ValidationError(
+                _("You submitted this report for review: another coordinator approves it."),
+                code="four_eyes",
+            )
+        )
     if problems:
         raise ValidationError(problems)
     return _transition(

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dozor.accounts.models import AuditEvent, User
+from conftest import make_user
+from dozor.accounts.models import AuditEvent, Role, User
 from dozor.standards.models import Provision, Theme
 from dozor.visits.findings.services import finding_create
 from dozor.visits.models import (
@@ -70,10 +71,17 @@ def write(actor: User, report: Report, body: str, key: str = "summary") -> Repor
     return reports.section_save(actor=actor, section=current, body=body, base_revision=current.revision)
 
 
+def team_writer(visit: Visit) -> User:
+    """The team's member who puts the report up for approval (never its approver: four eyes)."""
+    writer = User.objects.filter(username="writer").first() or make_user("writer", Role.MONITOR)
+    TeamMember.objects.get_or_create(visit=visit, user=writer)
+    return writer
+
+
 def ready_for_approval(coordinator: User, report: Report) -> Report:
     add_finding(coordinator, report.visit)
     write(coordinator, report, "The group found a missing register.")
-    return reports.submit_for_review(actor=coordinator, report=report)
+    return reports.submit_for_review(actor=team_writer(report.visit), report=report)
 
 
 def approved(coordinator: User, report: Report) -> Report:
@@ -252,7 +260,9 @@ def test_it_takes_a_report_from_draft_to_sent(coordinator, report, as_coordinato
     assert response.status_code == 302
     assert 'data-testid="step-submit"' in as_coordinator.get(detail).content.decode()
 
-    assert as_coordinator.post(transition, {"action": "submit"}).status_code == 302
+    writer = Client()
+    writer.force_login(team_writer(report.visit))
+    assert writer.post(transition, {"action": "submit"}).status_code == 302
     page = as_coordinator.get(detail).content.decode()
     assert 'data-testid="step-approve"' in page and 'data-testid="step-return"' in page
     assert as_coordinator.post(transition, {"action": "approve"}).status_code == 302
@@ -274,7 +284,7 @@ def test_it_takes_a_report_from_draft_to_sent(coordinator, report, as_coordinato
     )
     versions = list(ReportVersion.objects.filter(report=report).order_by("number"))
     assert [(v.number, v.status) for v in versions] == [(1, "review"), (2, "approved"), (3, "sent")]
-    assert versions[0].reason == reports.REASON_SUBMITTED and versions[0].created_by == coordinator
+    assert versions[0].reason == reports.REASON_SUBMITTED and versions[0].created_by.username == "writer"
     assert versions[-1].content["sections"]["summary"] == "The summary"
     assert "No register of injuries 1" in versions[-1].content["sections"]["findings"]
     assert versions[-1].content["revisions"]["summary"] == 1
@@ -530,3 +540,21 @@ def test_the_visit_page_and_the_report_editor_have_jump_links_to_every_part(
     visit = as_coordinator.get(reverse("visits:detail", args=[report.visit_id])).content.decode()
     assert _jump_links_land(visit, "visit-nav") == []
     assert 'href="#findings"' in visit and 'href="#report"' in visit
+
+
+def test_the_coordinator_who_submitted_a_report_cannot_approve_it(coordinator, report, as_coordinator):
+    """Four eyes (issue 16): what goes to the authority is approved by a second person."""
+    add_finding(coordinator, report.visit)
+    write(coordinator, report, "The group found a missing register.")
+    reports.submit_for_review(actor=coordinator, report=report)
+    before = state(report)
+    with pytest.raises(ValidationError) as caught:
+        reports.approve(actor=coordinator, report=report)
+    assert "another coordinator approves it" in " ".join(caught.value.messages)
+    response = as_coordinator.post(
+        reverse("visits:report_transition", args=[report.pk]), {"action": "approve"}
+    )
+    assert response.status_code == 400 and "another coordinator approves it" in response.content.decode()
+    assert state(report) == before
+    second = make_user("second", Role.COORDINATOR)
+    assert reports.approve(actor=second, report=report).approved_by == second
