@@ -20,6 +20,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 PASSWORD = "correct-horse-battery-staple"
 
+# Each audit entry takes PostgreSQL's advisory lock that orders the hash chain (one query more than on
+# SQLite, whose writes are serialised anyway): query bounds that include an audit entry add this.
+AUDIT_LOCK = 1 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 0
+
 # Fixtures kept beside the code they stand in for: a local SMTP server that can refuse mail, and one
 # Chromium per test session for every journey (registered once here: a module importing the
 # session fixture would start a second Playwright beside the first).
