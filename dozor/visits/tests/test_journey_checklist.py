@@ -134,6 +134,12 @@ def test_a_monitor_on_a_phone_finishes_a_checklist_across_a_lost_connection(  # 
         return draft is not None and draft_values(draft) == FIRST_HALF
 
     _wait_for(first_half_on_server, "the first half autosaved")
+    # ... and the page has had the server's answer to that save: the connection drops between two
+    # saves, not in the middle of one (a save lost on its way is the phone's copy's other case)
+    phone.wait_for_function(
+        "() => Object.keys(localStorage).some((k) => { try { return JSON.parse(localStorage[k]).synced; }"
+        " catch (e) { return false; } })"
+    )
     submission = Submission.objects.get(visit=visit)
     assert submission.status == Submission.Status.DRAFT and not submission.answers.exists()
     expect(phone.locator("[data-progress-text]")).to_contain_text("5")
