@@ -202,7 +202,16 @@ class Finding(models.Model):
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     title = models.CharField(_("title"), max_length=300)
     location = models.CharField(_("location in the facility"), max_length=200, blank=True)
-    description = models.TextField(_("description"))
+    # Encrypted at rest like interview notes: a finding often says what happened to whom.
+    description = EncryptedTextField(_("description"))
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_(
+            "Details that could identify a person or expose a health matter: the description is then "
+            "read only by the visit's team and coordinators and never leaves the NPM."
+        ),
+    )
     sources = models.JSONField(_("sources cross-checked"), default=list, blank=True)
     provisions = models.ManyToManyField(
         "standards.Provision", verbose_name=_("provisions breached"), blank=True, related_name="findings"
@@ -331,6 +340,100 @@ class Interview(models.Model):
         return self.code
 
 
+class Consent(models.Model):
+    """One person's consent to one use of what they told the NPM (OPCAT art. 21; SPT CAT/OP/6/Rev.1):
+    how, when, by whom and in what language it was asked, whether the person could give it, and its
+    withdrawal. Documents obey the consent in force when they are produced; a withdrawal after a
+    document was sent leaves a task for the coordinators."""
+
+    class Use(models.TextChoices):
+        QUOTE_AUTHORITY = "quote_authority", _("Quote in the report to the authority")
+        QUOTE_PUBLIC = "quote_public", _("Quote in public documents")
+        NAMING = "naming", _("Being named")
+        REFERRAL_PROSECUTOR = "referral_prosecutor", _("Referral to the prosecutor")
+        REFERRAL_DOCTOR = "referral_doctor", _("Referral to a doctor")
+        PHOTOGRAPH = "photograph", _("Photograph")
+        FOLLOW_UP = "follow_up", _("Follow-up by the NPM")
+
+    class Method(models.TextChoices):
+        ORAL = "oral", _("Orally, noted by the interviewer")
+        WRITTEN = "written", _("In writing, signed")
+        REPRESENTATIVE = "representative", _("By a parent, guardian or legal representative")
+
+    class Capacity(models.TextChoices):
+        FULL = "full", _("Able to consent")
+        CHILD = "child", _("A child: consent of the child and of a representative")
+        GUARDIANSHIP = "guardianship", _("Under guardianship: consent of the guardian as well")
+        DOUBTFUL = "doubtful", _("Capacity doubtful: not relied on")
+
+    interview = models.ForeignKey(
+        "visits.Interview", verbose_name=_("interview"), on_delete=models.CASCADE, related_name="consents"
+    )
+    use = models.CharField(_("use"), max_length=20, choices=Use.choices)
+    granted = models.BooleanField(_("consent given"), default=True)
+    method = models.CharField(
+        _("how it was given"), max_length=16, choices=Method.choices, default=Method.ORAL
+    )
+    given_on = models.DateField(_("date"))
+    language = models.ForeignKey(
+        "core.Language",
+        verbose_name=_("language in which it was asked"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    capacity = models.CharField(_("capacity"), max_length=12, choices=Capacity.choices, default=Capacity.FULL)
+    capacity_assessed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("capacity assessed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("asked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawal_note = models.CharField(_("how the withdrawal was received"), max_length=500, blank=True)
+    # A withdrawal that came after a document carrying the use was sent: the NPM must act (ask the
+    # authority to disregard or return the quote, check on the person). Open until marked done.
+    task_open = models.BooleanField(_("action needed after withdrawal"), default=False)
+    task_done_at = models.DateTimeField(_("action done at"), null=True, blank=True)
+    task_note = models.CharField(_("what was done"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["interview", "use", "-given_on", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "use"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="consent_one_in_force_per_use",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview_id} {self.use} {'+' if self.granted else '-'}"
+
+    @property
+    def in_force(self) -> bool:
+        """Consent that documents may rely on: given, not withdrawn, by someone able to give it."""
+        return self.granted and self.withdrawn_at is None and self.capacity != self.Capacity.DOUBTFUL
+
+
 class Evidence(models.Model):
     """A photo or document: stored outside the static files, served only through an access check.
     Images are stored with their EXIF/GPS metadata removed unless the uploader chose to keep it."""
@@ -351,6 +454,14 @@ class Evidence(models.Model):
     captured_at = models.DateTimeField(_("captured at"), null=True, blank=True)
     description = models.CharField(_("description"), max_length=500, blank=True)
     metadata_stripped = models.BooleanField(_("EXIF/GPS metadata removed"), default=True)
+    sealed = models.BooleanField(
+        _("encrypted at rest"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "The stored file is encrypted with the key ring (AES-GCM); it is decrypted only to be served."
+        ),
+    )
     confidential = models.BooleanField(_("confidential"), default=True)
     uploaded_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
