@@ -380,11 +380,11 @@ def version_build(
 
 
 @transaction.atomic
-def version_import_xlsform(*, actor: User, data: bytes) -> TemplateVersion:
+def version_import_xlsform(*, actor: User, data: bytes, filename: str = "") -> TemplateVersion:
     """Create a draft from an XLSForm: a new template, or a new draft of the template with that
     code. Raises ``XLSFormError`` with the reasons when the file is not a form it can read."""
     require(actor, "methodology.edit")
-    parsed = parse_xlsform(data)
+    parsed = parse_xlsform(data, filename=filename)
     template, created = ChecklistTemplate.objects.get_or_create(
         code=parsed.form_id, defaults={f"name_{lang}": parsed.title.get(lang, "") for lang in LANGUAGE_CODES}
     )

@@ -351,7 +351,9 @@ def xlsform_import(request: AuthedRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             version = services.version_import_xlsform(
-                actor=user, data=upload.read(settings.DOZOR_MAX_IMPORT_BYTES + 1)
+                actor=user,
+                data=upload.read(settings.DOZOR_MAX_IMPORT_BYTES + 1),
+                filename=upload.name or "",
             )
         except xlsform.XLSFormError as exc:
             context["import_errors"] = exc.errors

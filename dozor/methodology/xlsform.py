@@ -21,7 +21,6 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.styles import Font
 
 from dozor.core.exports import workbook, xlsx_bytes
@@ -262,20 +261,35 @@ def _language_of(column: str, default: str) -> str | None:
     return code if code in LANGUAGE_CODES else None
 
 
-def _sheet_rows(workbook: Any, name: str) -> list[dict[str, Any]]:
-    sheet = next((ws for ws in workbook.worksheets if ws.title.strip().lower() == name), None)
-    if sheet is None:
-        return []
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    if not rows:
-        return []
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    result = []
-    for values in rows[1:]:
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        result.append({header[i]: values[i] for i in range(min(len(header), len(values))) if header[i]})
-    return result
+def _column(header: str) -> str:
+    """A column name as XLSForm means it: the part before '::' is case- and space-insensitive
+    ('Label::Русский (ru)' and 'label::Русский (ru)' are the same column; 'list name' is 'list_name')."""
+    head, sep, tail = header.strip().partition("::")
+    head = re.sub(r"\s+", "_", head.strip().lower())
+    return f"{head}{sep}{tail.strip()}" if sep else head
+
+
+def _read_sheets(data: bytes) -> dict[str, list[dict[str, Any]]]:
+    """The survey, choices and settings sheets as rows of ``{column: text}``, read by pyxform's own
+    workbook reader: it reads only the columns that have a header and stops after a run of empty
+    rows, so a sheet whose formatting spans 1,048,576 x 16,384 cells is read in bounded memory
+    (openpyxl's read-only rows are padded to the sheet's declared size)."""
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json_backends import xlsx_to_dict
+
+    try:
+        book = xlsx_to_dict(io.BytesIO(data))
+    except (PyXFormError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise XLSFormError([_("The file is not a readable XLSX workbook.")]) from exc
+    sheets: dict[str, list[dict[str, Any]]] = {}
+    for name in ("survey", "choices", "settings"):
+        rows = book.get(name) or []
+        sheets[name] = [
+            {_column(str(key)): value for key, value in row.items() if str(key).strip()}
+            for row in rows
+            if any(str(v).strip() for v in row.values())
+        ]
+    return sheets
 
 
 def _text(value: Any) -> str:
@@ -292,22 +306,88 @@ def _multilang(row: dict[str, Any], prefix: str, default: str) -> dict[str, str]
     return texts
 
 
-def parse_xlsform(data: bytes) -> ParsedForm:
-    """Read an XLSForm into a spec; unknown types refuse the file, unsupported ones are reported."""
+# Kazakh and Russian Cyrillic to Latin letters, for template codes made from a title or a file name
+# (the Kazakh Latin alphabet of 2021 where it differs from Russian transliteration).
+_CYRILLIC_TO_LATIN = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "a",
+            "g",
+            "q",
+            "n",
+            "o",
+            "u",
+            "u",
+            "h",
+            "i",
+        ],
+        strict=True,
+    )
+)
+
+
+def _form_identity(form_id: str, title: dict[str, str], filename: str) -> str:
+    """A template code from ``form_id``, else the title, else the file name (transliterated to
+    Latin letters so a Cyrillic title still gives a readable code)."""
+    candidates = [form_id, *(t for t in title.values() if t), re.sub(r"\.xlsx?$", "", filename, flags=re.I)]
+    for candidate in candidates:
+        latin = "".join(_CYRILLIC_TO_LATIN.get(c, c) for c in candidate.lower())
+        code = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", latin)).strip("_")
+        if code:
+            return code
+    return "imported_form"
+
+
+def parse_xlsform(data: bytes, *, filename: str = "") -> ParsedForm:
+    """Read an XLSForm into a spec; unknown types refuse the file, unsupported ones are reported.
+
+    The form's identity is its ``form_id``, else its title, else the file's name: two forms
+    without ``form_id`` never become versions of one template."""
     try:
         check_size(data, settings.DOZOR_MAX_IMPORT_BYTES)
         open_zip(data).close()
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except UploadError as exc:
         raise XLSFormError([str(exc)]) from exc
     except Exception as exc:
         raise XLSFormError([_("The file is not a readable XLSX workbook.")]) from exc
-    try:
-        survey = _sheet_rows(workbook, "survey")
-        choice_rows = _sheet_rows(workbook, "choices")
-        settings_rows = _sheet_rows(workbook, "settings")
-    finally:
-        workbook.close()
+    sheets = _read_sheets(data)
+    survey = sheets["survey"]
+    choice_rows = sheets["choices"]
+    settings_rows = sheets["settings"]
     if not survey:
         raise XLSFormError([_("The workbook has no 'survey' sheet with rows: it is not an XLSForm.")])
     form_settings = settings_rows[0] if settings_rows else {}
@@ -451,13 +531,11 @@ def parse_xlsform(data: bytes) -> ParsedForm:
     if spec_errors:
         raise XLSFormError(spec_errors)
     report.append(_("Questions are not linked to provisions yet: link them in the editor before publishing."))
-    form_id = re.sub(
-        r"[^a-z0-9_]", "_", (_text(form_settings.get("form_id")) or "imported_form").lower()
-    ).strip("_")
+    title = _multilang(form_settings, "form_title", default)
+    form_id = _form_identity(_text(form_settings.get("form_id")), title, filename)
     form_id = form_id.removeprefix("dozor_") or "imported_form"
     if not NAME_RE.match(form_id):
         form_id = "form_" + form_id
-    title = _multilang(form_settings, "form_title", default)
     if not any(title.values()):
         title[default] = form_id
     return ParsedForm(form_id=form_id[:60], title=title, sections=sections, report=report)

@@ -318,9 +318,12 @@ class XLSFormImportViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         serializer = XLSFormImportIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data["file"].read()
+        upload = serializer.validated_data["file"]
+        data = upload.read()
         try:
-            version = service_call(version_import_xlsform, actor=request_actor(request), data=data)
+            version = service_call(
+                version_import_xlsform, actor=request_actor(request), data=data, filename=upload.name or ""
+            )
         except XLSFormError as exc:
             raise ValidationError({"file": exc.errors}) from exc
         return _version_response(request, version, status.HTTP_201_CREATED)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
+import tracemalloc
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +149,7 @@ def test_it_reports_skipped_types():
     ("data", "fragment"),
     [
         (xlsform([["foo_bar", "x", "X"]]), "unknown question type 'foo_bar'"),
-        (xlsform(GOOD, sheet="questions"), "no 'survey' sheet"),
+        (xlsform(GOOD, [["yn", "yes", "Yes"]], sheet="questions"), "no 'survey' sheet"),
         (zip_bomb("xl/worksheets/sheet1.xml"), "expands to more than is allowed"),
         (b"not a workbook at all", "not a valid ZIP archive"),
     ],
@@ -219,3 +222,91 @@ def test_it_reports_a_refused_import_from_the_command_line(coordinator, tmp_path
     with pytest.raises(CommandError, match="refused"):
         call_command("xlsform", "import", str(path), "--as", "alice")
     assert "foo_bar" in capsys.readouterr().err
+
+
+# --- real-world workbooks: bounded memory, headers as people write them, identity ---------------
+
+
+def _declare_whole_sheet(data: bytes) -> bytes:
+    """The same workbook, but its survey sheet declares formatting over the whole grid
+    (A1:XFD1048576), as spreadsheets saved after selecting all and setting a font do: openpyxl's
+    read-only rows are padded to that size (issue 17 saw 3-9 GB for a 16 KB file)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', content)
+                assert b"XFD1048576" in content
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_it_reads_a_workbook_formatted_over_the_whole_sheet_in_bounded_memory():
+    data = _declare_whole_sheet(xlsform(GOOD, [["yn", "yes", "Yes"], ["yn", "no", "No"]]))
+    tracemalloc.start()
+    try:
+        parsed = parse_xlsform(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [q["name"] for q in parsed.sections[0]["questions"]] == ["windows", "cells"]
+    assert peak < 200 * 1024 * 1024
+
+
+def test_it_reads_headers_in_any_case():
+    workbook = Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.title = "Survey"
+    ws.append(["Type", "Name", "Label::English (en)"])
+    ws.append(["integer", "cells", "Cells"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    parsed = parse_xlsform(buffer.getvalue())
+    question = parsed.sections[0]["questions"][0]
+    assert (question["name"], question["label"]["en"]) == ("cells", "Cells")
+
+
+@pytest.mark.parametrize(
+    ("form_id", "title", "filename", "code"),
+    [
+        ("Health_Check", "", "x.xlsx", "health_check"),
+        ("", "Проверка ИВС", "x.xlsx", "proverka_ivs"),
+        ("", "", "Қамау орны.xlsx", "qamau_orny"),
+        ("", "", "", "imported_form"),
+    ],
+)
+def test_a_form_without_form_id_takes_its_title_then_its_file_name(form_id, title, filename, code):
+    workbook = Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.title = "survey"
+    ws.append(["type", "name", "label"])
+    ws.append(["integer", "cells", "Cells"])
+    settings_sheet = workbook.create_sheet("settings")
+    settings_sheet.append(["form_id", "form_title"])
+    settings_sheet.append([form_id or None, title or None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert parse_xlsform(buffer.getvalue(), filename=filename).form_id == code
+
+
+def test_two_forms_without_form_id_become_two_templates(coordinator):
+    def form(title: str) -> bytes:
+        workbook = Workbook()
+        ws = workbook.active
+        assert ws is not None
+        ws.title = "survey"
+        ws.append(["type", "name", "label"])
+        ws.append(["integer", "cells", "Cells"])
+        workbook.create_sheet("settings").append(["form_title"])
+        workbook["settings"].append([title])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    first = version_import_xlsform(actor=coordinator, data=form("Police cells"), filename="a.xlsx")
+    second = version_import_xlsform(actor=coordinator, data=form("Baby homes"), filename="b.xlsx")
+    assert first.template_id != second.template_id

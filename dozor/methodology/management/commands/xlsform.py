@@ -80,7 +80,7 @@ class Command(BaseCommand):
         data = path.read_bytes()
         try:
             if options["dry_run"]:
-                parsed = parse_xlsform(data)
+                parsed = parse_xlsform(data, filename=path.name)
                 report, summary = (
                     parsed.report,
                     (
@@ -89,7 +89,7 @@ class Command(BaseCommand):
                     ),
                 )
             else:
-                version = version_import_xlsform(actor=user, data=data)
+                version = version_import_xlsform(actor=user, data=data, filename=path.name)
                 report = version.import_report
                 summary = f"{path.name}: created draft {version}"
         except UploadError as exc:
