@@ -111,7 +111,8 @@ def working_days_between(a: datetime.date, b: datetime.date, *, cal: Calendar | 
 
 # --- the country pack's holidays -----------------------------------------------------------------
 #
-# Holidays come as yearly rules (``holiday_rules``: month/day) expanded for ``holiday_years``, plus
+# Holidays come as yearly rules (``holiday_rules``: month/day, optionally valid ``from``/``until`` a
+# year, as when the 2026 Constitution moved Constitution Day) expanded for ``holiday_years``, plus
 # dated ``movable_holidays`` (e.g. Kurban Ait). A non-religious holiday that falls on a Saturday or
 # Sunday moves the day off to the next working day (Labour Code of Kazakhstan, art. 85); religious
 # holidays (``religious: true``) do not move. They sit in ``recommendations.yaml`` beside the
@@ -142,6 +143,8 @@ def holiday_days(rules: list[Item], years: list[int], movable: list[Item]) -> li
     holidays: dict[datetime.date, tuple[Item, bool]] = {}
     for year in years:
         for rule in rules:
+            if not int(rule.get("from", year)) <= year <= int(rule.get("until", year)):
+                continue
             day = datetime.date(year, int(rule["month"]), int(rule["day"]))
             holidays[day] = (rule, bool(rule.get("religious")))
     for item in movable:
@@ -173,6 +176,11 @@ def validate_holidays(items: list[Item], context: PackContext, check: Checker) -
             datetime.date(2024, int(item.get("month", 0)), int(item.get("day", 0)))  # 2024: leap year
         except (TypeError, ValueError):
             check.error(index, None, _("month and day must form a date"))
+        bounds = [item.get(key) for key in ("from", "until") if item.get(key) is not None]
+        if not all(isinstance(y, int) and not isinstance(y, bool) and 1990 <= y <= 2100 for y in bounds):
+            check.error(index, None, _("'from' and 'until' must be years"))
+        elif len(bounds) == 2 and bounds[0] > bounds[1]:
+            check.error(index, None, _("'from' must not be later than 'until'"))
     for index, item in enumerate(raw.get("movable_holidays") or []):
         if _date(item.get("date")) is None:
             check.error(index, None, _("movable holiday without a valid date"))

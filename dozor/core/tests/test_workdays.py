@@ -133,3 +133,86 @@ def test_it_honours_a_working_saturday_from_the_database() -> None:
     Holiday.objects.create(date=saturday, kind=Holiday.Kind.WORKING_DAY, name_en="Working Saturday")
     assert workdays.is_working_day(saturday)
     assert workdays.add_working_days(D(2026, 2, 13), 1) == saturday
+
+
+# The weekdays off in 2026-2028 under the law as the 2026 Constitution left it (Constitution Day
+# moved from 30 August to 15 March: 30 August no longer a holiday from 2026, 15 March observed from
+# 2027), computed by hand from the holidays law and Labour Code art. 85, with no Government
+# transfer decree (none was found for these years: packs/kz/SOURCES.md).
+WEEKDAYS_OFF = {
+    2026: [
+        "01-01",
+        "01-02",
+        "01-07",
+        "03-09",
+        "03-23",
+        "03-24",
+        "03-25",
+        "05-01",
+        "05-07",
+        "05-11",
+        "05-27",
+        "07-06",
+        "10-26",
+        "12-16",
+    ],
+    2027: [
+        "01-01",
+        "01-04",
+        "01-07",
+        "03-08",
+        "03-15",
+        "03-22",
+        "03-23",
+        "03-24",
+        "05-03",
+        "05-07",
+        "05-10",
+        "07-06",
+        "10-25",
+        "12-16",
+    ],
+    2028: [
+        "01-03",
+        "01-04",
+        "01-07",
+        "03-08",
+        "03-15",
+        "03-21",
+        "03-22",
+        "03-23",
+        "05-01",
+        "05-05",
+        "05-08",
+        "05-09",
+        "07-06",
+        "10-25",
+        "12-18",
+    ],
+}
+
+
+@pytest.mark.parametrize("year", sorted(WEEKDAYS_OFF))
+def test_the_weekdays_off_follow_the_2026_constitution(year):
+    raw = yaml_load(Path(settings.DOZOR_PACKS_DIR, "kz", "recommendations.yaml").read_text("utf-8"))
+    days = holiday_days(raw["holiday_rules"], raw["holiday_years"], raw.get("movable_holidays") or [])
+    off = sorted(d.date.strftime("%m-%d") for d in days if d.date.year == year and d.date.weekday() < 5)
+    assert off == WEEKDAYS_OFF[year]
+
+
+def test_monday_31_august_2026_is_a_working_day():
+    assert CAL.is_working_day(D(2026, 8, 31))
+    assert not CAL.is_working_day(D(2027, 3, 15))
+
+
+def test_a_holiday_rule_applies_only_in_its_years():
+    rule = {
+        "code": "x",
+        "month": 3,
+        "day": 15,
+        "from": 2027,
+        "until": 2027,
+        "name": {"en": "X", "ru": "X", "kk": "X"},
+    }
+    days = holiday_days([rule], [2026, 2027, 2028], [])
+    assert [d.date for d in days] == [D(2027, 3, 15)]
