@@ -176,8 +176,9 @@ def validate_holidays(items: list[Item], context: PackContext, check: Checker) -
             datetime.date(2024, int(item.get("month", 0)), int(item.get("day", 0)))  # 2024: leap year
         except (TypeError, ValueError):
             check.error(index, None, _("month and day must form a date"))
-        bounds = [item.get(key) for key in ("from", "until") if item.get(key) is not None]
-        if not all(isinstance(y, int) and not isinstance(y, bool) and 1990 <= y <= 2100 for y in bounds):
+        raw_bounds = [item.get(key) for key in ("from", "until") if item.get(key) is not None]
+        bounds = [y for y in raw_bounds if isinstance(y, int) and not isinstance(y, bool) and 1990 <= y <= 2100]
+        if len(bounds) != len(raw_bounds):
             check.error(index, None, _("'from' and 'until' must be years"))
         elif len(bounds) == 2 and bounds[0] > bounds[1]:
             check.error(index, None, _("'from' must not be later than 'until'"))
