@@ -140,6 +140,13 @@ DOZOR_MFA_REQUIRED_ROLES = env_choices(
     choices=["coordinator", "council", "monitor", "liaison", "trainer"],  # accounts.Role (a test checks)
 )
 OTP_TOTP_ISSUER = env_str("DOZOR_OTP_ISSUER", "Dozor")
+# An unannounced visit not yet begun in the personal iCalendar feed, which leaves Dozor for phone and
+# cloud calendars: "busy" (a bare busy block: dates only) or "omit" (decision 0023).
+DOZOR_ICAL_SECRET_VISITS = env_str("DOZOR_ICAL_SECRET_VISITS", "busy")
+if DOZOR_ICAL_SECRET_VISITS not in {"busy", "omit"}:
+    raise ImproperlyConfigured(
+        f"DOZOR_ICAL_SECRET_VISITS must be busy or omit, got {DOZOR_ICAL_SECRET_VISITS!r}"
+    )
 # A session ends after this long without a request, besides its absolute lifetime (SESSION_COOKIE_AGE).
 DOZOR_IDLE_SECONDS = env_int("DOZOR_IDLE_SECONDS", 30 * 60, minimum=60)
 # Exporting confidential material needs the password (and second factor) entered this recently.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import hashlib
+import hmac
 from typing import Any
 
 from django.db import models, transaction
@@ -29,13 +31,32 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def sealed_mark(context: str, value: Any) -> str:
+    """What the audit log keeps of a value encrypted at rest: never the text, only a keyed
+    fingerprint (HMAC with SECRET_KEY) that shows whether it changed (docs/decisions/0022)."""
+    if value is None or value == "":
+        return ""
+    from django.conf import settings
+
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{context}|{value}".encode(), hashlib.sha256)
+    return f"[encrypted {digest.hexdigest()[:12]}]"
+
+
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
-    """The concrete field values of ``obj`` as JSON-friendly data (foreign keys as ids)."""
+    """The concrete field values of ``obj`` as JSON-friendly data (foreign keys as ids). A field
+    encrypted at rest is kept as a fingerprint only (``sealed_mark``): the audit log must not hold
+    in plain what the row holds encrypted."""
+    from dozor.core.fields import EncryptedTextField
+
     result: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        result[field.attname] = _plain(getattr(obj, field.attname))
+        value = getattr(obj, field.attname)
+        if isinstance(field, EncryptedTextField):
+            result[field.attname] = sealed_mark(f"{field.context()}#{obj.pk}", value)
+            continue
+        result[field.attname] = _plain(value)
     return result
 
 

@@ -18,7 +18,8 @@ is refused with the reason. It restores only into a database that holds no data 
 migrated one), then the files, then compares the row counts with the manifest's.
 
 ``files_verify`` compares every stored file with the SHA-256 its row keeps (a ``sha256`` field
-beside the ``FileField``). Models are found generically: this module names no app.
+beside the ``FileField``); a sealed file (``dozor.core.sealed``) is opened first, since the row
+keeps the hash of its plain content. Models are found generically: this module names no app.
 See docs/decisions/0015-keys-audit-backups.md.
 """
 
@@ -48,6 +49,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from dozor.core.canary import CANARY_CONTEXT, key_canary_forget
 from dozor.core.crypto import DecryptionError, decrypt, keyring
+from dozor.core.sealed import SEALED_FIELD, file_field_of, open_stored
 
 FORMAT = "dozor-backup"
 FORMAT_VERSION = 1
@@ -73,6 +75,7 @@ class StoredFile:
     name: str
     sha256: str | None  # None: the row keeps no hash of the file (e.g. a job's output)
     storage: Storage
+    sealed: bool = False  # encrypted at rest (dozor.core.sealed): the hash is of the plain content
 
     def describe(self) -> str:
         return f"{self.label} #{self.pk} {self.field}: {self.name}"
@@ -112,6 +115,8 @@ def stored_files() -> Iterator[StoredFile]:
             continue
         has_hash = any(f.name == "sha256" for f in meta.concrete_fields) and len(file_fields) == 1
         names = [f.attname for f in file_fields] + (["sha256"] if has_hash else [])
+        can_seal = file_field_of(model) is not None
+        names += [SEALED_FIELD] if can_seal else []
         for row in model._base_manager.order_by("pk").values("pk", *names).iterator(chunk_size=2000):
             for file_field in file_fields:
                 if row[file_field.attname]:
@@ -122,6 +127,7 @@ def stored_files() -> Iterator[StoredFile]:
                         name=row[file_field.attname],
                         sha256=row["sha256"] if has_hash else None,
                         storage=file_field.storage,
+                        sealed=bool(row[SEALED_FIELD]) if can_seal else False,
                     )
 
 
@@ -138,7 +144,17 @@ def files_verify() -> tuple[int, list[str]]:
         if stored.sha256 is None:
             continue
         with stored.storage.open(stored.name, "rb") as handle:
-            digest, _size = _sha256_stream(handle)
+            if stored.sealed:
+                try:
+                    plain = open_stored(
+                        handle.read(), label=stored.label, field_name=stored.field, pk=stored.pk, sealed=True
+                    )
+                except DecryptionError as exc:
+                    problems.append(f"{stored.describe()} cannot be opened: {exc}")
+                    continue
+                digest = hashlib.sha256(plain).hexdigest()
+            else:
+                digest, _size = _sha256_stream(handle)
         if digest != stored.sha256:
             problems.append(
                 f"{stored.describe()} was changed: its SHA-256 is {digest}, the row keeps {stored.sha256}"

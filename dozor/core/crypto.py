@@ -111,3 +111,61 @@ def decrypt(token: str, *, context: str, ring: Keyring | None = None) -> str:
         raise DecryptionError("the value was changed or belongs to another field") from exc
     except ValueError as exc:  # bad base64 or not UTF-8
         raise DecryptionError("the value is damaged") from exc
+
+
+# --- sealed files ---------------------------------------------------------------------------------
+# A sealed file is ``SEAL_MAGIC | len(key id) (1 byte) | key id | nonce (12) | ciphertext+tag``,
+# encrypted with the same key ring as the fields. The associated data binds the bytes to the
+# header and to their ``context`` (the row they belong to, e.g. ``visits.evidence.file#42``): a
+# sealed file copied onto another row, or whose header was edited, does not open.
+
+SEAL_MAGIC = b"DZSEAL1\n"
+
+
+def _seal_aad(key_id: str, context: str) -> bytes:
+    return SEAL_MAGIC + f"{key_id}|{context}".encode()
+
+
+def is_sealed(blob: bytes) -> bool:
+    return blob.startswith(SEAL_MAGIC)
+
+
+def sealed_key_id(blob: bytes) -> str | None:
+    """The key id in a sealed file's header (None for bytes that are not sealed)."""
+    if not is_sealed(blob) or len(blob) < len(SEAL_MAGIC) + 1:
+        return None
+    length = blob[len(SEAL_MAGIC)]
+    key_id = blob[len(SEAL_MAGIC) + 1 : len(SEAL_MAGIC) + 1 + length]
+    try:
+        return key_id.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def seal_bytes(data: bytes, *, context: str, ring: Keyring | None = None) -> bytes:
+    """``data`` encrypted with the current key (AES-256-GCM), with its key id in the header."""
+    ring = ring or keyring()
+    key_id = ring.current.encode("ascii")
+    nonce = os.urandom(12)
+    body = AESGCM(ring.keys[ring.current]).encrypt(nonce, data, _seal_aad(ring.current, context))
+    return SEAL_MAGIC + bytes([len(key_id)]) + key_id + nonce + body
+
+
+def unseal_bytes(blob: bytes, *, context: str, ring: Keyring | None = None) -> bytes:
+    """The plain bytes of a sealed file; DecryptionError if the key is unknown, the file belongs to
+    another context, or a byte was changed."""
+    ring = ring or keyring()
+    key_id = sealed_key_id(blob)
+    if key_id is None:
+        raise DecryptionError("not a sealed file")
+    if key_id not in ring.keys:
+        raise DecryptionError(f"unknown key {key_id!r}")
+    start = len(SEAL_MAGIC) + 1 + len(key_id)
+    if len(blob) < start + 12 + 16:
+        raise DecryptionError("the sealed file is too short")
+    try:
+        return AESGCM(ring.keys[key_id]).decrypt(
+            blob[start : start + 12], blob[start + 12 :], _seal_aad(key_id, context)
+        )
+    except InvalidTag as exc:
+        raise DecryptionError("the sealed file was changed or belongs to another row") from exc

@@ -177,7 +177,9 @@ def validate_holidays(items: list[Item], context: PackContext, check: Checker) -
         except (TypeError, ValueError):
             check.error(index, None, _("month and day must form a date"))
         raw_bounds = [item.get(key) for key in ("from", "until") if item.get(key) is not None]
-        bounds = [y for y in raw_bounds if isinstance(y, int) and not isinstance(y, bool) and 1990 <= y <= 2100]
+        bounds = [
+            y for y in raw_bounds if isinstance(y, int) and not isinstance(y, bool) and 1990 <= y <= 2100
+        ]
         if len(bounds) != len(raw_bounds):
             check.error(index, None, _("'from' and 'until' must be years"))
         elif len(bounds) == 2 and bounds[0] > bounds[1]:

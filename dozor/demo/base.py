@@ -464,8 +464,10 @@ def demo_delete() -> int:
     deleted += Organisation.objects.filter(is_demo=True, name_en__in=[o[4] for o in ORGANISATIONS]).delete()[
         0
     ]
+    from dozor.demo.release import demo_release_delete
     from dozor.visits.models import Visit
 
+    deleted += demo_release_delete()  # releases (versions for the authority) protect demo reports
     deleted += Visit.objects.filter(facility__code__startswith=DEMO_PREFIX).delete()[0]
     deleted += Facility.objects.filter(code__startswith=DEMO_PREFIX).delete()[0]
     deleted += _demo_users().delete()[0]
@@ -930,6 +932,7 @@ def _sync_visits(
 
     by_name = {user.username: user for user in users}
     coordinator, monitor = by_name.get("coordinator"), by_name.get("monitor")
+    council = by_name.get("council")
     visit_type = VisitType.objects.filter(code="periodic").first() or VisitType.objects.first()
     if coordinator is None or monitor is None or visit_type is None:
         return 0
@@ -954,7 +957,17 @@ def _sync_visits(
                 started_on=today + datetime.timedelta(days=days),
                 team=[monitor],
             )
-        if days < 0:  # the past visit: its record, findings, interviews and a draft report
-            demo_visit_content(coordinator=coordinator, monitor=monitor, visit=visit)
+        # the past visit: its record, findings, interviews and a report sent to KUIS through the
+        # release gate (what the liaison reads)
+        if days < 0 and demo_visit_content(coordinator=coordinator, monitor=monitor, visit=visit) and council:
+            from dozor.demo.release import demo_send_report
+
+            demo_send_report(
+                coordinator=coordinator,
+                monitor=monitor,
+                approver=council,
+                visit=visit,
+                sent_on=min(today, visit.started_on + datetime.timedelta(days=14)),
+            )
         count += 1
     return count

@@ -53,14 +53,20 @@ OUTCOMES = ["no_response", "in_progress", "partially_implemented", "implemented"
 
 def demo_recommendations_delete() -> int:
     """Recommendations, letters and reprisal cases of demo places (they protect places and reports)."""
+    from dozor.demo.reprisals import demo_reprisals_delete
+
     demo = Facility.objects.filter(code__startswith="DEMO-")
     deleted = Letter.objects.filter(facility__in=demo).delete()[0]
+    deleted += demo_reprisals_delete()  # cases follow persons: first those of demo persons
     deleted += ReprisalCase.objects.filter(facility__in=demo).delete()[0]
     deleted += Recommendation.objects.filter(facility__in=demo).delete()[0]
     return deleted
 
 
 def demo_recommendations_load() -> int:
+    from dozor.demo.reprisals import demo_reprisals_load
+
+    demo_reprisals_load()  # its own idempotence check (a transferred person, decision 0024)
     demo = list(
         Facility.objects.filter(code__startswith="DEMO-", status=Facility.Status.ACTIVE)
         .select_related("authority")

@@ -14,8 +14,9 @@ from django.utils import timezone
 from dozor.accounts.models import User
 from dozor.standards.models import Provision, Theme
 from dozor.visits.findings import services as services_findings
+from dozor.visits.interviews import consent_services
 from dozor.visits.interviews import services as services_interviews
-from dozor.visits.models import Finding, Interview, Phase, ReportSection, Visit
+from dozor.visits.models import Consent, Finding, Interview, Phase, ReportSection, Visit
 from dozor.visits.record import services as services_record
 from dozor.visits.reports import services as services_reports
 
@@ -115,27 +116,50 @@ def demo_visit_content(*, coordinator: User, monitor: User, visit: Visit) -> boo
             sources=sources,
             provisions=[provisions[c] for c in codes if c in provisions],
         )
-    for code, category, consent, excerpt in (
+    # Consent as records (docs/decisions/0021-consent-records.md): the detainee agreed to be quoted
+    # and followed up, the staff member refused to be quoted, and a second detainee withdrew the
+    # consent to be quoted before the report was sent (so it is not quoted and no task is open).
+    quick = [Consent.Use.QUOTE_AUTHORITY, Consent.Use.QUOTE_PUBLIC, Consent.Use.FOLLOW_UP]
+    interviews = {}
+    for code, category, consents, excerpt in (
         (
             "D-01",
             Interview.Category.DETAINEE,
-            True,
+            quick,
             "[ДЕМО] Нас выводят гулять минут на тридцать, не больше.",
         ),
-        ("S-01", Interview.Category.STAFF, False, ""),
+        ("S-01", Interview.Category.STAFF, [], ""),
+        (
+            "D-02",
+            Interview.Category.DETAINEE,
+            [Consent.Use.QUOTE_AUTHORITY],
+            "[ДЕМО] Передачи от родных задерживают.",
+        ),
     ):
-        services_interviews.interview_record(
+        interviews[code] = services_interviews.interview_record(
             actor=monitor,
             visit=visit,
             code=code,
             category=category,
             held_on=day,
-            consent_use=consent,
-            consent_naming=False,
-            consent_follow_up=consent,
             notes="[ДЕМО] Синтетическая запись беседы.",
             excerpt=excerpt,
+            consents=consents,
+            consent_method=Consent.Method.ORAL,
         )
+    consent_services.consent_record(
+        actor=monitor,
+        interview=interviews["S-01"],
+        use=Consent.Use.QUOTE_AUTHORITY,
+        granted=False,
+        given_on=day,
+        note="[ДЕМО] Не хочет, чтобы его слова приводились.",
+    )
+    consent_services.consent_withdraw(
+        actor=monitor,
+        consent=interviews["D-02"].consents.get(use=Consent.Use.QUOTE_AUTHORITY),
+        note="[ДЕМО] Попросил не цитировать его, при повторном посещении.",
+    )
     report = services_reports.report_start(actor=monitor, visit=visit)
     for key, body in ((ReportSection.Key.SUMMARY, SUMMARY), (ReportSection.Key.METHODOLOGY, METHODOLOGY)):
         section = report.sections.get(key=key)

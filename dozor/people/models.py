@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dozor.core.fields import EncryptedBooleanField
 from dozor.core.i18n import pick
 from dozor.core.models import CodedReference
 from dozor.core.search import search_join
@@ -250,7 +251,9 @@ class EligibilityDeclaration(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="declarations")
     rule = models.ForeignKey(EligibilityRule, on_delete=models.PROTECT, related_name="declarations")
-    answer = models.BooleanField(_("answer"))
+    # Encrypted at rest (psychiatric registration, criminal record...); emptied with the row at the
+    # end of its retention period (packs/<pack>/retention.yaml, dozor purge).
+    answer = EncryptedBooleanField(_("answer"), null=True)
     declared_on = models.DateField(_("declared on"))
     recorded_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -262,7 +265,7 @@ class EligibilityDeclaration(models.Model):
         constraints = [models.UniqueConstraint(fields=["person", "rule"], name="declaration_one_per_rule")]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.rule_id} {self.answer}"
+        return f"{self.person_id} {self.rule_id}"  # never the answer: it is kept encrypted
 
 
 class ConflictOfInterest(models.Model):

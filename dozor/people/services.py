@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dozor.accounts.access import require
-from dozor.accounts.audit import audit_record, diff, snapshot
+from dozor.accounts.audit import audit_record, diff, sealed_mark, snapshot
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.data import D, data_apply, data_values
 from dozor.core.models import Authority, Language, Region
@@ -317,6 +317,16 @@ def participation_update(
 # Eligibility declarations ----------------------------------------------------------------------
 
 
+def _answer_mark(person: Person, rule: EligibilityRule, answer: bool | None) -> str:
+    """An eligibility answer as the audit log keeps it: a fingerprint that shows a change, never
+    the answer itself (it is kept encrypted; docs/decisions/0022)."""
+    if answer is None:
+        return ""
+    return sealed_mark(
+        f"people.eligibilitydeclaration.answer#{person.pk}:{rule.code}", "yes" if answer else "no"
+    )
+
+
 @transaction.atomic
 def eligibility_declare(
     *,
@@ -354,7 +364,7 @@ def eligibility_declare(
         declaration = existing.get(rule.pk)
         if declaration is not None:
             before[rule.code] = {
-                "answer": declaration.answer,
+                "answer": _answer_mark(person, rule, declaration.answer),
                 "declared_on": declaration.declared_on.isoformat(),
             }
             if (declaration.answer, declaration.declared_on) != (answer, declared_on):
@@ -366,7 +376,10 @@ def eligibility_declare(
             declaration = EligibilityDeclaration.objects.create(
                 person=person, rule=rule, answer=answer, declared_on=declared_on, recorded_by=actor
             )
-        after[rule.code] = {"answer": answer, "declared_on": declared_on.isoformat()}
+        after[rule.code] = {
+            "answer": _answer_mark(person, rule, answer),
+            "declared_on": declared_on.isoformat(),
+        }
         result.append(declaration)
     changes = diff(before, after)
     if changes:

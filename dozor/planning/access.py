@@ -3,15 +3,24 @@ plans, risk scores and budgets, but an *unannounced* planned visit is secret: be
 only the members of its own visiting group see it, its dates or its cost - in lists, totals,
 calendars, exports and the API alike. Liaisons, trainers and anonymous users see nothing of
 planning. Every time a secret visit is shown to someone, the audit log records who saw which.
+
+Until its first day an unannounced visit is *secret* in the stronger sense of
+docs/decisions/0023-secret-until-it-happens.md (``is_secret``): its visit record too is hidden
+from council members, the personal iCalendar feed shows it only as "busy" (or not at all), and
+figures derived from visits (the risk score's "last visit", coverage) count for each reader only
+the visits that reader may know of (``visit_dates_known_to``).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from dozor.accounts.access import AnyUser, active_user, can
 from dozor.accounts.audit import audit_record
@@ -29,6 +38,49 @@ from dozor.planning.models import (
     RiskFactor,
     Unavailability,
 )
+
+
+def is_secret(*, announced: bool, starts_on: datetime.date, today: datetime.date | None = None) -> bool:
+    """The one rule for planned visits and visit records alike: an unannounced visit is secret
+    while its first day is still ahead, in the NPM's time zone (``TIME_ZONE``)."""
+    return not announced and starts_on > (today or timezone.localdate())
+
+
+VisitDates = Literal["all", "begun", "own"]
+
+
+def visit_dates_known_to(user: AnyUser | None) -> VisitDates:
+    """Which visits may be counted in figures derived from visits shown to ``user`` (the risk
+    score's "last visit", coverage):
+
+    - ``"all"``: no user (internal computations such as the optimiser's) and coordinators;
+    - ``"begun"``: council members, who see every visit record once the visit has begun, so every
+      visit except an unannounced one not yet begun (other than their own group's);
+    - ``"own"``: everyone else (monitors): announced planned visits and their own group's. Visits
+      recorded without a plan are not counted for them: planning cannot tell whether one was
+      announced (decision 0023), so it errs on the side of secrecy."""
+    if user is None or can(user, "planning.see_unannounced"):
+        return "all"
+    if can(user, "visits.view_all"):
+        return "begun"
+    return "own"
+
+
+def planned_visits_countable_for(
+    user: AnyUser | None, today: datetime.date | None = None
+) -> QuerySet[PlannedVisit]:
+    """The planned visits that figures shown to ``user`` may count (``visit_dates_known_to``)."""
+    known = visit_dates_known_to(user)
+    if user is None or known == "all":
+        return PlannedVisit.objects.all()
+    if known == "own":
+        return planned_visits_visible_to(user)
+    staff = active_user(user)
+    assert staff is not None  # "begun" needs an active account (visits.view_all)
+    own = GroupMember.objects.filter(person__user=staff).values("planned_visit_id")
+    return PlannedVisit.objects.filter(
+        Q(announced=True) | Q(starts_on__lte=today or timezone.localdate()) | Q(pk__in=own)
+    )
 
 
 def plans_visible_to(user: AnyUser) -> QuerySet[Plan]:

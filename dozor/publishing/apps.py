@@ -6,3 +6,6 @@ class PublishingConfig(AppConfig):
     name = "dozor.publishing"
     label = "publishing"
     verbose_name = _("Publishing")
+
+    def ready(self) -> None:
+        from dozor.publishing import signals  # noqa: F401  (connects the consent_withdrawn receiver)

@@ -252,7 +252,9 @@ def _part_pattern(part: str) -> str:
     """A regex for one part of a name (surname, given name, patronymic) in any case form."""
     if len(part) > 4:
         stem = _stem(part)
-        cyrillic = _letters(stem) + _RU_ENDING + _KK_SUFFIX
+        # the name as given, then any case form of its stem: a final vowel that is no case ending
+        # (a name ending in "ұ") must still be found as written (found by the release-gate property)
+        cyrillic = rf"(?:{_letters(part)}{_KK_SUFFIX}|{_letters(stem)}{_RU_ENDING}{_KK_SUFFIX})"
         latin = _latin(stem) + _LATIN_ENDING
     else:
         cyrillic = _letters(part) + _RU_ENDING + _KK_SUFFIX

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dozor.publishing.models import Redaction
+from dozor.publishing.models import PublicReport, Redaction
 from dozor.publishing.services import DEFAULT_REPLACEMENT, MAX_REPLACEMENT
 
 LANGUAGE_CHOICES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
@@ -15,9 +15,21 @@ LANGUAGE_CHOICES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English
 
 class StartForm(forms.Form):
     lang = forms.ChoiceField(label=_("Language of the public version"), choices=LANGUAGE_CHOICES)
+    audience = forms.ChoiceField(
+        label=_("Version for"),
+        choices=PublicReport.Audience.choices,
+        initial=PublicReport.Audience.PUBLIC,
+        required=False,  # public unless chosen
+        help_text=_(
+            "The public, or the authority the report is sent to: each gets its own screened version."
+        ),
+    )
 
     def values(self) -> dict[str, Any]:
-        return {"lang": self.cleaned_data["lang"]}
+        return {
+            "lang": self.cleaned_data["lang"],
+            "audience": self.cleaned_data["audience"] or PublicReport.Audience.PUBLIC,
+        }
 
 
 class DecideForm(forms.Form):

@@ -15,6 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PublicReport(models.Model):
+    """A release of a visit report's text to one audience, in one language (issue 16,
+    docs/decisions/0020-release-gate.md): the public version, or the version for the authority.
+    Both go through the same screening, the same four eyes and the same audit."""
+
+    class Audience(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        AUTHORITY = "authority", _("The authority")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Redaction in progress")
         SUBMITTED = "submitted", _("Awaiting approval")
@@ -29,9 +37,16 @@ class PublicReport(models.Model):
         related_name="public_versions",
     )
     lang = models.CharField(_("language"), max_length=2)
+    audience = models.CharField(
+        _("audience"), max_length=10, choices=Audience.choices, default=Audience.PUBLIC
+    )
     source = models.JSONField(_("internal text"), default=dict)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     editor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who started the release: never its approver (the editor field becomes the submitter).
+    started_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -49,11 +64,17 @@ class PublicReport(models.Model):
         verbose_name = _("public version of a report")
         verbose_name_plural = _("public versions of reports")
         constraints = [
-            models.UniqueConstraint(fields=["report", "lang"], name="public_report_once_per_language")
+            models.UniqueConstraint(
+                fields=["report", "lang", "audience"], name="release_once_per_language_and_audience"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.report_id} {self.lang} {self.status}"
+        return f"{self.report_id} {self.lang} {self.audience} {self.status}"
+
+    @property
+    def for_authority(self) -> bool:
+        return self.audience == self.Audience.AUTHORITY
 
 
 class Redaction(models.Model):
@@ -69,6 +90,8 @@ class Redaction(models.Model):
         HEALTH = "health", _("Health or other special-category detail")
         PATTERN = "pattern", _("Configured pattern")
         MANUAL = "manual", _("Marked by the editor")
+        LOCATION = "location", _("Exact location (cell or room)")
+        CONSENT = "consent", _("Quote without consent in force")
 
     class State(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
@@ -145,6 +168,10 @@ class PressRelease(models.Model):
     body = models.TextField(_("text"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    # The release gate's proposals for the text (docs/decisions/0020-release-gate.md): a list of
+    # {"start", "end", "kind", "text", "state" (proposed, accepted, rejected), "decided_by"},
+    # recomputed whenever the text changes; issuing is refused while one is undecided.
+    screening = models.JSONField(_("screening"), default=list, blank=True, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

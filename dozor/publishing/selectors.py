@@ -20,9 +20,14 @@ from dozor.visits.models import Interview, Report, ReportSection, TeamMember
 PUBLISHABLE = (Report.Status.APPROVED, Report.Status.SENT, Report.Status.PUBLISHED)
 
 
-def public_reports_list(user: AnyUser, *, report_id: int | None = None) -> QuerySet[PublicReport]:
-    """The public versions the user may see, with what the list shows loaded up front."""
+def public_reports_list(
+    user: AnyUser, *, report_id: int | None = None, audience: str | None = None
+) -> QuerySet[PublicReport]:
+    """The releases the user may see (of one audience, if given), with what the list shows loaded
+    up front."""
     query = public_reports_visible_to(user)
+    if audience is not None:
+        query = query.filter(audience=audience)
     if report_id is not None:
         query = query.filter(report_id=report_id)
     return query.select_related("report__visit__facility", "editor", "approver").annotate(
@@ -38,7 +43,24 @@ def reports_without_public_version(user: AnyUser) -> QuerySet[Report]:
         return Report.objects.none()
     return (
         reports_visible_to(user)
-        .filter(status__in=PUBLISHABLE, public_versions__isnull=True)
+        .filter(status__in=PUBLISHABLE)
+        .exclude(public_versions__audience=PublicReport.Audience.PUBLIC)
+        .select_related("visit__facility")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def reports_without_release(user: AnyUser, audience: str) -> QuerySet[Report]:
+    """Reports ready for a release to ``audience`` that have none yet: for the public, approved,
+    sent or published reports; for the authority, approved reports not yet sent."""
+    if audience != PublicReport.Audience.AUTHORITY:
+        return reports_without_public_version(user)
+    if not can_redact(user):
+        return Report.objects.none()
+    return (
+        reports_visible_to(user)
+        .filter(status=Report.Status.APPROVED)
+        .exclude(public_versions__audience=PublicReport.Audience.AUTHORITY)
         .select_related("visit__facility")
         .order_by("-updated_at", "-id")
     )
@@ -88,6 +110,9 @@ def last_return_reason(public_report: PublicReport) -> str:
 class Names:
     names: list[str]
     interview_ids: list[int]  # interviews whose identity was decrypted (audited by the service)
+    # the parts of the interviewees' recorded identities (names, nicknames), each exact occurrence
+    # of which is proposed as well (the detectors look for grammatical forms of ``names``)
+    identities: list[str] = field(default_factory=list)
 
 
 _DIGIT = re.compile(r"\d")
@@ -182,15 +207,18 @@ def names_to_redact(report: Report, text: str) -> Names:
     for last, first, patronymic in Person.objects.values_list("last_name", "first_name", "patronymic"):
         keep(" ".join(p for p in (last, first, patronymic) if p))
     interview_ids: list[int] = []
+    identities: set[str] = set()
     for interview in Interview.objects.filter(visit_id=report.visit_id).only("id", "identity"):
         identity = interview.identity or ""
         if identity.strip():
             interview_ids.append(interview.pk)
             for part in _identity_parts(identity):
                 keep(part)
+                if len(part) >= 3:
+                    identities.add(" ".join(part.split()))
     for member in TeamMember.objects.filter(visit_id=report.visit_id).select_related("user"):
         keep(member.user.get_full_name())
-    return Names(names=sorted(found), interview_ids=interview_ids)
+    return Names(names=sorted(found), interview_ids=interview_ids, identities=sorted(identities))
 
 
 # --- what the editor page shows --------------------------------------------------------------------

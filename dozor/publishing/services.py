@@ -1,4 +1,15 @@
-"""Writes of the redaction workflow: a public version of a visit report, made by removing text.
+"""Writes of the release gate: a version of a visit report for one audience - the public or the
+inspected authority - made by removing text (docs/decisions/0008-publishing.md for the public
+version, 0020-release-gate.md for the gate and the version for the authority).
+
+Every version is screened the same way: the detectors, the names of registry persons, each exact
+occurrence of the visit's interviewees' recorded identities, and the pack's location precision
+rules (``location`` proposals: cell and room numbers go, the block stays). The text it starts
+from is already made for the audience (``dozor.visits.reports.content.build(audience=...)``):
+quotes only where the person's consent to that audience is in force, descriptions of sensitive
+findings never. A version for the authority is started from an approved report not yet sent;
+once approved, its text is stored on the report (``dozor.visits.reports.released``) and that
+stored text is exactly what ``mark_sent`` sends and the liaison reads. It is never published.
 
 Rules (docs/decisions/0008-publishing.md, docs/permissions.md):
 
@@ -15,8 +26,9 @@ Rules (docs/decisions/0008-publishing.md, docs/permissions.md):
 - Redacting (deciding proposals, adding spans): coordinators, while the version is a draft. A span
   never overlaps another proposed or accepted one; a redaction the editor adds is accepted at once.
 - Submit: the editor, once every proposal is decided; the submitter becomes the version's editor.
-- Approve: a second person (coordinator or council member) who is neither the editor nor anyone who
-  decided or added a redaction of this version (four eyes: the approver did none of the redacting).
+- Approve: a second person (coordinator or council member) who is neither the editor (who
+  submitted), nor who started the version, nor anyone who decided or added a redaction of it (four
+  eyes: the approver did none of the redacting).
 - Return (with a reason): coordinators and council members send a submitted or approved version back
   to draft; a withdrawn version is reopened the same way.
 - Publish: coordinators, only an approved version whose report is still approved, sent or published.
@@ -34,6 +46,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,15 +57,18 @@ from django.utils.translation import gettext as _
 from dozor.accounts.access import active_user
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
+from dozor.core.disclosure import exact_locations
 from dozor.publishing import selectors
 from dozor.publishing.access import can_approve, can_publish, can_redact, can_review
 from dozor.publishing.detectors import detect
 from dozor.publishing.models import PublicReport, Redaction
 from dozor.visits.models import Report
 from dozor.visits.reports import content as report_content
+from dozor.visits.reports import released
 
 LANGUAGES = report_content.LANGUAGES
 PUBLISHABLE = (Report.Status.APPROVED, Report.Status.SENT, Report.Status.PUBLISHED)
+Audience = PublicReport.Audience
 DEFAULT_REPLACEMENT = "[…]"
 MAX_REPLACEMENT = 60
 Status = PublicReport.Status
@@ -109,29 +125,96 @@ def _not_approved_message() -> str:
 # --- starting ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Proposal:
+    start: int
+    end: int
+    kind: str
+    replacement: str = DEFAULT_REPLACEMENT
+
+
+def _occurrences(text: str, needle: str) -> list[tuple[int, int]]:
+    """Every case-insensitive occurrence of ``needle`` as whole words."""
+    pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", re.IGNORECASE)
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def screen(text: str, *, names: Iterable[str] = (), identities: Iterable[str] = ()) -> list[Proposal]:
+    """What the gate proposes to remove from ``text``, sorted and without overlaps: the detectors'
+    spans (with ``names``), each exact occurrence of an interviewee's identity, and the pack's exact
+    locations (kind ``location``, with the rule's marker). An earlier span wins; at the same start
+    the longer one."""
+    found: list[Proposal] = []
+    for span in detect(text, names=names):
+        if span.end <= span.start or span.end > len(text) or span.start < 0:
+            continue  # the contract is spans inside the text; never trust it blindly
+        kind = span.kind if span.kind in Redaction.Kind.values else Redaction.Kind.PATTERN
+        found.append(Proposal(span.start, span.end, kind))
+    for identity in identities:
+        found += [Proposal(a, b, Redaction.Kind.PERSON_NAME) for a, b in _occurrences(text, identity)]
+    found += [Proposal(a, b, Redaction.Kind.LOCATION, marker) for a, b, marker in exact_locations(text)]
+    out: list[Proposal] = []
+    for proposal in sorted(found, key=lambda p: (p.start, -p.end)):
+        if not out or proposal.start >= out[-1].end:
+            out.append(proposal)
+    return out
+
+
+def release_source(report: Report, *, lang: str, audience: str) -> dict[str, str]:
+    """The text a release for ``audience`` starts from (before any redaction)."""
+    content = report_content.build(report, lang=lang, internal=False, evidence=False, audience=audience)
+    # The standards cited are public: written as notes, so the findings' markers point somewhere.
+    return with_notes(content.as_text(quotes=True), content.references)
+
+
+def internal_text(report: Report, *, lang: str) -> dict[str, str]:
+    """The internal text of the report (without the evidence annex) in the form releases are made
+    in, for comparing with them: what was withheld from whom."""
+    content = report_content.build(report, lang=lang, internal=True, evidence=False)
+    return with_notes(content.as_text(quotes=True), content.references)
+
+
+def _not_approved_for_authority_message() -> str:
+    return _(
+        "A version for the authority is made from an approved report that has not been sent yet: "
+        "approve the report first."
+    )
+
+
 @transaction.atomic
-def public_version_start(*, actor: User, report: Report, lang: str) -> PublicReport:
-    """A new public version of ``report`` in ``lang``, with the detectors' proposals."""
+def public_version_start(
+    *, actor: User, report: Report, lang: str, audience: str = Audience.PUBLIC
+) -> PublicReport:
+    """A new release of ``report`` in ``lang`` for ``audience`` (public or authority), with the
+    gate's proposals."""
     _require_redactor(actor)
     locked_report = Report.objects.select_for_update().select_related("visit").get(pk=report.pk)
     problems: list[ValidationError] = []
     if lang not in LANGUAGES:
         problems.append(ValidationError(_("Choose the language of the public version."), code="lang"))
-    if locked_report.status not in PUBLISHABLE:
+    if audience not in Audience.values:
+        problems.append(ValidationError(_("Choose who the version is for."), code="audience"))
+    elif audience == Audience.AUTHORITY and locked_report.status != Report.Status.APPROVED:
+        problems.append(ValidationError(_not_approved_for_authority_message(), code="not_approved"))
+    elif audience == Audience.PUBLIC and locked_report.status not in PUBLISHABLE:
         problems.append(ValidationError(_not_approved_message(), code="not_approved"))
-    if lang in LANGUAGES and PublicReport.objects.filter(report=locked_report, lang=lang).exists():
+    if (
+        lang in LANGUAGES
+        and PublicReport.objects.filter(report=locked_report, lang=lang, audience=audience).exists()
+    ):
         problems.append(
             ValidationError(
-                _("A public version of this report in this language already exists."), code="exists"
+                _("A version of this report for this audience in this language already exists."),
+                code="exists",
             )
         )
     if problems:
         raise ValidationError(problems)
-    content = report_content.build(locked_report, lang=lang, internal=False, evidence=False)
-    # The standards cited are public: written as notes, so the findings' markers point somewhere.
-    source = with_notes(content.as_text(), content.references)
+    source = release_source(locked_report, lang=lang, audience=audience)
     found = selectors.names_to_redact(locked_report, "\n".join(source.values()))
-    public = PublicReport.objects.create(report=locked_report, lang=lang, source=source, editor=actor)
+    public = PublicReport.objects.create(
+        report=locked_report, lang=lang, audience=audience, source=source, editor=actor, started_by=actor
+    )
     for interview_id in found.interview_ids:
         # the identities were decrypted to look for them in the text: a read of confidential data
         audit_record(
@@ -141,24 +224,19 @@ def public_version_start(*, actor: User, report: Report, lang: str) -> PublicRep
             object_id=str(interview_id),
             changes={"fields": ["identity"], "purpose": "redaction", "public_report": public.pk},
         )
-    proposals: list[Redaction] = []
-    for key, text in source.items():
-        end = 0
-        for span in sorted(detect(text, names=found.names), key=lambda s: (s.start, s.end)):
-            if span.start < end or span.end <= span.start or span.end > len(text):
-                continue  # the contract is non-overlapping spans inside the text; never trust it blindly
-            end = span.end
-            kind = span.kind if span.kind in Redaction.Kind.values else Redaction.Kind.PATTERN
-            proposals.append(
-                Redaction(
-                    public_report=public,
-                    section=key,
-                    start=span.start,
-                    end=span.end,
-                    original=text[span.start : span.end],
-                    kind=kind,
-                )
-            )
+    proposals = [
+        Redaction(
+            public_report=public,
+            section=key,
+            start=p.start,
+            end=p.end,
+            original=text[p.start : p.end],
+            kind=p.kind,
+            replacement=p.replacement,
+        )
+        for key, text in source.items()
+        for p in screen(text, names=found.names, identities=found.identities)
+    ]
     Redaction.objects.bulk_create(proposals)
     audit_record(
         actor=actor,
@@ -167,11 +245,17 @@ def public_version_start(*, actor: User, report: Report, lang: str) -> PublicRep
         changes={
             "report": locked_report.pk,
             "lang": lang,
+            "audience": audience,
             "report_status": locked_report.status,
             "proposed": dict(Counter(p.kind for p in proposals)),
         },
     )
     return public
+
+
+def release_start(*, actor: User, report: Report, lang: str, audience: str) -> PublicReport:
+    """``public_version_start`` named for what it is: a release to an audience."""
+    return public_version_start(actor=actor, report=report, lang=lang, audience=audience)
 
 
 # --- redacting --------------------------------------------------------------------------------------
@@ -477,7 +561,7 @@ def public_version_approve(*, actor: User, public_report: PublicReport) -> Publi
     if locked.status != Status.SUBMITTED:
         raise _wrong_status(_("Only a public version awaiting approval can be approved."))
     redacted = Redaction.objects.filter(public_report=locked, decided_by=staff).exists()
-    if not can_approve(staff, locked) or redacted:
+    if not can_approve(staff, locked) or redacted or locked.started_by_id == staff.pk:
         raise ValidationError(
             _(
                 "You redacted this public version: a second person, who did not take part in the "
@@ -485,13 +569,27 @@ def public_version_approve(*, actor: User, public_report: PublicReport) -> Publi
             ),
             code="four_eyes",
         )
-    return _transition(
+    if locked.for_authority:
+        report = Report.objects.select_for_update().get(pk=locked.report_id)
+        if report.status != Report.Status.APPROVED:
+            raise _wrong_status(_not_approved_for_authority_message())
+    _transition(
         actor=actor,
         public_report=public_report,
         locked=locked,
         fields={"status": Status.APPROVED, "approver": actor, "approved_at": timezone.now()},
         extra={},
     )
+    if locked.for_authority:
+        # exactly this text is what the authority will receive (mark_sent, the liaison portal)
+        released.store_approved(
+            report_id=locked.report_id,
+            lang=locked.lang,
+            release_id=locked.pk,
+            sections=public_text(locked),
+            approved_by=staff.pk,
+        )
+    return public_report
 
 
 @transaction.atomic
@@ -507,13 +605,42 @@ def public_version_return(*, actor: User, public_report: PublicReport, reason: s
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the public version goes back to redaction.")]})
-    return _transition(
+    if locked.for_authority and release_sent(locked):
+        raise _wrong_status(_sent_message())
+    _transition(
         actor=actor,
         public_report=public_report,
         locked=locked,
         fields={"status": Status.DRAFT, "submitted_at": None, "approver": None, "approved_at": None},
         extra={"reason": reason[:500]},
     )
+    if locked.for_authority:
+        released.clear_approved(report_id=locked.report_id, lang=locked.lang, release_id=locked.pk)
+    return public_report
+
+
+def _sent_message() -> str:
+    return _(
+        "This version was sent to the authority: it is the record of what the authority received and "
+        "does not change."
+    )
+
+
+def release_sent(public_report: PublicReport) -> bool:
+    """Whether the release has left the NPM: a public version published (now or before), a version
+    for the authority sent with the report."""
+    if public_report.audience == Audience.AUTHORITY:
+        report = Report.objects.only("authority_release").get(pk=public_report.report_id)
+        return released.sent_release_id(report) == public_report.pk
+    return public_report.published_at is not None or public_report.status in (
+        Status.PUBLISHED,
+        Status.WITHDRAWN,
+    )
+
+
+def _require_public(locked: PublicReport) -> None:
+    if locked.for_authority:
+        raise _wrong_status(_("A version for the authority is never published: it is sent with the report."))
 
 
 def _set_report_status(*, actor: User, report_id: int, status: str, why: str) -> None:
@@ -536,6 +663,7 @@ def public_version_publish(*, actor: User, public_report: PublicReport) -> Publi
     """Approved -> published (coordinators); the visit report becomes ``published``."""
     _require_publisher(actor)
     locked = _locked(public_report)
+    _require_public(locked)
     report = Report.objects.select_for_update().get(pk=locked.report_id)
     if locked.status != Status.APPROVED:
         raise _wrong_status(
@@ -570,6 +698,7 @@ def public_version_withdraw(*, actor: User, public_report: PublicReport, reason:
     ``sent`` if it was sent to the authority, else ``approved``."""
     _require_publisher(actor)
     locked = _locked(public_report)
+    _require_public(locked)
     report = Report.objects.select_for_update().get(pk=locked.report_id)
     if locked.status != Status.PUBLISHED:
         raise _wrong_status(_("Only a published public version can be withdrawn."))
@@ -580,10 +709,120 @@ def public_version_withdraw(*, actor: User, public_report: PublicReport, reason:
         fields={"status": Status.WITHDRAWN, "withdrawn_at": timezone.now()},
         extra={"reason": (reason or "").strip()[:500]} if (reason or "").strip() else {},
     )
-    still_published = PublicReport.objects.filter(report_id=report.pk, status=Status.PUBLISHED).exists()
+    still_published = PublicReport.objects.filter(
+        report_id=report.pk, status=Status.PUBLISHED, audience=Audience.PUBLIC
+    ).exists()
     if not still_published and report.status == Report.Status.PUBLISHED:
         back = Report.Status.SENT if report.sent_on else Report.Status.APPROVED
         _set_report_status(
             actor=actor, report_id=report.pk, status=back, why=f"publishing.publicreport:{locked.pk}"
         )
     return public_report
+
+
+# --- consent withdrawn ------------------------------------------------------------------------------
+
+_QUOTE_AUDIENCE = {"quote_authority": Audience.AUTHORITY, "quote_public": Audience.PUBLIC}
+
+
+def _quote_spans(text: str, excerpt: str) -> list[tuple[int, int]]:
+    """The spans of the quote line(s) carrying ``excerpt`` («excerpt» — attribution), the whole
+    line: the attribution goes with the words."""
+    needle = f"«{excerpt}»"
+    spans = []
+    position = text.find(needle)
+    while position >= 0:
+        line_end = text.find("\n", position)
+        spans.append((position, len(text) if line_end < 0 else line_end))
+        position = text.find(needle, position + len(needle))
+    return spans
+
+
+def _describe(release: PublicReport) -> str:
+    report = release.report
+    place = report.visit.facility.name
+    if release.for_authority:
+        return _(
+            "Version for the authority (%(lang)s) of the report on the visit to %(place)s, sent on %(date)s"
+        ) % {
+            "lang": release.lang,
+            "place": place,
+            "date": report.sent_on.isoformat() if report.sent_on else "—",
+        }
+    when = timezone.localdate(release.published_at).isoformat() if release.published_at else "—"
+    return _("Public version (%(lang)s) of the report on the visit to %(place)s, published on %(date)s") % {
+        "lang": release.lang,
+        "place": place,
+        "date": when,
+    }
+
+
+def releases_drop_quote(*, actor: User, consent: Any) -> list[str]:
+    """Remove the quote of ``consent``'s interview from every release of its audience not yet sent
+    (see ``dozor.publishing.signals``); the descriptions of the releases already sent with it.
+    Runs inside the withdrawal's transaction."""
+    audience = _QUOTE_AUDIENCE.get(consent.use)
+    interview = consent.interview
+    excerpt = " ".join((interview.excerpt or "").split())
+    if audience is None or not excerpt:
+        return []
+    already_sent: list[str] = []
+    releases = (
+        PublicReport.objects.select_for_update()
+        .filter(report__visit_id=interview.visit_id, audience=audience)
+        .select_related("report__visit__facility")
+        .order_by("id")
+    )
+    for release in releases:
+        spans = {key: _quote_spans(text, excerpt) for key, text in release.source.items()}
+        if not any(spans.values()):
+            continue
+        if release_sent(release):
+            already_sent.append(_describe(release))
+            continue
+        now = timezone.now()
+        for key, found in spans.items():
+            for start, end in found:
+                # the quote's span takes in every redaction it touches (a name inside the quote)
+                touching = Redaction.objects.filter(
+                    public_report=release, section=key, start__lt=end, end__gt=start
+                )
+                for other in touching:
+                    start, end = min(start, other.start), max(end, other.end)
+                touching.delete()
+                redaction = Redaction.objects.create(
+                    public_report=release,
+                    section=key,
+                    start=start,
+                    end=end,
+                    original=release.source[key][start:end],
+                    kind=Redaction.Kind.CONSENT,
+                    state=State.ACCEPTED,
+                    decided_by=actor,
+                    decided_at=now,
+                )
+                audit_record(
+                    actor=actor,
+                    action=AuditEvent.Action.CREATE,
+                    obj=redaction,
+                    changes={
+                        "public_report": release.pk,
+                        "section": key,
+                        "span": [start, end],
+                        "kind": Redaction.Kind.CONSENT,
+                        "state": State.ACCEPTED,
+                        "consent": consent.pk,
+                    },
+                )
+        if release.status == Status.APPROVED:
+            # a second person approves the text again, without the quote
+            _transition(
+                actor=actor,
+                public_report=release,
+                locked=release,
+                fields={"status": Status.SUBMITTED, "approver": None, "approved_at": None},
+                extra={"reason": "consent withdrawn", "consent": consent.pk},
+            )
+            if release.for_authority:
+                released.clear_approved(report_id=release.report_id, lang=release.lang, release_id=release.pk)
+    return already_sent

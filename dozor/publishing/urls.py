@@ -10,6 +10,9 @@
 | ``/publishing/<pk>/redactions/add/`` (POST) | mark text for removal | coordinators |
 | ``/publishing/redactions/<pk>/decide/`` (POST) | accept or reject a redaction | coordinators |
 | ``/publishing/<pk>/workflow/`` (POST) | submit, approve, send back, publish, withdraw | per step |
+| ``/publishing/report/<report>/withheld/`` (``?lang=``) | internal text vs the authority's vs the public's | coordinators, council |
+
+``?audience=authority`` on the list and start pages switches to the versions for the authority.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/redactions/add/", views.redaction_add, name="redaction_add"),
     path("redactions/<int:pk>/decide/", views.redaction_decide, name="redaction_decide"),
     path("<int:pk>/workflow/", views.public_version_workflow, name="workflow"),
+    path("report/<int:report_pk>/withheld/", views.release_withheld, name="withheld"),
     *urls_media.urlpatterns,
     *urls_annual.urlpatterns,
 ]

@@ -32,7 +32,8 @@ from dozor.facilities.models import Facility
 from dozor.publishing import selectors, services
 from dozor.publishing.access import can_approve, can_publish, can_redact, published_reports
 from dozor.publishing.forms import AddRedactionForm, DecideForm, ReasonForm, StartForm, WorkflowForm
-from dozor.publishing.models import PublicReport
+from dozor.publishing.models import PublicReport, Redaction
+from dozor.visits.models import Report
 from dozor.visits.reports.diff import version_diff
 
 SECTION = "publishing"
@@ -54,6 +55,12 @@ def _staff(request: AuthedRequest) -> User:
     return request.user
 
 
+def _audience(request: HttpRequest) -> str:
+    """The audience switch of the release pages (``?audience=authority``); public by default."""
+    value = request.GET.get("audience") or request.POST.get("audience")
+    return value if value in PublicReport.Audience.values else PublicReport.Audience.PUBLIC
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value else None
@@ -66,11 +73,14 @@ def _int(value: str | None) -> int | None:
 def public_version_list(request: AuthedRequest) -> HttpResponse:
     user = _staff(request)
     report_id = _int(request.GET.get("report"))
+    audience = _audience(request)
+    authority = audience == PublicReport.Audience.AUTHORITY
     report = selectors.publishable_report_for_user(user, report_id) if report_id is not None else None
-    versions = list(selectors.public_reports_list(user, report_id=report_id))
+    versions = list(selectors.public_reports_list(user, report_id=report_id, audience=audience))
     for version in versions:
         version.badge = STATUS_BADGES.get(version.status, "")  # type: ignore[attr-defined]
-    ready = [] if report is not None else list(selectors.reports_without_public_version(user)[:50])
+    ready = [] if report is not None else list(selectors.reports_without_release(user, audience)[:50])
+    startable = (Report.Status.APPROVED,) if authority else services.PUBLISHABLE
     return render(
         request,
         "publishing/list.html",
@@ -79,8 +89,10 @@ def public_version_list(request: AuthedRequest) -> HttpResponse:
             "report": report,
             "ready": ready,
             "can_redact": can_redact(user),
-            "can_start": report is not None and can_redact(user) and report.status in services.PUBLISHABLE,
+            "can_start": report is not None and can_redact(user) and report.status in startable,
             "languages": LANGUAGE_NAMES,
+            "audience": audience,
+            "authority": authority,
             "section": SECTION,
         },
     )
@@ -93,8 +105,9 @@ def public_version_start(request: AuthedRequest, report_pk: int) -> HttpResponse
     report = selectors.publishable_report_for_user(user, report_pk)
     if not can_redact(user):
         raise PermissionDenied
-    existing = {p.lang: p for p in PublicReport.objects.filter(report=report)}
-    form = StartForm(request.POST or None)
+    audience = _audience(request)
+    existing = {p.lang: p for p in PublicReport.objects.filter(report=report, audience=audience)}
+    form = StartForm(request.POST or None, initial={"audience": audience})
     if request.method == "POST":
         public = submit_form(
             form, lambda: services.public_version_start(actor=user, report=report, **form.values())
@@ -102,7 +115,7 @@ def public_version_start(request: AuthedRequest, report_pk: int) -> HttpResponse
         if public is not None:
             messages.success(
                 request,
-                _("The public version was started: %(count)s redaction(s) proposed.")
+                _("The version was started: %(count)s redaction(s) proposed.")
                 % {"count": public.redactions.count()},
             )
             return redirect("publishing:editor", pk=public.pk)
@@ -114,6 +127,8 @@ def public_version_start(request: AuthedRequest, report_pk: int) -> HttpResponse
             "form": form,
             "existing": existing,
             "languages": LANGUAGE_NAMES,
+            "audience": audience,
+            "authority": audience == PublicReport.Audience.AUTHORITY,
             "section": SECTION,
         },
         status=400 if form.errors else 200,
@@ -135,8 +150,15 @@ def _steps(user: User, public: PublicReport, *, bound: dict[str, forms.Form]) ->
     if public.status == status.DRAFT and redactor:
         steps.append(Step(WorkflowForm.SUBMIT, _("Submit for approval")))
     if public.status == status.SUBMITTED and can_approve(user, public):
-        steps.append(Step(WorkflowForm.APPROVE, _("Approve the public version")))
-    if public.status == status.APPROVED and can_publish(user):
+        label = (
+            _("Approve the version for the authority")
+            if public.for_authority
+            else _("Approve the public version")
+        )
+        steps.append(Step(WorkflowForm.APPROVE, label))
+    if public.for_authority and services.release_sent(public):
+        return steps  # the record of what the authority received: nothing more to do
+    if public.status == status.APPROVED and can_publish(user) and not public.for_authority:
         steps.append(Step(WorkflowForm.PUBLISH, _("Publish")))
     if public.status in (status.SUBMITTED, status.APPROVED, status.WITHDRAWN):
         label = (
@@ -195,6 +217,8 @@ def _editor_page(
             if public.status == PublicReport.Status.DRAFT
             else "",
             "may_approve": can_approve(user, public),
+            "authority": public.for_authority,
+            "sent": services.release_sent(public) if public.for_authority else False,
             "section": SECTION,
         },
         status=status,
@@ -326,6 +350,74 @@ def public_version_diff(request: AuthedRequest, pk: int) -> HttpResponse:
             "language": LANGUAGE_NAMES.get(public.lang, public.lang),
             "sections": sections,
             "changed": any(s.changed for s in sections),
+            "authority": public.for_authority,
+            "section": SECTION,
+        },
+    )
+
+
+@dataclass
+class Withheld:
+    audience: str
+    label: str
+    release: PublicReport | None
+    kinds: list[tuple[str, int]]
+    sections: list[Any]
+    changed: bool
+
+
+@login_required
+@require_GET
+def release_withheld(request: AuthedRequest, report_pk: int) -> HttpResponse:
+    """For one report and language: the internal text against the version for the authority and
+    against the public version - what was withheld from whom. Coordinators only: the internal text
+    carries what a council member does not read (descriptions of sensitive findings)."""
+    user = _staff(request)
+    report = selectors.publishable_report_for_user(user, report_pk)
+    if not can_redact(user):
+        raise PermissionDenied
+    lang = request.GET.get("lang") or get_language() or "ru"
+    lang = lang if lang in LANGUAGE_CODES else "ru"
+    titles = selectors.section_titles()
+    internal = services.internal_text(report, lang=lang)
+    releases = {
+        r.audience: r
+        for r in PublicReport.objects.filter(report=report, lang=lang).prefetch_related("redactions")
+    }
+    columns: list[Withheld] = []
+    for audience, label in PublicReport.Audience.choices:
+        release = releases.get(audience)
+        if release is None:
+            columns.append(Withheld(audience, str(label), None, [], [], False))
+            continue
+        accepted = [r for r in release.redactions.all() if r.state == Redaction.State.ACCEPTED]
+        text = services.apply_redactions(release.source, accepted)
+        kinds = dict(Redaction.Kind.choices)
+        counted: dict[str, int] = {}
+        for redaction in accepted:
+            counted[str(kinds.get(redaction.kind, redaction.kind))] = (
+                counted.get(str(kinds.get(redaction.kind, redaction.kind)), 0) + 1
+            )
+        sections = version_diff(internal, text, titles)
+        columns.append(
+            Withheld(
+                audience,
+                str(label),
+                release,
+                sorted(counted.items()),
+                sections,
+                any(x.changed for x in sections),
+            )
+        )
+    return render(
+        request,
+        "publishing/withheld.html",
+        {
+            "report": report,
+            "visit": report.visit,
+            "lang": lang,
+            "languages": LANGUAGE_NAMES,
+            "columns": columns,
             "section": SECTION,
         },
     )

@@ -2,13 +2,16 @@
 
 - Coordinators: everything; they issue, assess, register letters and follow up reprisals.
 - Council members and monitors: every recommendation with its history, responses and letters
-  (internal, not confidential); reprisal cases only for coordinators and - for cases of a place
-  they are visiting - the team of a visit to that place (they must check on the person).
+  (internal, not confidential); reprisal cases only for coordinators and - for cases raised at a
+  place they are visiting or about a person held at such a place - the team of a visit to that
+  place (they must check on the person). A protected person's identity: coordinators and the
+  case's team only (the team of the visit the case came from, and of the visits that may check on
+  the person; decision 0024).
 - Authority liaisons (the authority portal): only recommendations addressed to their authority or
   its subtree, or to places operated by it - and of those only recommendations whose visit report
   was sent to the authority (never drafts) or that came from another source; the responses their
   authority submitted; the letters exchanged with their authority subtree. Never reprisal cases,
-  interviews, plans or other authorities' data.
+  interviews, protected persons, plans or other authorities' data.
 - Trainers and anonymous users: nothing.
 """
 
@@ -23,8 +26,15 @@ from django.http import Http404
 from dozor.accounts.access import AnyUser, active_user, can
 from dozor.core.models import Authority
 from dozor.facilities.models import Facility
-from dozor.recommendations.models import Letter, Recommendation, ReprisalCase, Response
-from dozor.visits.models import Report
+from dozor.recommendations.models import (
+    Letter,
+    ProtectedPerson,
+    Recommendation,
+    ReprisalAction,
+    ReprisalCase,
+    Response,
+)
+from dozor.visits.models import Report, Visit
 
 SENT = (Report.Status.SENT, Report.Status.PUBLISHED)
 
@@ -122,7 +132,13 @@ def reports_sent_to(user: AnyUser) -> QuerySet[Report]:
     path = _liaison_path(user)
     if path is None:
         return Report.objects.none()
-    return Report.objects.filter(status__in=SENT, visit__facility__authority__path__startswith=path)
+    # Only reports sent through the release gate (an approved version for the authority stored on
+    # the report, docs/decisions/0020-release-gate.md): a report without one is not shown at all.
+    return Report.objects.filter(
+        status__in=SENT,
+        visit__facility__authority__path__startswith=path,
+        authority_release__has_key="sent",
+    )
 
 
 def reprisal_cases_visible_to(user: AnyUser) -> QuerySet[ReprisalCase]:
@@ -131,7 +147,52 @@ def reprisal_cases_visible_to(user: AnyUser) -> QuerySet[ReprisalCase]:
         return ReprisalCase.objects.none()
     if can(staff, "reprisals.manage"):
         return ReprisalCase.objects.all()
-    return ReprisalCase.objects.filter(facility__visits__team__user=staff).distinct()
+    # The place a case was raised at, or any place that held the person (the case follows them).
+    raised = Q(facility__visits__team__user=staff)
+    held = Q(person__locations__facility__visits__team__user=staff)
+    return ReprisalCase.objects.filter(pk__in=ReprisalCase.objects.filter(raised | held).values("pk"))
+
+
+def protected_persons_visible_to(user: AnyUser) -> QuerySet[ProtectedPerson]:
+    """The persons of the cases the user sees (coordinators: all)."""
+    staff = active_user(user)
+    if staff is None or not can(staff, "reprisals.view"):
+        return ProtectedPerson.objects.none()
+    if can(staff, "reprisals.manage"):
+        return ProtectedPerson.objects.all()
+    return ProtectedPerson.objects.filter(pk__in=reprisal_cases_visible_to(staff).values("person_id"))
+
+
+def reprisal_actions_visible_to(user: AnyUser) -> QuerySet[ReprisalAction]:
+    return ReprisalAction.objects.filter(case__in=reprisal_cases_visible_to(user))
+
+
+def can_read_identity(user: AnyUser, person: ProtectedPerson) -> bool:
+    """Coordinators, and monitors on the case's team: the visit an open case came from, or a visit
+    to a place where one of the person's open cases is checkable (they must find the person)."""
+    staff = active_user(user)
+    if staff is None or not can(staff, "reprisals.view"):
+        return False
+    if can(staff, "reprisals.manage"):
+        return True
+    cases = list(
+        person.cases.exclude(state=ReprisalCase.State.CLOSED)
+        .select_related("interview", "person")
+        .prefetch_related("person__locations")
+    )
+    if not cases:
+        return False
+    places = {case.facility_id for case in cases} | {
+        move.facility_id for move in person.locations.all() if move.facility_id
+    }
+    visits = list(Visit.objects.filter(team__user=staff, facility__in=places).distinct())
+    for case in cases:
+        for visit in visits:
+            if case.interview is not None and case.interview.visit_id == visit.pk:
+                return True
+            if case.checkable_at(visit.facility_id, visit.started_on):
+                return True
+    return False
 
 
 def _get(qs: QuerySet[Any], pk: int | str) -> Any:
@@ -152,7 +213,20 @@ def letter_for_user(user: AnyUser, pk: int | str) -> Letter:
 
 
 def reprisal_case_for_user(user: AnyUser, pk: int | str) -> ReprisalCase:
-    return _get(reprisal_cases_visible_to(user).select_related("facility", "interview"), pk)
+    return _get(
+        reprisal_cases_visible_to(user)
+        .select_related("facility", "interview", "person__facility")
+        .prefetch_related("person__locations"),
+        pk,
+    )
+
+
+def protected_person_for_user(user: AnyUser, pk: int | str) -> ProtectedPerson:
+    return _get(protected_persons_visible_to(user).select_related("facility"), pk)
+
+
+def reprisal_action_for_user(user: AnyUser, pk: int | str) -> ReprisalAction:
+    return _get(reprisal_actions_visible_to(user).select_related("case"), pk)
 
 
 # --- the authority portal (dozor/recommendations/portal/views.py) ----------------------------------------

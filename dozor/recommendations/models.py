@@ -7,6 +7,8 @@ Status values are country-pack data (``packs/kz/recommendations.yaml``).
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -354,9 +356,131 @@ class Letter(models.Model):
         return f"{self.number} {self.registered_on}"
 
 
+PERSON_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and copied by hand
+
+
+class ProtectedPerson(models.Model):
+    """A person at risk of (or suffering) reprisals for contact with the NPM, known in Dozor by a
+    random pseudonymous code ("P-7K3Q") that stays the same across transfers and release, so that
+    the follow-up follows the person rather than the place (CAT/OP/6/Rev.1). The identity is
+    encrypted at rest and shown only to coordinators and the case's team; the current whereabouts
+    (a place, or released / outside custody / unknown) is the latest row of ``locations``."""
+
+    class Category(models.TextChoices):
+        DETAINEE = "detainee", _("Person deprived of liberty")
+        RELATIVE = "relative", _("Relative of a detainee")
+        STAFF = "staff", _("Staff of the place")
+        NPM_MEMBER = "npm_member", _("NPM member")
+        OTHER = "other", _("Other")
+
+    class Whereabouts(models.TextChoices):
+        HELD = "held", _("Held at a place")
+        RELEASED = "released", _("Released")
+        OUTSIDE = "outside", _("Outside custody")
+        UNKNOWN = "unknown", _("Whereabouts unknown")
+
+    code = models.CharField(_("person code"), max_length=12, unique=True)
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    identity = EncryptedTextField(
+        _("identity"),
+        blank=True,
+        help_text=_("Name, date of birth and what else identifies the person. Stored encrypted."),
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("current place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="protected_persons",
+    )
+    whereabouts = models.CharField(
+        _("whereabouts"), max_length=10, choices=Whereabouts.choices, default=Whereabouts.UNKNOWN
+    )
+    since = models.DateField(_("since"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("protected person")
+        verbose_name_plural = _("protected persons")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(whereabouts="held", facility__isnull=False))
+                | (~models.Q(whereabouts="held") & models.Q(facility__isnull=True)),
+                name="protected_person_held_at_a_place",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def location_on(self, day: datetime.date) -> PersonLocation | None:
+        """Where the person was on ``day`` (the latest move dated on or before it). Reads
+        ``locations`` through the prefetch cache when there is one."""
+        moves = sorted(self.locations.all(), key=lambda move: (move.since, move.pk))
+        current = None
+        for move in moves:
+            if move.since <= day:
+                current = move
+        return current
+
+    def held_at_on(self, facility_id: int, day: datetime.date) -> bool:
+        location = self.location_on(day)
+        return (
+            location is not None
+            and location.whereabouts == self.Whereabouts.HELD
+            and location.facility_id == facility_id
+        )
+
+
+class PersonLocation(models.Model):
+    """One move of a protected person: from ``since`` on, held at ``facility`` or released /
+    outside custody / whereabouts unknown. The source note (who told the NPM) is encrypted."""
+
+    person = models.ForeignKey(ProtectedPerson, on_delete=models.CASCADE, related_name="locations")
+    whereabouts = models.CharField(
+        _("whereabouts"), max_length=10, choices=ProtectedPerson.Whereabouts.choices
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    since = models.DateField(_("since"))
+    source = EncryptedTextField(_("source"), blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "-since", "-id"]
+        verbose_name = _("whereabouts of a protected person")
+        verbose_name_plural = _("whereabouts of protected persons")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(whereabouts="held", facility__isnull=False))
+                | (~models.Q(whereabouts="held") & models.Q(facility__isnull=True)),
+                name="person_location_held_at_a_place",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.whereabouts} {self.since}"
+
+
 class ReprisalCase(models.Model):
-    """An at-risk interviewee (by pseudonym) or a reprisal allegation, followed up on the next visits
-    to the place (SPT policy on reprisals, CAT/OP/6/Rev.1). Never visible to authorities."""
+    """An at-risk person or a reprisal allegation about a protected person, followed up on the
+    later visits to whichever place holds the person (SPT policy on reprisals, CAT/OP/6/Rev.1).
+    ``facility`` is the place the case was raised at (none for a relative or an NPM member, say).
+    Never visible to authorities."""
 
     class Kind(models.TextChoices):
         AT_RISK = "at_risk", _("Interviewee at risk of reprisal")
@@ -367,9 +491,14 @@ class ReprisalCase(models.Model):
         MONITORING = "monitoring", _("Checked, still followed")
         CLOSED = "closed", _("Closed")
 
+    person = models.ForeignKey(
+        ProtectedPerson, verbose_name=_("person"), on_delete=models.PROTECT, related_name="cases"
+    )
     facility = models.ForeignKey(
         "facilities.Facility",
-        verbose_name=_("place"),
+        verbose_name=_("place raised at"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="reprisal_cases",
     )
@@ -405,7 +534,24 @@ class ReprisalCase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.facility_id} {self.kind} {self.raised_on}"
+        return f"{self.person_id} {self.kind} {self.raised_on}"
+
+    def checkable_at(self, facility_id: int, day: datetime.date) -> bool:
+        """Whether a visit to ``facility_id`` starting on ``day`` is where to check on the person:
+        the place that held them that day, whatever place the case began at; for a person held
+        nowhere that day (staff, a relative, someone released) the place the case was raised at."""
+        if day < self.raised_on:
+            return False
+        person = self.person
+        if person.held_at_on(facility_id, day):
+            return True
+        location = person.location_on(day)
+        held = location is not None and location.whereabouts == ProtectedPerson.Whereabouts.HELD
+        return (
+            not held
+            and person.category != ProtectedPerson.Category.DETAINEE
+            and self.facility_id == facility_id
+        )
 
 
 class ReprisalCheck(models.Model):
@@ -432,6 +578,36 @@ class ReprisalCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.checked_on}"
+
+
+class ReprisalAction(models.Model):
+    """What the NPM did about a reprisal case (a letter to the authority, an urgent visit, a report
+    to the prosecutor, to the SPT...) and what came of it. Note and outcome are encrypted."""
+
+    class Kind(models.TextChoices):
+        LETTER = "letter", _("Letter to the authority")
+        URGENT_VISIT = "urgent_visit", _("Urgent visit")
+        PROSECUTOR = "prosecutor", _("Referral to the prosecutor")
+        SPT = "spt", _("Communication to the SPT")
+        OMBUDSMAN = "ombudsman", _("Referral to the Ombudsman")
+        OTHER = "other", _("Other action")
+
+    case = models.ForeignKey(ReprisalCase, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(_("action"), max_length=12, choices=Kind.choices)
+    taken_on = models.DateField(_("taken on"))
+    note = EncryptedTextField(_("note"), blank=True)
+    outcome = EncryptedTextField(_("outcome"), blank=True)
+    outcome_on = models.DateField(_("outcome on"), null=True, blank=True)
+    author = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-taken_on", "-id"]
+        verbose_name = _("action on a reprisal case")
+        verbose_name_plural = _("actions on reprisal cases")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.taken_on}"
 
 
 class ReminderLog(models.Model):

@@ -1,15 +1,23 @@
 """Who sees which visit. Coordinators and council members see every visit; a monitor sees the
-visits whose team they are on; liaisons and trainers see none (design.md roles)."""
+visits whose team they are on; liaisons and trainers see none (design.md roles).
+
+An unannounced visit is secret until it happens (docs/decisions/0023-secret-until-it-happens.md):
+while its start day is still ahead (in the NPM's time zone), only coordinators and its own team
+see its record - council members do not, nor does anything derived from visits (counts, search,
+findings, reports, the API), because every reader starts from ``visits_visible_to``."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from dozor.accounts.access import AnyUser, active_user, can
+from dozor.planning.access import is_secret
 from dozor.visits.models import (
     Evidence,
     Finding,
@@ -18,17 +26,34 @@ from dozor.visits.models import (
     ReportComment,
     ReportSection,
     Submission,
+    TeamMember,
     Visit,
 )
 
 
+def secret_visits_q(today: datetime.date | None = None) -> Q:
+    """The visits that are secret on ``today`` (the NPM's today by default): unannounced and not
+    yet begun. The one definition every reader of visits uses."""
+    return Q(announced=False, started_on__gt=today or timezone.localdate())
+
+
+def visit_is_secret(visit: Visit, today: datetime.date | None = None) -> bool:
+    """``secret_visits_q`` for one visit (planning's ``is_secret``: the same rule)."""
+    return is_secret(announced=visit.announced, starts_on=visit.started_on, today=today)
+
+
 def visits_visible_to(user: AnyUser) -> QuerySet[Visit]:
+    """Coordinators: every visit. Council members: every visit except a secret one (unannounced,
+    not yet begun) whose team they are not on. Monitors: the visits whose team they are on."""
     if not can(user, "visits.view"):
         return Visit.objects.none()
-    if can(user, "visits.view_all"):
-        return Visit.objects.all()
     staff = active_user(user)
     assert staff is not None
+    if can(staff, "visits.manage"):
+        return Visit.objects.all()
+    if can(staff, "visits.view_all"):
+        own = TeamMember.objects.filter(user=staff).values("visit_id")
+        return Visit.objects.exclude(secret_visits_q() & ~Q(pk__in=own))
     return Visit.objects.filter(team__user=staff).distinct()
 
 

@@ -59,7 +59,7 @@ SMALL_SPEC = [
             ),
             q("notes", "text"),
             q("gps", "geopoint"),
-            q("register_photo", "photo"),
+            q("entrance_photo", "photo"),
         ],
     },
     {

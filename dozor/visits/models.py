@@ -257,6 +257,16 @@ class Referral(models.Model):
     addressee = models.CharField(_("referred to"), max_length=300)
     reference = models.CharField(_("outgoing reference"), max_length=120, blank=True)
     consent_given = models.BooleanField(_("the person consented to the referral"), default=False)
+    # The interview the referral rests on, when the person was interviewed: the referral then needs
+    # that person's consent record for it, in force (docs/decisions/0021-consent-records.md).
+    interview = models.ForeignKey(
+        "visits.Interview",
+        verbose_name=_("interview the referral rests on"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -301,9 +311,7 @@ class Interview(models.Model):
         related_name="+",
     )
     interpreter = models.BooleanField(_("through an interpreter"), default=False)
-    consent_use = models.BooleanField(_("consents to the use of the information"), default=False)
-    consent_naming = models.BooleanField(_("consents to being named"), default=False)
-    consent_follow_up = models.BooleanField(_("consents to follow-up"), default=False)
+    # Consent is a record per use (``Consent``, related name ``consents``), not a flag here.
     at_risk = models.BooleanField(
         _("at risk of reprisal"),
         default=False,
@@ -383,7 +391,9 @@ class Consent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    capacity = models.CharField(_("capacity"), max_length=12, choices=Capacity.choices, default=Capacity.FULL)
+    capacity = models.CharField(
+        _("capacity to consent"), max_length=12, choices=Capacity.choices, default=Capacity.FULL
+    )
     capacity_assessed_by = models.ForeignKey(
         "accounts.User",
         verbose_name=_("capacity assessed by"),
@@ -566,6 +576,12 @@ class Report(models.Model):
     # recommendations app (above visits) whenever one is issued, changed or deleted: a list of
     # {"text_kk", "text_ru", "text_en", "meta_kk", "meta_ru", "meta_en"} in issuing order.
     issued_recommendations = models.JSONField(default=list, blank=True, editable=False)
+    # The approved versions for the authority (issue 16, docs/decisions/0020-release-gate.md), kept
+    # by the publishing app (above visits) when it approves or reopens one, so that sending
+    # (``mark_sent``) and the liaison portal (recommendations, below publishing) read exactly the
+    # approved text: {"texts": {lang: {"release", "sections", "approved_at", "approved_by"}},
+    # "sent": {"lang", "release", "sent_on"}} (``dozor.visits.reports.released``).
+    authority_release = models.JSONField(default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -379,7 +379,10 @@ class RiskScoreViewSet(viewsets.GenericViewSet):
             places = places.filter(type__code=query.validated_data["type"])
         on = query.validated_data.get("on") or timezone.localdate()
         ids = list(places.values_list("pk", flat=True))
-        scores = sorted(risk.score_facilities(ids, on=on).values(), key=lambda s: (-s.total, s.facility_id))
+        scores = sorted(
+            risk.score_facilities(ids, on=on, viewer=request.user).values(),
+            key=lambda s: (-s.total, s.facility_id),
+        )
         page: list[risk.RiskScore] | None = self.paginate_queryset(scores)  # type: ignore[arg-type]
         rows = list(page if page is not None else scores)
         facilities = Facility.objects.select_related("region", "type").in_bulk([s.facility_id for s in rows])
@@ -396,7 +399,7 @@ class RiskScoreViewSet(viewsets.GenericViewSet):
     )
     def retrieve(self, request: Request, pk: str, *args: Any, **kwargs: Any) -> Response:
         facility = facility_for_user(request.user, pk)
-        score = risk.score_facilities([facility.pk]).get(facility.pk)
+        score = risk.score_facilities([facility.pk], viewer=request.user).get(facility.pk)
         if score is None or facility.status != Facility.Status.ACTIVE:
             raise Http404
         return Response(RiskScoreOut({"facility": facility, "total": score.total, "parts": score.parts}).data)

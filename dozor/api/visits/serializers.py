@@ -9,6 +9,8 @@ Interviews and evidence have no shapes here on purpose: see ``dozor.api.visits.v
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -33,7 +35,19 @@ class FindingOut(serializers.Serializer):
     severity = _choice(Finding.Severity.choices)
     title = serializers.CharField(read_only=True)
     location = serializers.CharField(read_only=True, help_text="Where in the facility; may be empty.")
-    description = serializers.CharField(read_only=True)
+    description = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Null when the finding is sensitive and you may not read it (details_withheld).",
+    )
+    sensitive = serializers.BooleanField(
+        read_only=True,
+        help_text="Details that could identify a person or expose a health matter: the description is read "
+        "only by the visit's team and coordinators.",
+    )
+    details_withheld = serializers.SerializerMethodField(
+        help_text="True when the description is withheld from you because the finding is sensitive."
+    )
     sources = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="The sources that confirm the finding."
     )
@@ -54,6 +68,21 @@ class FindingOut(serializers.Serializer):
     revision = revision_out()
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+
+    @staticmethod
+    def _withheld(instance: Finding) -> bool:
+        # Screened by the view (dozor.visits.findings.selectors.withhold_sensitive); a finding that was
+        # not screened keeps a sensitive description to itself (the safe side).
+        return bool(getattr(instance, "details_withheld", instance.sensitive))
+
+    def get_details_withheld(self, instance: Finding) -> bool:
+        return self._withheld(instance)
+
+    def to_representation(self, instance: Finding) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if self._withheld(instance):
+            data["description"] = None
+        return data
 
 
 class FindingChangeIn(serializers.Serializer):
@@ -90,6 +119,11 @@ class FindingChangeIn(serializers.Serializer):
         default=False,
         help_text="Possible torture or ill-treatment: the first time it is set the coordinators are "
         "notified at once (urgent action).",
+    )
+    sensitive = serializers.BooleanField(
+        required=False,
+        help_text="Mark the description as sensitive (read only by the visit's team and coordinators, never "
+        "in a document that leaves the NPM). Left as it is when not given; false for a new finding.",
     )
     revision = revision_in()
 

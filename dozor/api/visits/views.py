@@ -43,6 +43,7 @@ from dozor.visits.access import (
     reports_visible_to,
     visits_visible_to,
 )
+from dozor.visits.findings.selectors import withhold_sensitive
 from dozor.visits.findings.services import finding_create, finding_update
 from dozor.visits.models import Answer, Finding, Report, ReportSection
 
@@ -113,6 +114,7 @@ def _current(finding: Finding) -> dict[str, Any]:
         "answers": list(finding.answers.order_by("id").values_list("id", flat=True)),
         "evidence": list(finding.evidence.order_by("id").values_list("id", flat=True)),
         "possible_ill_treatment": finding.possible_ill_treatment,
+        "sensitive": finding.sensitive,
     }
 
 
@@ -139,8 +141,18 @@ class FindingViewSet(
     def get_queryset(self) -> QuerySet[Finding]:
         return _findings(self.request.user)
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # A sensitive finding's description only for the visit's team and coordinators.
+        if args and args[0] is not None and not isinstance(args[0], dict):
+            instance = args[0]
+            screened = withhold_sensitive(self.request.user, instance if kwargs.get("many") else [instance])
+            if kwargs.get("many"):
+                args = (screened, *args[1:])
+        return super().get_serializer(*args, **kwargs)
+
     def _out(self, finding: Finding, code: int = status.HTTP_200_OK) -> Response:
         fresh = _findings(self.request.user).get(pk=finding.pk)
+        withhold_sensitive(self.request.user, [fresh])
         return Response(FindingOut(fresh).data, status=code)
 
     @extend_schema(

@@ -18,6 +18,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         URGENT_FINDING = "urgent_finding", _("Urgent alert: possible ill-treatment")
         REMINDER = "reminder", _("Reminder digest")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn after a document was sent")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

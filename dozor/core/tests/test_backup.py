@@ -77,9 +77,7 @@ def add_data() -> None:
         code="D-1",
         category=Interview.Category.DETAINEE,
         held_on=datetime.date(2025, 3, 1),
-        consent_use=True,
-        consent_naming=False,
-        consent_follow_up=False,
+        consents=["quote_authority", "quote_public"],
         notes="what D-1 said",
     )
     for number in (1, 2):

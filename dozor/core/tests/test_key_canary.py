@@ -68,9 +68,7 @@ def record(recorder: User, visit: Visit, code: str) -> Interview:
         code=code,
         category=Interview.Category.DETAINEE,
         held_on=datetime.date(2025, 3, 1),
-        consent_use=True,
-        consent_naming=False,
-        consent_follow_up=False,
+        consents=["quote_authority", "quote_public"],
         notes=f"what {code} said",
     )
 

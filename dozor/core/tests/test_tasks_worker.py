@@ -103,5 +103,6 @@ def test_the_schedule_sweeps_every_interval_and_queues_reminders_once_a_day(data
     assert schedule.run_due(now=later + datetime.timedelta(hours=3), clock=62) == []
     queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
     assert queued.count("dozor.recommendations.tasks.reminders_queue") == 1
-    assert queued.count("dozor.core.outbox.tasks.outbox_deliver") == 2  # reminders, twice
+    # reminders and consent withdrawals, at each of the two sweeps
+    assert queued.count("dozor.core.outbox.tasks.outbox_deliver") == 4
     assert queued.count("dozor.visits.findings.tasks.urgent_alerts_deliver") == 2

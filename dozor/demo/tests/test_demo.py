@@ -61,7 +61,7 @@ def test_it_loads_a_labelled_data_set():
         == persons.filter(gender=Person.Gender.MALE).count()
     )
     assert Organisation.objects.filter(is_demo=True).count() == 12
-    assert EligibilityDeclaration.objects.filter(answer=True).count() == 1
+    assert sum(d.answer is True for d in EligibilityDeclaration.objects.all()) == 1  # encrypted: in Python
 
 
 def test_it_is_idempotent():
@@ -133,19 +133,19 @@ def test_it_plans_demo_visits_with_the_demo_monitor_on_the_team():
 
     run()
     visits = Visit.objects.filter(facility__code__startswith="DEMO-")
-    assert visits.count() == 2
+    assert visits.count() == 3  # the SIZO, the IVS, and the colony a protected person was moved to
     for visit in visits:
         assert visit.team.filter(user__username="monitor").exists()
         assert visit.template_version is not None and visit.template_version.status == "published"
     run()
-    assert Visit.objects.filter(facility__code__startswith="DEMO-").count() == 2
+    assert Visit.objects.filter(facility__code__startswith="DEMO-").count() == 3
     call_command("demo", "--reset", stdout=StringIO())
-    assert Visit.objects.filter(facility__code__startswith="DEMO-").count() == 2
+    assert Visit.objects.filter(facility__code__startswith="DEMO-").count() == 3
 
 
 def test_it_adds_labelled_visit_content_and_recommendations():
     from dozor.recommendations.models import Recommendation
-    from dozor.visits.models import Finding, Interview, Report
+    from dozor.visits.models import Consent, Finding, Interview, Report
 
     run()
     recommendations = Recommendation.objects.all()
@@ -154,7 +154,23 @@ def test_it_adds_labelled_visit_content_and_recommendations():
     assert recommendations.exclude(status__code="no_response").exists()
     findings = Finding.objects.all()
     assert findings.count() == 4 and all("[ДЕМО]" in f.title for f in findings)
-    assert Interview.objects.filter(consent_use=True).count() == 1
-    assert Report.objects.get().status == Report.Status.DRAFT
+    # consent as records: one detainee quotable, a staff refusal, a withdrawal before sending
+    from dozor.visits.interviews.consent import quotable
+
+    interviews = list(Interview.objects.prefetch_related("consents"))
+    assert [i.code for i in quotable(interviews, "authority")] == ["D-01"]
+    states = {
+        (c.interview.code, c.use, c.granted, c.withdrawn_at is not None)
+        for c in Consent.objects.select_related("interview")
+    }
+    assert ("S-01", "quote_authority", False, False) in states
+    assert ("D-02", "quote_authority", True, True) in states
+    # sent to KUIS through the release gate (dozor/demo/release.py): the liaison reads the approved text
+    from dozor.visits.reports import released
+
+    report = Report.objects.get()
+    sent = released.sent_release(report)
+    assert report.status == Report.Status.SENT and sent is not None and sent["lang"] == "ru"
+    assert "12-18" not in str(sent["sections"]) and "Корпус 2" in str(sent["sections"])
     run("--reset")
     assert Recommendation.objects.count() == recommendations.count()

@@ -275,7 +275,10 @@ def test_it_records_an_answer_to_every_rule(coordinator):
     assert len(declarations) == len(rules)
     assert EligibilityDeclaration.objects.get(person=person, rule__code="military").answer is True
     [event] = events(AuditEvent.Action.UPDATE, "people.eligibilitydeclaration")
-    assert event.changes["military"]["after"] == {"answer": True, "declared_on": "2025-02-01"}
+    # The audit log keeps a fingerprint of the answer, never the answer (docs/decisions/0022).
+    after = event.changes["military"]["after"]
+    assert after["declared_on"] == "2025-02-01"
+    assert after["answer"].startswith("[encrypted ") and "True" not in after["answer"]
 
 
 def test_it_replaces_earlier_answers_rather_than_adding_rows(coordinator):

@@ -23,6 +23,11 @@ those apps store them as they change (``Facility.last_visit_*``, ``Facility.open
 planning never calls up into them. The latest visit is the later of planning's own completed
 planned visits and the stored latest visit carried out; a stored visit that began after ``on``
 is not counted (scoring an earlier day sees only planning's own visits).
+
+The "last visit" is computed for a reader (``viewer``): it counts only the visits that reader may
+know of (``dozor.planning.access.visit_dates_known_to``, decision 0023), so that neither the
+score, its explanation nor coverage reveals a secret visit. Without a viewer (the optimiser,
+internal computations) every visit counts. The number of queries does not change.
 """
 
 from __future__ import annotations
@@ -42,9 +47,11 @@ from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from dozor.accounts.access import AnyUser
 from dozor.core.dates import add_years
 from dozor.core.models import PopulationCategory
 from dozor.facilities.models import Facility
+from dozor.planning.access import VisitDates, planned_visits_countable_for, visit_dates_known_to
 from dozor.planning.models import Incident, PlannedVisit, RiskFactor
 
 DAYS_PER_YEAR = 365.25
@@ -76,11 +83,34 @@ def _param(params: Mapping[str, Any], key: str, default: float) -> float:
 # --- the facts ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Knowledge:
+    """What a reader may know of visits: which planned visits count (``planned``) and until which
+    day the latest visit stored on the place counts (``stored_until``; None: not at all)."""
+
+    planned: QuerySet[PlannedVisit]
+    stored_until: datetime.date | None
+
+
+def _knowledge(viewer: AnyUser | None, on: datetime.date) -> _Knowledge:
+    today = timezone.localdate()
+    known: VisitDates = visit_dates_known_to(viewer)
+    planned = planned_visits_countable_for(viewer, today)
+    if known == "all":
+        return _Knowledge(planned, on)
+    if known == "begun":
+        # Whoever sees every visit record once it has begun: the stored visit counts if it began
+        # by today, whatever ``on`` is (the API lets a reader score a later day).
+        return _Knowledge(planned, min(on, today))
+    # The stored latest visit may be an unannounced one of another group: planning cannot tell.
+    return _Knowledge(planned, None)
+
+
 def _planned_last_visits(
-    facility_ids: list[int], on: datetime.date, scope: QuerySet[Any] | None
+    facility_ids: list[int], on: datetime.date, scope: QuerySet[Any] | None, knowledge: _Knowledge
 ) -> dict[int, datetime.date]:
     rows = (
-        PlannedVisit.objects.filter(
+        knowledge.planned.filter(
             facility_id__in=facility_ids if scope is None else scope,
             status=PlannedVisit.Status.DONE,
             ends_on__lte=on,
@@ -98,10 +128,11 @@ def _with_stored_visit(
     started: datetime.date | None,
     ended: datetime.date | None,
     on: datetime.date,
+    until: datetime.date | None = None,
 ) -> None:
-    """Merge the latest visit stored on the place: counted if it began by ``on``; a visit still in
-    progress on ``on`` counts as ``on``."""
-    if started is None or started > on:
+    """Merge the latest visit stored on the place: counted if it began by ``on`` (and by ``until``,
+    the reader's limit); a visit still in progress on ``on`` counts as ``on``."""
+    if started is None or started > on or (until is not None and started > until):
         return
     day = min(ended, on) if ended is not None else on
     if facility_id not in result or day > result[facility_id]:
@@ -109,21 +140,28 @@ def _with_stored_visit(
 
 
 def last_visit_dates(
-    facility_ids: list[int], on: datetime.date, *, scope: QuerySet[Any] | None = None
+    facility_ids: list[int],
+    on: datetime.date,
+    *,
+    scope: QuerySet[Any] | None = None,
+    viewer: AnyUser | None = None,
 ) -> dict[int, datetime.date]:
     """The latest visit ended on or before ``on`` per place: completed planned visits and the
     latest visit carried out as stored on the place (by the visits app), the latest date winning.
-    Places never visited are absent.
+    Places never visited are absent. Only visits ``viewer`` may know of count (module docstring).
 
     ``scope``, a query of the same places' ids, spares the database a long list of parameters."""
     if not facility_ids:
         return {}
-    result = _planned_last_visits(facility_ids, on, scope)
+    knowledge = _knowledge(viewer, on)
+    result = _planned_last_visits(facility_ids, on, scope, knowledge)
+    if knowledge.stored_until is None:
+        return result
     stored = Facility.objects.filter(
         pk__in=facility_ids if scope is None else scope, last_visit_started_on__isnull=False
     ).values_list("pk", "last_visit_started_on", "last_visit_ended_on")
     for facility_id, started, ended in stored:
-        _with_stored_visit(result, facility_id, started, ended, on)
+        _with_stored_visit(result, facility_id, started, ended, on, knowledge.stored_until)
     return result
 
 
@@ -334,6 +372,7 @@ def _load_facts(
     *,
     scope: QuerySet[Any] | list[int],
     explain: bool,
+    viewer: AnyUser | None = None,
 ) -> _Facts:
     """One query per kind of fact over ``scope`` (the places' ids, as a list or a subquery)."""
     ids = [p.id for p in places]
@@ -354,10 +393,18 @@ def _load_facts(
     if not ids:
         return facts
     if "since_last_visit" in codes:
-        facts.last_visit = _planned_last_visits(ids, on, scope if isinstance(scope, QuerySet) else None)
-        for place in places:
+        knowledge = _knowledge(viewer, on)
+        facts.last_visit = _planned_last_visits(
+            ids, on, scope if isinstance(scope, QuerySet) else None, knowledge
+        )
+        for place in places if knowledge.stored_until is not None else ():
             _with_stored_visit(
-                facts.last_visit, place.id, place.last_visit_started_on, place.last_visit_ended_on, on
+                facts.last_visit,
+                place.id,
+                place.last_visit_started_on,
+                place.last_visit_ended_on,
+                on,
+                knowledge.stored_until,
             )
     if "recommendations" in codes:
         facts.recommendations = {
@@ -399,9 +446,11 @@ def score_facilities(
     *,
     on: datetime.date | None = None,
     explain: bool = True,
+    viewer: AnyUser | None = None,
 ) -> dict[int, RiskScore]:
     """The explained risk score of each place, on ``on`` (today). Places are given by id, as a
     query of facilities (cheaper than a long list of ids), or ``None``: every active place.
+    Pages and the API pass the reader as ``viewer``: only the visits they may know of count.
 
     A bounded number of queries whatever the number of places; unknown ids are left out.
     ``explain=False`` leaves every ``value_text`` empty (faster: for the optimiser)."""
@@ -440,7 +489,7 @@ def score_facilities(
             "open_recommendation_deadlines",
         ).order_by()
     ]
-    facts = _load_facts(places, factors, on, scope=scope, explain=explain)
+    facts = _load_facts(places, factors, on, scope=scope, explain=explain, viewer=viewer)
     terms = [
         (f.code, COMPUTATIONS[f.code], f.params or {}, float(f.weight), f.name, f.description)
         for f in factors
@@ -496,14 +545,17 @@ class CoverageRow:
     status: str
 
 
-def coverage_rows(facilities: QuerySet[Facility], *, on: datetime.date | None = None) -> list[CoverageRow]:
-    """For each active place of ``facilities``: its last visit, when the next one is due by its
-    type's visit frequency, and whether it is overdue (due date passed), never visited, due by the
-    end of ``on``'s year, or fine. Two queries plus one per last-visit source."""
+def coverage_rows(
+    facilities: QuerySet[Facility], *, on: datetime.date | None = None, viewer: AnyUser | None = None
+) -> list[CoverageRow]:
+    """For each active place of ``facilities``: its last visit (of those ``viewer`` may know of),
+    when the next one is due by its type's visit frequency, and whether it is overdue (due date
+    passed), never visited, due by the end of ``on``'s year, or fine. Two queries plus one per
+    last-visit source."""
     on = on or timezone.localdate()
     active = facilities.filter(status=Facility.Status.ACTIVE)
     rows = list(active.values("pk", "region_id", "type__visit_frequency_years").order_by())
-    last = last_visit_dates([r["pk"] for r in rows], on, scope=active.values("pk"))
+    last = last_visit_dates([r["pk"] for r in rows], on, scope=active.values("pk"), viewer=viewer)
     year_end = datetime.date(on.year, 12, 31)
     result = []
     for row in rows:

@@ -106,7 +106,7 @@ def risk_list(request: AuthedRequest) -> HttpResponse:
         types=facility_types_visible_to(request.user),
         authorities=authorities_visible_to(request.user),
     )
-    scores = risk.score_facilities(form.apply(_places(request)), on=timezone.localdate())
+    scores = risk.score_facilities(form.apply(_places(request)), on=timezone.localdate(), viewer=request.user)
     ranked = sorted(scores.values(), key=lambda s: (-s.total, s.facility_id))
     # Every bar is drawn against the most points a place could get (the sum of the weights).
     scale = (sum(p.weight for p in ranked[0].parts) if ranked else 0.0) or 100.0
@@ -138,7 +138,7 @@ def risk_list(request: AuthedRequest) -> HttpResponse:
 def risk_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_view(request)
     facility = facility_for_user(request.user, pk)
-    score = risk.score_facilities([facility.pk], on=timezone.localdate())[facility.pk]
+    score = risk.score_facilities([facility.pk], on=timezone.localdate(), viewer=request.user)[facility.pk]
     can_manage = _can_manage(request)
     incidents = list(
         incidents_visible_to(request.user).filter(facility=facility).select_related("recorded_by")
@@ -267,7 +267,7 @@ def coverage(request: AuthedRequest) -> HttpResponse:
         request.GET, regions=regions_visible_to(request.user), types=facility_types_visible_to(request.user)
     )
     today = timezone.localdate()
-    rows = risk.coverage_rows(form.apply(facilities_visible_to(request.user)), on=today)
+    rows = risk.coverage_rows(form.apply(facilities_visible_to(request.user)), on=today, viewer=request.user)
     statuses = [s for s, _label in risk.CoverageStatus.choices]
     counts: dict[int, Counter[str]] = {}
     for row in rows:
@@ -318,7 +318,7 @@ def place_section(request: HttpRequest, facility: Facility) -> dict[str, Any] | 
     (the place is already access-checked); None for those who may not see planning."""
     if not can(request.user, "planning.view"):
         return None
-    score = risk.score_facilities([facility.pk], on=timezone.localdate())[facility.pk]
+    score = risk.score_facilities([facility.pk], on=timezone.localdate(), viewer=request.user)[facility.pk]
     return {
         "template": "planning/_place_risk.html",
         "slot": "side",

@@ -96,8 +96,10 @@ def test_it_holds_only_the_users_own_visits_not_cancelled(
 
 
 def test_dates_are_all_day_and_the_end_is_exclusive(
-    as_monitor: Client, world: dict[str, PlannedVisit]
+    as_monitor: Client, world: dict[str, PlannedVisit], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # On its first day the unannounced visit is no longer secret: the feed shows it in full.
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(YEAR, 5, 30))
     event = next(
         e
         for e in events(as_monitor.get(URL))
@@ -137,3 +139,44 @@ def test_outsiders_get_no_feed(
 def test_anonymous_is_sent_to_sign_in(anonymous: Client) -> None:
     response = anonymous.get(URL)
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+# Secret visits (decision 0023) ----------------------------------------------------------------------
+
+
+def _by_uid(response: object) -> dict[str, object]:
+    return {str(e["UID"]): e for e in events(response)}  # type: ignore[index]
+
+
+def test_a_secret_visit_is_only_busy_by_default(as_monitor: Client, world: dict[str, PlannedVisit]) -> None:
+    response = as_monitor.get(URL)
+    event = _by_uid(response)[f"planned-visit-{world['mine'].pk}@dozor"]
+    assert str(event["SUMMARY"]) == "Busy"  # type: ignore[index]
+    for key in ("LOCATION", "DESCRIPTION"):
+        assert key not in event  # type: ignore[operator]
+    assert event["DTSTART"].dt == datetime.date(YEAR, 5, 30)  # type: ignore[index]
+    body = response.content.decode()
+    for leak in ("Mine Colony", "Temirtau", "Steel Street", "punishment", "Group leader"):
+        assert leak not in body, leak
+    assert "Periodic" not in event.to_ical().decode()  # type: ignore[attr-defined]
+    # the announced visit is unaffected
+    announced = _by_uid(response)[f"planned-visit-{world['announced'].pk}@dozor"]
+    assert "Open Colony" in str(announced["SUMMARY"])  # type: ignore[index]
+
+
+def test_a_secret_visit_can_be_left_out(
+    as_monitor: Client, world: dict[str, PlannedVisit], settings: object
+) -> None:
+    settings.DOZOR_ICAL_SECRET_VISITS = "omit"  # type: ignore[attr-defined]
+    found = _by_uid(as_monitor.get(URL))
+    assert set(found) == {f"planned-visit-{world['announced'].pk}@dozor"}
+
+
+def test_from_its_first_day_the_visit_is_shown_in_full(
+    as_monitor: Client, world: dict[str, PlannedVisit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(YEAR, 5, 29))
+    assert "Mine Colony" not in as_monitor.get(URL).content.decode()
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(YEAR, 5, 30))
+    event = _by_uid(as_monitor.get(URL))[f"planned-visit-{world['mine'].pk}@dozor"]
+    assert "Mine Colony" in str(event["SUMMARY"])  # type: ignore[index]

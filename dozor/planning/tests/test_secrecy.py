@@ -263,7 +263,10 @@ def test_a_monitor_in_the_group_sees_it_and_each_view_is_audited(secret: Secret)
         response = client.get(url)
         assert response.status_code == 200, url
         body = _body(response)
-        assert secret.facility.name_en in body, url
+        if via == "ical":  # the feed leaves Dozor: a secret visit is only "Busy" there (decision 0023)
+            assert secret.facility.name_en not in body and f"planned-visit-{secret.visit.pk}@dozor" in body
+        else:
+            assert secret.facility.name_en in body, url
         event = AuditEvent.objects.filter(
             action=AuditEvent.Action.READ, object_type="planning.plannedvisit", actor=secret.insider
         ).latest("id")

@@ -104,6 +104,8 @@ def _docx(report: AnnualReport) -> bytes:
     line = document.add_paragraph()
     line.add_run(f"{_('Prepared from the data on')}: ").bold = True
     line.add_run(f"{report.generated_on:%d.%m.%Y}")
+    if report.small_numbers_note:
+        document.add_paragraph(report.small_numbers_note)
 
     document.add_heading(_("Contents"), level=1)
     entries: list[tuple[int, str]] = []

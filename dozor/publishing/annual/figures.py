@@ -17,7 +17,8 @@ Definitions:
   implementation rate is the recommendations dashboard's (``dozor.recommendations.dashboard.selectors``): implemented
   / all except the *withdrawn* outcome, partially implemented shown apart, never added.
 - **Reprisal cases** raised in the year: counts by kind and state only - no place, no person, no
-  interview (art. 21: "do no harm").
+  interview (art. 21: "do no harm"); counts below the pack's small-number threshold are shown as
+  "fewer than N" (``dozor.core.disclosure``; docs/decisions/0025-small-numbers-and-minimisation.md).
 - **Training**: events starting in the year; participants = registered enrolments of held events;
   certificates issued in the year.
 - **Budget**: the plans of the year (annual and quarterly), their budget, the estimated cost of their
@@ -40,6 +41,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dozor.core import disclosure
 from dozor.core.charts import Bar, Chart, Segment
 from dozor.core.models import Authority, CountryPack, Region, VisitType
 from dozor.planning.models import Expense, Plan, PlannedVisit
@@ -126,6 +128,7 @@ class AnnualReport:
     title: str
     generated_on: datetime.date
     sections: list[Section]
+    small_numbers_note: str = ""  # the small-number rule (dozor.core.disclosure), stated in the documents
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -475,6 +478,14 @@ def _reprisals(year: int) -> Section:
         kinds[g["kind"]] = kinds.get(g["kind"], 0) + g["n"]
         states[g["state"]] = states.get(g["state"], 0) + g["n"]
     total = sum(kinds.values())
+    # Each case is about a person: small counts are suppressed (dozor.core.disclosure, decision 0025).
+    kind_cells, kind_total = disclosure.protect(list(kinds.values()), total)
+    state_cells, state_total = disclosure.protect(list(states.values()), total)
+    assert kind_total is not None and state_total is not None
+    # The total is hidden in both tables if either table needs it hidden (they show the same total).
+    shown_total: int | str = (
+        kind_total.display() if kind_total.suppressed or not state_total.suppressed else state_total.display()
+    )
     kind_labels, state_labels = dict(ReprisalCase.Kind.choices), dict(ReprisalCase.State.choices)
     base = f"ReprisalCase.objects.filter(raised_on__year={year})"
     cases = _("Cases")
@@ -483,8 +494,8 @@ def _reprisals(year: int) -> Section:
             key="reprisals_by_kind",
             title=_("Reprisal cases by kind"),
             columns=[_("Kind"), cases],
-            rows=[[str(kind_labels.get(k, k)), n] for k, n in kinds.items()],
-            total=[_("Total"), total],
+            rows=[[str(kind_labels.get(k, k)), c.display()] for k, c in zip(kinds, kind_cells, strict=True)],
+            total=[_("Total"), shown_total],
             numeric=frozenset({1}),
             provenance=f"{base}.values('kind').annotate(n=Count('id'))",
         ),
@@ -492,8 +503,10 @@ def _reprisals(year: int) -> Section:
             key="reprisals_by_state",
             title=_("Reprisal cases by state"),
             columns=[_("State"), cases],
-            rows=[[str(state_labels.get(s, s)), n] for s, n in states.items()],
-            total=[_("Total"), total],
+            rows=[
+                [str(state_labels.get(s, s)), c.display()] for s, c in zip(states, state_cells, strict=True)
+            ],
+            total=[_("Total"), shown_total],
             numeric=frozenset({1}),
             provenance=f"{base}.values('state').annotate(n=Count('id'))",
         ),
@@ -503,7 +516,7 @@ def _reprisals(year: int) -> Section:
             "%(cases)s cases of possible reprisals against persons who spoke to the NPM were recorded "
             "in %(year)s. Figures only: no place or person is named, so that no one can be identified."
         )
-        % {"cases": total, "year": year}
+        % {"cases": shown_total, "year": year}
     ]
     return Section("reprisals", 4, _("Reprisals"), texts, tables)
 
@@ -689,4 +702,5 @@ def build(year: int, lang: str) -> AnnualReport:
             title=_("Annual report of the National Preventive Mechanism for %(year)s") % {"year": year},
             generated_on=timezone.localdate(),
             sections=sections,
+            small_numbers_note=disclosure.rule_text(),
         )

@@ -15,6 +15,11 @@ Rules (docs/decisions/0008-publishing.md, docs/permissions.md):
   region, type of place, type and dates of the visit) - never from the internal text, so nothing
   that was redacted can reach a press release. Coordinators edit the title and text while it is a
   draft and issue it (``issued_on``) only while its report is still published.
+- The release gate screens every press release (docs/decisions/0020-release-gate.md): whenever the
+  title or text is drafted or changed, the detectors, the registry's names, the interviewees'
+  identities and the pack's location rules propose spans (``PressRelease.screening``). A
+  coordinator removes each (replaced by its marker) or keeps it; issuing is refused while a
+  proposal is undecided. A kept span stays kept when the text around it changes.
 - An interaction (interview, request for comment, ...) is recorded with a contact, optionally the
   issued press release it was about, its date (not in the future), a summary and a link.
 
@@ -44,9 +49,10 @@ from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
 from dozor.core.i18n import pick
 from dozor.core.models import CountryPack, Language, Region
+from dozor.publishing import selectors
 from dozor.publishing.access import can_manage_media
 from dozor.publishing.models import MediaContact, MediaInteraction, PressRelease, PublicReport
-from dozor.publishing.services import public_text
+from dozor.publishing.services import public_text, screen
 from dozor.visits.models import Finding, ReportSection
 from dozor.visits.reports import content as report_content
 
@@ -366,6 +372,8 @@ def press_release_draft(*, actor: User, public_report: PublicReport, lang: str) 
     release = PressRelease.objects.create(
         public_report=locked, lang=lang, title=title, body=body, created_by=actor
     )
+    release.screening = _screening(actor=actor, release=release, previous=[])
+    release.save(update_fields=["screening"])
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,
@@ -373,6 +381,97 @@ def press_release_draft(*, actor: User, public_report: PublicReport, lang: str) 
         changes={"public_report": locked.pk, "lang": lang, "status": release.status},
     )
     return release
+
+
+# --- the release gate for press releases ---------------------------------------------------------
+
+SCREENED_FIELDS = ("title", "body")
+
+
+def _screening(
+    *, actor: User, release: PressRelease, previous: Iterable[Mapping[str, object]]
+) -> list[dict[str, object]]:
+    """The gate's proposals for the release's title and text; a span kept before (same field, kind
+    and words) stays kept."""
+    kept = {
+        (str(p.get("field")), str(p.get("kind")), str(p.get("text"))): p.get("decided_by")
+        for p in previous
+        if p.get("state") == "rejected"
+    }
+    found = selectors.names_to_redact(release.public_report.report, f"{release.title}\n{release.body}")
+    for interview_id in found.interview_ids:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.READ,
+            object_type="visits.interview",
+            object_id=str(interview_id),
+            changes={"fields": ["identity"], "purpose": "redaction", "press_release": release.pk},
+        )
+    out: list[dict[str, object]] = []
+    for field_name in SCREENED_FIELDS:
+        text = getattr(release, field_name)
+        for proposal in screen(text, names=found.names, identities=found.identities):
+            words = text[proposal.start : proposal.end]
+            key = (field_name, proposal.kind, words)
+            out.append(
+                {
+                    "field": field_name,
+                    "start": proposal.start,
+                    "end": proposal.end,
+                    "kind": proposal.kind,
+                    "text": words,
+                    "replacement": proposal.replacement,
+                    "state": "rejected" if key in kept else "proposed",
+                    "decided_by": kept.get(key),
+                }
+            )
+    return out
+
+
+def undecided(press_release: PressRelease) -> int:
+    return sum(1 for p in press_release.screening or [] if p.get("state") == "proposed")
+
+
+@transaction.atomic
+def press_release_decide(
+    *, actor: User, press_release: PressRelease, index: int, accept: bool
+) -> PressRelease:
+    """Remove (``accept``: the words are replaced by the marker) or keep a proposed span of a draft."""
+    _require_media_manager(actor)
+    locked = (
+        PressRelease.objects.select_for_update()
+        .select_related("public_report__report")
+        .get(pk=press_release.pk)
+    )
+    _require_draft(locked)
+    proposals = list(locked.screening or [])
+    if not (0 <= index < len(proposals)) or proposals[index].get("state") != "proposed":
+        raise ValidationError(_("This proposal no longer exists: the text was screened again."), code="stale")
+    chosen = proposals[index]
+    field_name = str(chosen["field"])
+    text = getattr(locked, field_name)
+    start, end = int(chosen["start"]), int(chosen["end"])
+    if text[start:end] != chosen["text"]:
+        raise ValidationError(_("This proposal no longer exists: the text was screened again."), code="stale")
+    if accept:
+        setattr(locked, field_name, text[:start] + str(chosen["replacement"]) + text[end:])
+        locked.screening = _screening(actor=actor, release=locked, previous=proposals)
+    else:
+        chosen["state"], chosen["decided_by"] = "rejected", actor.pk
+        locked.screening = proposals
+    locked.save(update_fields=["title", "body", "screening"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        changes={"screening": {"field": field_name, "kind": chosen["kind"], "removed": accept}},
+    )
+    press_release.title, press_release.body, press_release.screening = (
+        locked.title,
+        locked.body,
+        locked.screening,
+    )
+    return locked
 
 
 def _require_draft(release: PressRelease) -> None:
@@ -400,11 +499,14 @@ def press_release_update(*, actor: User, press_release: PressRelease, title: str
     _raise(errors)
     before = snapshot(locked, RELEASE_FIELDS)
     locked.title, locked.body = title, body + "\n"
-    locked.save(update_fields=RELEASE_FIELDS)
+    if diff(before, snapshot(locked, RELEASE_FIELDS)):
+        locked.screening = _screening(actor=actor, release=locked, previous=locked.screening or [])
+    locked.save(update_fields=[*RELEASE_FIELDS, "screening"])
     changed = sorted(diff(before, snapshot(locked, RELEASE_FIELDS)))
     if changed:  # which fields changed, not the text (it is in the row)
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, changes={"fields": changed})
     press_release.title, press_release.body = locked.title, locked.body
+    press_release.screening = locked.screening
     return locked
 
 
@@ -425,6 +527,14 @@ def press_release_issue(
         errors["public_report"] = [_unpublished_message(public)]
     if issued_on > today:
         errors["issued_on"] = [_("The date of issue cannot be in the future.")]
+    if undecided(locked):
+        errors["screening"] = [
+            _(
+                "%(count)s proposed removal(s) are not decided yet: remove or keep each before issuing "
+                "the press release."
+            )
+            % {"count": undecided(locked)}
+        ]
     _raise(errors)
     locked.status, locked.issued_on = PressRelease.Status.ISSUED, issued_on
     locked.save(update_fields=["status", "issued_on"])

@@ -36,6 +36,7 @@ urlpatterns: list[URLPattern] = [
     path("media/press-releases/new/", views.press_release_create, name="press_release_create"),
     path("media/press-releases/<int:pk>/", views.press_release_detail, name="press_release"),
     path("media/press-releases/<int:pk>/edit/", views.press_release_edit, name="press_release_edit"),
+    path("media/press-releases/<int:pk>/screening/", views.press_release_decide, name="press_release_decide"),
     path("media/press-releases/<int:pk>/issue/", views.press_release_issue, name="press_release_issue"),
     path("media/press-releases/<int:pk>/text/", views.press_release_text, name="press_release_text"),
     path("media/interactions/", views.media_interaction_list, name="media_interactions"),

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -46,7 +46,7 @@ from dozor.publishing.media.forms import (
     PressReleaseIssueForm,
     PressReleaseStartForm,
 )
-from dozor.publishing.models import MediaContact, MediaInteraction, PressRelease, PublicReport
+from dozor.publishing.models import MediaContact, MediaInteraction, PressRelease, PublicReport, Redaction
 
 SECTION = "media"
 PAGE_SIZE = 50
@@ -267,6 +267,9 @@ def press_release_create(request: AuthedRequest) -> HttpResponse:
     )
 
 
+KIND_LABELS = {str(code): str(label) for code, label in Redaction.Kind.choices}
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value else None
@@ -281,6 +284,7 @@ def _release_page(
     edit_form: PressReleaseEditForm | None = None,
     issue_form: PressReleaseIssueForm | None = None,
     status: int = 200,
+    screen_errors: list[str] | None = None,
 ) -> HttpResponse:
     manage = can_manage_media(request.user)
     editable = manage and release.status == PressRelease.Status.DRAFT
@@ -311,6 +315,15 @@ def _release_page(
             ),
             issue_form=issue_form or (PressReleaseIssueForm() if editable else None),
             interactions=interactions,
+            screening=[
+                {**proposal, "index": n, "kind_label": KIND_LABELS.get(str(proposal.get("kind")), "")}
+                for n, proposal in enumerate(release.screening or [])
+                if proposal.get("state") == "proposed"
+            ]
+            if manage
+            else [],
+            kept=sum(1 for p in release.screening or [] if p.get("state") == "rejected") if manage else 0,
+            screen_errors=screen_errors or [],
         ),
         status=status,
     )
@@ -338,6 +351,32 @@ def press_release_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if saved is None:
         return _release_page(request, release, edit_form=form, status=400)
     messages.success(request, _("The press release was saved."))
+    return redirect("publishing:press_release", pk=release.pk)
+
+
+@login_required
+@require_POST
+def press_release_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Remove or keep one span the release gate proposed (coordinators, while a draft)."""
+    user = _reader(request)
+    release = release_for_user(user, pk)
+    if not can_manage_media(user):
+        raise PermissionDenied
+    try:
+        index = int(request.POST.get("index", ""))
+        decision = request.POST.get("decision")
+        if decision not in ("accept", "reject"):
+            raise ValueError(decision)
+    except ValueError:
+        return _release_page(
+            request, release, status=400, screen_errors=[_("Choose to remove or keep the text.")]
+        )
+    try:
+        services_media.press_release_decide(
+            actor=user, press_release=release, index=index, accept=decision == "accept"
+        )
+    except ValidationError as exc:
+        return _release_page(request, release, status=400, screen_errors=list(exc.messages))
     return redirect("publishing:press_release", pk=release.pk)
 
 

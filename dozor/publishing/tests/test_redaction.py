@@ -63,9 +63,7 @@ def interview(coordinator: User, visit: Visit) -> Interview:
         code="D-01",
         category=Interview.Category.DETAINEE,
         held_on=datetime.date(2025, 3, 1),
-        consent_use=True,
-        consent_naming=False,
-        consent_follow_up=True,
+        consents=["quote_authority", "quote_public", "follow_up"],
         identity=f"{INTERVIEWEE}, born 1990, cell 14",
     )
 
@@ -98,11 +96,16 @@ def draft_report(coordinator: User, visit: Visit, registry_person: Any, intervie
 
 
 @pytest.fixture
-def sent_report(coordinator: User, draft_report: Report) -> Report:
+def sent_report(coordinator: User, council: User, draft_report: Report) -> Report:
     writer = make_user("writer", Role.MONITOR)  # four eyes: the report's approver did not submit it
     TeamMember.objects.create(visit=draft_report.visit, user=writer)
     reports.submit_for_review(actor=writer, report=draft_report)
     reports.approve(actor=coordinator, report=draft_report)
+    # sent through the release gate: the version for the authority, approved by a second person
+    for_authority = services.public_version_start(
+        actor=coordinator, report=draft_report, lang="ru", audience=PublicReport.Audience.AUTHORITY
+    )
+    approved(coordinator, council, for_authority)
     return reports.mark_sent(
         actor=coordinator,
         report=draft_report,

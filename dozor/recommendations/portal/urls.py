@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
         name="portal_recommendation",
     ),
     path("portal/reports/", views_portal.portal_reports, name="portal_reports"),
+    path("portal/reports/<int:pk>/", views_portal.portal_report, name="portal_report"),
     path(
         "portal/reports/<int:pk>/document/",
         views_portal.portal_report_document,

@@ -2,7 +2,9 @@
 
 Liaisons see only what ``dozor.recommendations.access`` lets them: recommendations addressed to their
 authority (or its places) whose report was sent, their authority's responses, the final reports
-sent to it (the non-internal version: no confidential banner, no evidence annex). Anything else is
+sent to it - exactly the approved version for the authority (the release gate,
+docs/decisions/0020-release-gate.md: ``dozor.visits.reports.released``), never a document rebuilt
+from the visit's data; a report sent without one is not shown. Anything else is
 a 404, never a 403, so that identifiers of other authorities cannot be probed. Portal pages are for
 liaisons only (403 for NPM staff, who have their own pages).
 
@@ -24,13 +26,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dozor.accounts.access import AnyUser, can, require
+from dozor.accounts.audit import audit_record
 from dozor.accounts.http import AuthedRequest
-from dozor.accounts.models import User
+from dozor.accounts.models import AuditEvent, User
 from dozor.core.files import file_response
 from dozor.core.forms import submit_form
 from dozor.core.i18n import pick
@@ -53,8 +55,8 @@ from dozor.recommendations.models import Recommendation, Response, Status
 from dozor.recommendations.portal import services as services_portal
 from dozor.recommendations.portal.forms import AssessmentForm, ResponseForm
 from dozor.recommendations.portal.services import MAX_ATTACHMENTS
-from dozor.visits.reports import documents
-from dozor.visits.reports.content import LANGUAGES
+from dozor.visits.models import Report
+from dozor.visits.reports import released
 
 PORTAL = "portal"
 RESPONSES = "responses"
@@ -244,42 +246,71 @@ def portal_reports(request: AuthedRequest) -> HttpResponse:
     user = _liaison(request)
     reports = reports_sent_to(user).select_related("visit__facility").order_by("-sent_on", "-id")
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    for report in page.object_list:
+        sent = released.sent_release(report) or {}
+        report.sent_lang = sent.get("lang", "")
+        report.sent_lang_name = LANGUAGE_NAMES.get(report.sent_lang, report.sent_lang)
     return render(
         request,
         "recommendations/portal_reports.html",
-        {
-            "page": page,
-            "formats": documents.FORMATS,
-            "document_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-            "section": PORTAL,
+        {"page": page, "formats": released.FORMATS, "section": PORTAL},
+    )
+
+
+def _sent(user: User, pk: int) -> tuple[Report, dict[str, Any]]:
+    report = sent_report_for_user(user, pk)
+    sent = released.sent_release(report)
+    if sent is None:
+        raise Http404
+    return report, sent
+
+
+def _audit_read(user: User, report: Report, sent: dict[str, Any], fmt: str, request: HttpRequest) -> None:
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.EXPORT if fmt != "html" else AuditEvent.Action.READ,
+        obj=report,
+        changes={
+            "format": fmt,
+            "lang": sent["lang"],
+            "version": "authority",
+            "release": sent["release"],
+            "via": "portal",
         },
+        ip_address=_ip(request),
+    )
+
+
+@login_required
+@require_GET
+def portal_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The report as the authority received it: the approved text, on a page."""
+    user = _liaison(request)
+    report, sent = _sent(user, pk)
+    document = released.authority_document(report, sent)
+    _audit_read(user, report, sent, "html", request)
+    return render(
+        request,
+        "recommendations/portal_report.html",
+        {"report": report, "d": document, "formats": released.FORMATS, "section": PORTAL},
     )
 
 
 @login_required
 @require_GET
 def portal_report_document(request: AuthedRequest, pk: int) -> HttpResponse:
-    """A report sent to the liaison's authority as PDF or DOCX: the version for the authority
-    (internal=False: no confidential banner, no evidence annex; quotes only as ``build`` allows)."""
+    """A report sent to the liaison's authority as PDF or DOCX: exactly the approved version for the
+    authority, in the language it was sent in."""
     user = _liaison(request)
-    report = sent_report_for_user(user, pk)
+    report, sent = _sent(user, pk)
     fmt = request.GET.get("format", "pdf")
-    lang = request.GET.get("lang") or get_language() or "ru"
-    if fmt not in documents.FORMATS:
+    if fmt not in released.FORMATS:
         return HttpResponseBadRequest(_("Unknown document format: choose PDF or DOCX."))
-    if lang not in LANGUAGES:
-        return HttpResponseBadRequest(_("Unknown language: choose kk, ru or en."))
-    data = documents.report_export(
-        actor=user,
-        report=report,
-        fmt=fmt,
-        lang=lang,
-        internal=False,
-        evidence=False,
-        via="portal",
-        ip_address=_ip(request),
+    data = released.render(document=released.authority_document(report, sent), fmt=fmt)
+    _audit_read(user, report, sent, fmt, request)
+    return file_response(
+        data, released.authority_filename(report, sent["lang"], fmt), released.CONTENT_TYPES[fmt]
     )
-    return file_response(data, documents.filename(report, fmt, lang), documents.CONTENT_TYPES[fmt])
 
 
 @login_required

@@ -4,7 +4,9 @@ visit page.
 Reprisal cases are confidential: only coordinators and monitors (for places of visits whose team
 they are on) reach these pages; council members, liaisons, trainers get 404 and anonymous users
 the sign-in page. Every page showing cases writes a READ event to the audit log. The visit-page
-section shows pseudonym codes and dates only, never summaries, outcomes or interview notes.
+section shows pseudonym codes and dates only, never summaries, outcomes, identities or interview
+notes; a protected person's identity is on the person's page, for coordinators and the case's
+team only (``can_read_identity``), and each showing is audited.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,10 +27,23 @@ from dozor.accounts.access import AnyUser, active_user, can
 from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import User
 from dozor.core.forms import submit_form
-from dozor.recommendations.access import reprisal_case_for_user, reprisal_cases_visible_to
-from dozor.recommendations.models import ReprisalCase
+from dozor.recommendations.access import (
+    can_read_identity,
+    protected_person_for_user,
+    reprisal_action_for_user,
+    reprisal_case_for_user,
+    reprisal_cases_visible_to,
+)
+from dozor.recommendations.models import ProtectedPerson, ReprisalCase
 from dozor.recommendations.reprisals import services as services_reprisals
-from dozor.recommendations.reprisals.forms import ReprisalCheckForm, ReprisalCloseForm, ReprisalOpenForm
+from dozor.recommendations.reprisals.forms import (
+    PersonMoveForm,
+    ReprisalActionForm,
+    ReprisalActionOutcomeForm,
+    ReprisalCheckForm,
+    ReprisalCloseForm,
+    ReprisalOpenForm,
+)
 from dozor.visits.access import (
     can_record,
     interview_for_user,
@@ -69,20 +84,34 @@ def cases_for(user: AnyUser) -> QuerySet[ReprisalCase]:
     """The cases the user may see, with what the list shows (no duplicates from the team join)."""
     return (
         ReprisalCase.objects.filter(pk__in=reprisal_cases_visible_to(user).values("pk"))
-        .select_related("facility", "interview")
+        .select_related("facility", "interview", "person__facility")
         .annotate(last_checked_on=Max("checks__checked_on"))
         .order_by("-raised_on", "-id")
     )
 
 
+def _places_of(case: ReprisalCase) -> set[int]:
+    """The places where the case may be checked at some time: where it was raised, and every place
+    that held the person (``case.person.locations`` prefetched)."""
+    places = {move.facility_id for move in case.person.locations.all() if move.facility_id}
+    if case.facility_id:
+        places.add(case.facility_id)
+    return places
+
+
 def _checking_visits(user: AnyUser, case: ReprisalCase) -> list[Visit]:
-    """Visits the user records for that may check on the case (to its place, from its date on)."""
+    """Visits the user records for that may check on the case (to a place that held the person
+    when the visit started, from the case's date on)."""
     if case.state == ReprisalCase.State.CLOSED:
         return []
-    visits = visits_visible_to(user).filter(facility=case.facility_id, started_on__gte=case.raised_on)
+    visits = visits_visible_to(user).filter(facility__in=_places_of(case), started_on__gte=case.raised_on)
     if case.interview is not None:
         visits = visits.exclude(pk=case.interview.visit_id)
-    return [v for v in visits.select_related("facility").order_by("-started_on")[:10] if can_record(user, v)]
+    return [
+        v
+        for v in visits.select_related("facility").order_by("-started_on")[:20]
+        if case.checkable_at(v.facility_id, v.started_on) and can_record(user, v)
+    ][:10]
 
 
 # --- the visit page section ---------------------------------------------------------------------
@@ -90,7 +119,8 @@ def _checking_visits(user: AnyUser, case: ReprisalCase) -> list[Visit]:
 
 def visit_section(request: HttpRequest, visit: Visit) -> dict[str, Any] | None:
     """For coordinators and the visit's team: at-risk interviewees of this visit without a case,
-    and the open cases of this place raised before the visit, which it must check."""
+    and the open cases the visit must check - those of persons the place held when the visit
+    started, whatever place the case began at (and place-bound cases of staff or relatives)."""
     user = request.user
     if not can_record(user, visit):  # coordinators and monitors on the visit's team
         return None
@@ -100,12 +130,25 @@ def visit_section(request: HttpRequest, visit: Visit) -> dict[str, Any] | None:
         .order_by("code")
         .only("pk", "code", "category", "held_on", "visit_id")
     )
-    cases = cases_for(user).filter(facility=visit.facility_id)
+    cases = cases_for(user)
+    here = ReprisalCase.objects.filter(
+        Q(facility=visit.facility_id) | Q(person__locations__facility=visit.facility_id)
+    )
+    candidates = cases.filter(
+        pk__in=here.values("pk"),
+        state__in=services_reprisals.FOLLOWED,
+        raised_on__lte=visit.started_on,
+    ).prefetch_related("person__locations")
     to_check = [
         _decorate(case)
-        for case in cases.filter(state__in=services_reprisals.FOLLOWED, raised_on__lte=visit.started_on)
-        if case.interview is None or case.interview.visit_id != visit.pk
+        for case in candidates
+        if (case.interview is None or case.interview.visit_id != visit.pk)
+        and case.checkable_at(visit.facility_id, visit.started_on)
     ]
+    for case in to_check:
+        location = case.person.location_on(visit.started_on)
+        case.held_since = location.since if location else None  # type: ignore[attr-defined]
+        case.moved_here = case.facility_id != visit.facility_id  # type: ignore[attr-defined]
     for case in to_check:  # one form per case, with its own element ids
         case.check_form = ReprisalCheckForm(auto_id=f"id_reprisal{case.pk}_%s")  # type: ignore[attr-defined]
     opened_here = [_decorate(case) for case in cases.filter(interview__visit=visit)]
@@ -151,14 +194,20 @@ def reprisal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = follower(request.user)
     case = _decorate(reprisal_case_for_user(user, pk))
     services_reprisals.reprisal_read(actor=user, cases=[case], via="reprisal_detail", ip_address=_ip(request))
-    checks = list(case.checks.select_related("visit", "author").order_by("-checked_on", "-id"))
-    closable = case.state != ReprisalCase.State.CLOSED and can(user, "reprisals.manage")
+    checks = list(case.checks.select_related("visit__facility", "author").order_by("-checked_on", "-id"))
+    actions = list(case.actions.select_related("author").order_by("-taken_on", "-id"))
+    manager = can(user, "reprisals.manage")
+    closable = case.state != ReprisalCase.State.CLOSED and manager
     return render(
         request,
         "recommendations/reprisal_detail.html",
         {
             "case": case,
+            "person": case.person,
             "checks": checks,
+            "actions": actions,
+            "action_form": ReprisalActionForm() if manager else None,
+            "can_manage": manager,
             "checking_visits": _checking_visits(user, case),
             "close_form": ReprisalCloseForm() if closable else None,
             "section": SECTION,
@@ -202,21 +251,32 @@ def reprisal_open_interview(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reprisal_open(request: AuthedRequest) -> HttpResponse:
-    """Open a case not tied to an interview (an allegation received otherwise): coordinators."""
+    """Open a case not tied to an interview (an allegation received otherwise, a relative, staff,
+    an NPM member): coordinators. ``?person=<id>`` opens another case for a known person."""
     user = follower(request.user)
     if not can(user, "reprisals.manage"):
         raise PermissionDenied
+    person = None
+    if request.GET.get("person"):
+        person = protected_person_for_user(user, request.GET["person"])
     form = ReprisalOpenForm(
-        request.POST or None, ask_facility=True, initial={"kind": ReprisalCase.Kind.ALLEGATION}
+        request.POST or None,
+        ask_facility=True,
+        ask_person=person is None,
+        initial={"kind": ReprisalCase.Kind.ALLEGATION, "category": ProtectedPerson.Category.DETAINEE},
     )
     if request.method == "POST":
-        case = submit_form(form, lambda: services_reprisals.reprisal_open(actor=user, **form.values()))
+        case = submit_form(
+            form, lambda: services_reprisals.reprisal_open(actor=user, person=person, **form.values())
+        )
         if case is not None:
             messages.success(
                 request, _("The follow-up case was opened; later visits to the place will check it.")
             )
             return redirect("recommendations:reprisal_detail", pk=case.pk)
-    return _form_page(request, "recommendations/reprisal_form.html", form, interview=None, visit=None)
+    return _form_page(
+        request, "recommendations/reprisal_form.html", form, interview=None, visit=None, person=person
+    )
 
 
 @login_required
@@ -255,3 +315,106 @@ def reprisal_close(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The case was closed."))
             return redirect("recommendations:reprisal_detail", pk=case.pk)
     return _form_page(request, "recommendations/reprisal_close_form.html", form, case=_decorate(case))
+
+
+# --- protected persons and actions ---------------------------------------------------------------
+
+
+@login_required
+def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A protected person: code, category, where they are and were, their cases; the identity for
+    coordinators and the case's team only."""
+    user = follower(request.user)
+    person = protected_person_for_user(user, pk)
+    show_identity = can_read_identity(user, person)
+    services_reprisals.person_read(actor=user, person=person, identity=show_identity, ip_address=_ip(request))
+    cases = [_decorate(case) for case in cases_for(user).filter(person=person)]
+    services_reprisals.reprisal_read(actor=user, cases=cases, via="reprisal_person", ip_address=_ip(request))
+    moves = list(person.locations.select_related("facility", "recorded_by").order_by("-since", "-id"))
+    manager = can(user, "reprisals.manage")
+    return render(
+        request,
+        "recommendations/reprisal_person.html",
+        {
+            "person": person,
+            "show_identity": show_identity,
+            "cases": cases,
+            "moves": moves,
+            "can_manage": manager,
+            "move_form": PersonMoveForm() if manager else None,
+            "section": SECTION,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_move(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record a transfer, a release or a lost trace (coordinators): the cases follow the person."""
+    user = follower(request.user)
+    person = protected_person_for_user(user, pk)
+    if not can(user, "reprisals.manage"):
+        raise PermissionDenied
+    form = PersonMoveForm(request.POST or None)
+    if request.method == "POST":
+        move = submit_form(
+            form, lambda: services_reprisals.person_move(actor=user, person=person, **form.values())
+        )
+        if move is not None:
+            messages.success(
+                request,
+                _(
+                    "The move was recorded; later visits to the place that holds the person will check on them."
+                ),
+            )
+            return redirect("recommendations:reprisal_person", pk=person.pk)
+    return _form_page(request, "recommendations/reprisal_person_move.html", form, person=person)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record an action taken on a case (coordinators)."""
+    user = follower(request.user)
+    case = reprisal_case_for_user(user, pk)
+    if not can(user, "reprisals.manage"):
+        raise PermissionDenied
+    form = ReprisalActionForm(request.POST or None)
+    if request.method == "POST":
+        action = submit_form(
+            form, lambda: services_reprisals.reprisal_action_add(actor=user, case=case, **form.values())
+        )
+        if action is not None:
+            messages.success(request, _("The action was recorded."))
+            return redirect("recommendations:reprisal_detail", pk=case.pk)
+    return _form_page(
+        request, "recommendations/reprisal_action_form.html", form, case=_decorate(case), action=None
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record what came of an action (coordinators)."""
+    user = follower(request.user)
+    action = reprisal_action_for_user(user, pk)
+    if not can(user, "reprisals.manage"):
+        raise PermissionDenied
+    form = ReprisalActionOutcomeForm(
+        request.POST or None, initial={"outcome": action.outcome} if action.outcome else None
+    )
+    if request.method == "POST":
+        saved = submit_form(
+            form,
+            lambda: services_reprisals.reprisal_action_outcome(actor=user, action=action, **form.values()),
+        )
+        if saved is not None:
+            messages.success(request, _("The outcome was recorded."))
+            return redirect("recommendations:reprisal_detail", pk=action.case_id)
+    return _form_page(
+        request,
+        "recommendations/reprisal_action_form.html",
+        form,
+        case=_decorate(action.case),
+        action=action,
+    )

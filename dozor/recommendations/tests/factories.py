@@ -17,6 +17,7 @@ from dozor.recommendations.services import (
 )
 from dozor.standards.models import Theme
 from dozor.visits.models import Report
+from dozor.visits.reports.content import build
 from dozor.visits.reports.services import report_start
 from dozor.visits.services import visit_create
 
@@ -46,6 +47,19 @@ def report_for(actor: User, facility: Facility, status: str = Report.Status.SENT
     )
     report = report_start(actor=actor, visit=visit)
     Report.objects.filter(pk=report.pk).update(status=status)
+    if status in (Report.Status.SENT, Report.Status.PUBLISHED):
+        # as if sent through the release gate (docs/decisions/0020-release-gate.md): the approved
+        # version for the authority is what the liaison reads
+        sections = build(report, lang="ru", internal=False, audience="authority").as_text(quotes=True)
+        Report.objects.filter(pk=report.pk).update(
+            sent_on=datetime.date(2025, 4, 1),
+            authority_release={
+                "texts": {
+                    "ru": {"release": 0, "sections": sections, "approved_at": None, "approved_by": None}
+                },
+                "sent": {"lang": "ru", "release": 0, "sent_on": "2025-04-01"},
+            },
+        )
     report.refresh_from_db()
     return report
 
@@ -78,3 +92,19 @@ def recommendation(
         recommendation_facts_refresh(facility_ids=[made.facility_id] if made.facility_id else [])
         made.refresh_from_db()
     return made
+
+
+def protected_person(facility: Facility | None = None, **kwargs: Any) -> Any:
+    """A protected person of a reprisal case (decision 0024), held at ``facility`` if one is given."""
+    from dozor.recommendations.models import ProtectedPerson
+    from dozor.recommendations.reprisals.services import person_code_new
+
+    held = ProtectedPerson.Whereabouts.HELD if facility else ProtectedPerson.Whereabouts.UNKNOWN
+    values: dict[str, Any] = {
+        "code": person_code_new(),
+        "category": ProtectedPerson.Category.DETAINEE,
+        "facility": facility,
+        "whereabouts": held,
+        **kwargs,
+    }
+    return ProtectedPerson.objects.create(**values)

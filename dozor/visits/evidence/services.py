@@ -7,7 +7,9 @@ Decisions worth knowing:
 - Unless the uploader chooses to keep it, an image's metadata (EXIF with the GPS position, XMP, ICC
   profile, comments) is removed by re-encoding the pixels into a fresh image of the same format,
   after applying the EXIF orientation. The capture time is read from EXIF before that.
-- ``sha256`` and ``size`` describe the stored bytes, so the hash verifies the file actually served.
+- The file is sealed (encrypted at rest with the key ring, AES-GCM, bound to its row:
+  ``dozor.core.sealed``) and opened only to be served. ``sha256`` and ``size`` describe the plain
+  content, so the hash verifies the file actually served (``dozor files verify`` opens it first).
 - The stored name is random (``uuid4`` + the detected extension); the user's file name is kept only
   for display and for the download's ``Content-Disposition``.
 """
@@ -43,6 +45,7 @@ from dozor.core.files import (
     read_capped,
     sniff,
 )
+from dozor.core.sealed import read_plain, seal_for
 from dozor.visits.access import can_record
 from dozor.visits.models import Evidence, Visit
 
@@ -186,9 +189,14 @@ def evidence_upload(
         metadata_stripped=stripped,
         uploaded_by=actor,
     )
-    evidence.file.save(f"{uuid.uuid4().hex}.{detected.extension}", ContentFile(stored), save=False)
+    # The row first: the sealed file is bound to its id (dozor.core.sealed), then the file.
+    evidence.save()
     try:
-        evidence.save()
+        evidence.file.save(
+            f"{uuid.uuid4().hex}.{detected.extension}", ContentFile(seal_for(evidence, stored)), save=False
+        )
+        evidence.sealed = True
+        evidence.save(update_fields=["file", "sealed"])
         audit_record(
             actor=actor,
             action=AuditEvent.Action.CREATE,
@@ -196,9 +204,16 @@ def evidence_upload(
             changes=snapshot(evidence, AUDITED_FIELDS),
         )
     except BaseException:
-        evidence.file.storage.delete(evidence.file.name)
+        if evidence.file.name:
+            evidence.file.storage.delete(evidence.file.name)
         raise
     return evidence
+
+
+def evidence_content(evidence: Evidence) -> bytes:
+    """The plain content of a piece of evidence (opened if sealed). FileNotFoundError when the file
+    is missing; DecryptionError when DOZOR_FIELD_KEYS cannot open it."""
+    return read_plain(evidence)
 
 
 def evidence_record_download(

@@ -6,6 +6,7 @@ are never served from MEDIA_URL, only through ``evidence_file`` below, which aud
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.conf import settings
@@ -129,7 +130,7 @@ def evidence_file(request: AuthedRequest, pk: int) -> HttpResponseBase:
     if (response := reauth_redirect(request)) is not None:
         return response  # confidential files leave Dozor: the password (and code) again (docs/decisions/0014)
     try:
-        handle = evidence.file.open("rb")
+        content = services_evidence.evidence_content(evidence)  # opened here if sealed at rest
     except FileNotFoundError as exc:
         raise Http404 from exc
     services_evidence.evidence_record_download(
@@ -137,7 +138,7 @@ def evidence_file(request: AuthedRequest, pk: int) -> HttpResponseBase:
         evidence=evidence,
         ip_address=request.META.get("REMOTE_ADDR") or None,
     )
-    return file_response(handle, evidence.original_name, evidence.content_type)
+    return file_response(io.BytesIO(content), evidence.original_name, evidence.content_type)
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dozor.methodology.models import QuestionType
 from dozor.standards.models import Provision, Theme
-from dozor.visits.models import Answer, Evidence, Finding, Submission, Visit
+from dozor.visits.models import Answer, Evidence, Finding, Interview, Submission, Visit
 
 ANSWER_LABEL_MAX = 80
 
@@ -95,6 +95,14 @@ class FindingForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
+    sensitive = forms.BooleanField(
+        label=_("Sensitive details"),
+        required=False,
+        help_text=_(
+            "Tick when the description could identify a person or reveals a health matter: only the visit's "
+            "team and the coordinators then read it, and it never leaves the NPM."
+        ),
+    )
     possible_ill_treatment = forms.BooleanField(
         label=_("Possible torture or ill-treatment"),
         required=False,
@@ -114,6 +122,7 @@ class FindingForm(forms.Form):
                 "answers": [a.pk for a in finding.answers.all()],
                 "evidence": [e.pk for e in finding.evidence.all()],
                 "possible_ill_treatment": finding.possible_ill_treatment,
+                "sensitive": finding.sensitive,
             }
         super().__init__(*args, **kwargs)
         self._queryset("theme", Theme.objects.order_by("sort_order", "code"))
@@ -147,6 +156,7 @@ class FindingForm(forms.Form):
             "answers": list(data["answers"]),
             "evidence": list(data["evidence"]),
             "possible_ill_treatment": data["possible_ill_treatment"],
+            "sensitive": data["sensitive"],
         }
 
 
@@ -168,6 +178,22 @@ class ReferralForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
+    def __init__(self, *args: Any, visit: Visit | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The interview the referral rests on, if any: its consent record is then checked
+        # (docs/decisions/0021-consent-records.md). Pseudonym codes only.
+        self.fields["interview"] = forms.ModelChoiceField(
+            label=_("Interview the referral rests on"),
+            queryset=Interview.objects.filter(visit=visit).order_by("code")
+            if visit is not None
+            else Interview.objects.none(),
+            required=False,
+            help_text=_(
+                "If the case comes from an interview, its consent to a referral to the prosecutor must be on record."
+            ),
+        )
+        self.order_fields(["referred_on", "addressee", "reference", "interview", "consent_given", "note"])
+
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
@@ -175,5 +201,6 @@ class ReferralForm(forms.Form):
             "addressee": data["addressee"],
             "reference": data["reference"],
             "consent_given": data["consent_given"],
+            "interview": data.get("interview"),
             "note": data["note"],
         }

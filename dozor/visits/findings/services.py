@@ -54,7 +54,8 @@ from dozor.core.outbox.services import notification_queue, notifications_about
 from dozor.core.revisions import revision_check, revision_claim
 from dozor.standards.models import Provision, Theme
 from dozor.visits.access import can_record
-from dozor.visits.models import Answer, Evidence, Finding, Referral, Submission, Visit
+from dozor.visits.interviews.consent import allows
+from dozor.visits.models import Answer, Consent, Evidence, Finding, Interview, Referral, Submission, Visit
 
 # Severities whose findings must be confirmed by at least two different sources.
 CROSS_CHECKED = frozenset({Finding.Severity.CRITICAL, Finding.Severity.SERIOUS})
@@ -182,6 +183,7 @@ def finding_create(
     answers: Iterable[Answer | int] = (),
     evidence: Iterable[Evidence | int] = (),
     possible_ill_treatment: bool = False,
+    sensitive: bool = False,
 ) -> Finding:
     if not can_record(actor, visit):
         raise PermissionDenied
@@ -208,6 +210,7 @@ def finding_create(
         description=description,
         sources=clean,
         possible_ill_treatment=possible_ill_treatment,
+        sensitive=sensitive,
         created_by=actor,
     )
     _set_links(finding, links)
@@ -237,6 +240,7 @@ def finding_update(
     evidence: Iterable[Evidence | int] = (),
     possible_ill_treatment: bool = False,
     base_revision: int | None = None,
+    sensitive: bool | None = None,
 ) -> Finding:
     """Replace a finding's values and links. The row is re-read under a lock so that two edits
     marking it urgent at the same moment notify the coordinators once. ``base_revision`` is the
@@ -268,6 +272,8 @@ def finding_update(
     current.description = description
     current.sources = clean
     current.possible_ill_treatment = possible_ill_treatment
+    if sensitive is not None:  # None: left as it is (callers that do not know the mark)
+        current.sensitive = sensitive
     current.save(
         update_fields=[
             "theme",
@@ -277,6 +283,7 @@ def finding_update(
             "description",
             "sources",
             "possible_ill_treatment",
+            "sensitive",
             "updated_at",
         ]
     )
@@ -391,8 +398,12 @@ def referral_record(
     reference: str = "",
     consent_given: bool,
     note: str = "",
+    interview: Interview | None = None,
 ) -> Referral:
-    """Record that a possible case of ill-treatment was referred (to the prosecutor, usually)."""
+    """Record that a possible case of ill-treatment was referred (to the prosecutor, usually).
+
+    When the referral rests on what an interviewed person said (``interview``), that person's
+    consent record for a referral to the prosecutor must be in force (docs/decisions/0021)."""
     require(actor, "visits.manage")
     addressee, reference, note = addressee.strip(), reference.strip(), note.strip()
     errors: dict[str, list[str]] = {}
@@ -402,6 +413,16 @@ def referral_record(
         )
     if not consent_given:
         errors.setdefault("consent_given", []).append(_("A referral needs the person's informed consent."))
+    if interview is not None:
+        if interview.visit_id != finding.visit_id:
+            errors.setdefault("interview", []).append(_("Choose an interview of this visit."))
+        elif not allows(interview, Consent.Use.REFERRAL_PROSECUTOR):
+            errors.setdefault("interview", []).append(
+                _(
+                    "This person's consent to a referral to the prosecutor is not on record (or was "
+                    "withdrawn): record it on the interview page first."
+                )
+            )
     if not addressee:
         errors.setdefault("addressee", []).append(_("Name the body the case was referred to."))
     if referred_on > timezone.localdate():
@@ -414,6 +435,7 @@ def referral_record(
         addressee=addressee,
         reference=reference,
         consent_given=True,
+        interview=interview,
         note=note,
         created_by=actor,
     )

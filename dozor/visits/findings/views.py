@@ -31,7 +31,11 @@ from dozor.visits.access import (
 )
 from dozor.visits.findings import services as services_findings
 from dozor.visits.findings.forms import FindingForm, ReferralForm, answer_display
-from dozor.visits.findings.selectors import urgent_alert_queued, urgent_alerts_waiting
+from dozor.visits.findings.selectors import (
+    urgent_alert_queued,
+    urgent_alerts_waiting,
+    withhold_sensitive,
+)
 from dozor.visits.models import Finding, Visit
 
 SECTION = "visits"
@@ -147,6 +151,7 @@ def finding_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def _detail_context(request: HttpRequest, finding: Finding) -> dict[str, Any]:
     visit = finding.visit
     finding = _decorate(finding)
+    withhold_sensitive(request.user, [finding])  # a sensitive description: the team and coordinators only
     # evidence is confidential: council members read findings but not the files behind them
     confidential = confidential_visits_for(request.user).filter(pk=visit.pk).exists()
     answers = finding.answers.select_related("question__section", "submission").order_by(
@@ -172,7 +177,7 @@ def finding_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = _detail_context(request, finding)
     context["urgent_alerts_waiting"] = urgent_alerts_waiting(finding)
     if context["can_refer"]:
-        context["referral_form"] = ReferralForm()
+        context["referral_form"] = ReferralForm(visit=finding.visit)
     return render(request, "visits/finding_detail.html", context)
 
 
@@ -181,7 +186,7 @@ def finding_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def referral_create(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = finding_for_user(request.user, pk)
     user = require(request.user, "visits.manage")
-    form = ReferralForm(request.POST or None)
+    form = ReferralForm(request.POST or None, visit=finding.visit)
     if request.method == "POST":
         referral = submit_form(
             form,

@@ -8,6 +8,7 @@ fields' values but, for the encrypted ones, only *that* they were set or changed
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +21,8 @@ from dozor.accounts.models import AuditEvent, User
 from dozor.core.models import Language
 from dozor.core.revisions import revision_check, revision_claim
 from dozor.visits.access import can_record
-from dozor.visits.models import Interview, Visit
+from dozor.visits.interviews.consent_services import consent_problems, consent_record
+from dozor.visits.models import Consent, Interview, Visit
 
 CODE_MAX = 20
 ENCRYPTED_FIELDS = ("notes", "excerpt", "identity")
@@ -32,9 +34,6 @@ AUDITED_FIELDS = [
     "held_on",
     "language",
     "interpreter",
-    "consent_use",
-    "consent_naming",
-    "consent_follow_up",
     "at_risk",
 ]
 
@@ -67,8 +66,9 @@ def _validate(
     category: str,
     held_on: datetime.date | None,
     exclude_pk: int | None = None,
+    more: dict[str, list[str]] | None = None,
 ) -> None:
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[str]] = dict(more or {})
     code_problems = _code_problems(code)
     if not code_problems:
         taken = Interview.objects.filter(visit=visit, code=code)
@@ -110,18 +110,44 @@ def interview_record(
     held_on: datetime.date | None,
     language: Language | None = None,
     interpreter: bool = False,
-    consent_use: bool,
-    consent_naming: bool,
-    consent_follow_up: bool,
     at_risk: bool = False,
     notes: str = "",
     excerpt: str = "",
     identity: str = "",
+    consents: Collection[str] = (),
+    consent_method: str = Consent.Method.ORAL,
+    consent_capacity: str = Consent.Capacity.FULL,
+    consent_capacity_assessed_by: User | None = None,
+    consent_note: str = "",
 ) -> Interview:
-    """Record a confidential interview held during ``visit``."""
+    """Record a confidential interview held during ``visit``.
+
+    ``consents`` are the uses the person consented to when asked at the interview (the quick
+    boxes of the form): each becomes a consent record dated on the interview, in its language,
+    given in the way ``consent_method`` says, with the capacity and note given (see
+    ``consent_services.consent_record``). Refusals and later answers are recorded one by one."""
     _require_recorder(actor, visit)
     code = (code or "").strip()
-    _validate(visit=visit, code=code, category=category, held_on=held_on)
+    consent_note = (consent_note or "").strip()
+    more: dict[str, list[str]] = {}
+    for use in dict.fromkeys(consents):
+        for field, messages in consent_problems(
+            visit=visit,
+            use=use,
+            granted=True,
+            method=consent_method,
+            capacity=consent_capacity,
+            capacity_assessed_by=consent_capacity_assessed_by,
+            note=consent_note,
+            given_on=held_on or visit.started_on,
+            earliest=None,
+        ).items():
+            if field == "given_on":
+                continue  # the interview's date, checked with it
+            key = "consents" if field == "use" else f"consent_{field}"
+            more.setdefault(key, [])
+            more[key] += [m for m in messages if m not in more[key]]
+    _validate(visit=visit, code=code, category=category, held_on=held_on, more=more)
     assert held_on is not None  # checked by _validate
     interview = Interview.objects.create(
         visit=visit,
@@ -130,9 +156,6 @@ def interview_record(
         held_on=held_on,
         language=language,
         interpreter=interpreter,
-        consent_use=consent_use,
-        consent_naming=consent_naming,
-        consent_follow_up=consent_follow_up,
         at_risk=at_risk,
         notes=notes or "",
         excerpt=excerpt or "",
@@ -142,6 +165,18 @@ def interview_record(
     changes: dict[str, Any] = snapshot(interview, AUDITED_FIELDS)
     changes["encrypted_fields_set"] = [name for name in ENCRYPTED_FIELDS if getattr(interview, name)]
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=interview, changes=changes)
+    for use in dict.fromkeys(consents):
+        consent_record(
+            actor=actor,
+            interview=interview,
+            use=use,
+            method=consent_method,
+            given_on=held_on,
+            language=language,
+            capacity=consent_capacity,
+            capacity_assessed_by=consent_capacity_assessed_by,
+            note=consent_note,
+        )
     return interview
 
 
@@ -155,16 +190,14 @@ def interview_update(
     held_on: datetime.date | None,
     language: Language | None = None,
     interpreter: bool = False,
-    consent_use: bool,
-    consent_naming: bool,
-    consent_follow_up: bool,
     at_risk: bool = False,
     notes: str = "",
     excerpt: str = "",
     identity: str = "",
     base_revision: int | None = None,
 ) -> Interview:
-    """Change an interview; every field is given (the edit form shows them all).
+    """Change an interview; every field is given (the edit form shows them all). Consent is not
+    changed here: it is a record of its own (``consent_services``).
     ``base_revision`` is the revision the editor loaded: an interview saved by somebody else since
     raises ``StaleRevision`` and changes nothing."""
     _require_recorder(actor, interview.visit)
@@ -179,9 +212,6 @@ def interview_update(
         "held_on": held_on,
         "language": language,
         "interpreter": interpreter,
-        "consent_use": consent_use,
-        "consent_naming": consent_naming,
-        "consent_follow_up": consent_follow_up,
         "at_risk": at_risk,
         "notes": notes or "",
         "excerpt": excerpt or "",

@@ -138,7 +138,7 @@ class Migration(migrations.Migration):
                         ],
                         default="full",
                         max_length=12,
-                        verbose_name="capacity",
+                        verbose_name="capacity to consent",
                     ),
                 ),
                 ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),

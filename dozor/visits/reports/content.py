@@ -5,9 +5,13 @@ findings by theme with the standards they cite, positive practice, consented quo
 language, with a fixed number of queries. Nothing here checks access: callers decide who may see
 the report. Two rules about confidential material hold here for every caller:
 
-- interviews appear only as counts by category, and as quotes only when the person consented to
-  the use of the information (``consent_use``) and a quotable excerpt was written; quotes are
-  attributed by category, never by name, code or identity (docs/decisions/0006-visit-reports.md);
+- interviews appear only as counts by category, and as quotes only when a quotable excerpt was
+  written and the person's consent to quote it is in force (``visits.Consent``): for the document's
+  audience (``audience``: ``authority`` or ``public``) outside the NPM, for either audience in the
+  internal version; quotes are attributed by category, never by name, code or identity
+  (docs/decisions/0006-visit-reports.md, 0020-release-gate.md);
+- the description of a finding marked sensitive never leaves the NPM: a version that is not
+  internal says only that it is withheld;
 - the list of evidence (file names and hashes) appears only in the internal version.
 """
 
@@ -20,12 +24,16 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from dozor.core import disclosure
 from dozor.core.i18n import pick
 from dozor.core.models import CountryPack
 from dozor.facilities.models import Occupancy
 from dozor.standards.models import Provision
+from dozor.visits.interviews.consent import quotable
 from dozor.visits.models import (
+    Consent,
     Evidence,
     Finding,
     Interview,
@@ -38,6 +46,9 @@ from dozor.visits.models import (
 )
 
 LANGUAGES = ("kk", "ru", "en")
+AUDIENCES = ("authority", "public")
+WITHHELD = gettext_lazy("The description of this finding is withheld to protect the people concerned.")
+QUOTES_HEADING = gettext_lazy("Quotes from interviews")
 HISTORY_POINTS = 12  # occupancy records shown in the chart
 
 
@@ -72,7 +83,7 @@ class ThemeGroup:
 class OccupancyRow:
     category: str
     capacity: int | None
-    population: int
+    population: int | str  # a str only in outward versions: "fewer than 5" (dozor.core.disclosure)
 
 
 @dataclass
@@ -125,6 +136,7 @@ class ReportContent:
     references: list[Reference]
     recommendations: list[dict[str, str]] = field(default_factory=list)  # {"text", "meta"}
     headings: list[Heading] = field(default_factory=list)
+    small_numbers_note: str = ""  # outward versions: the small-number rule under the occupancy annex
 
     @property
     def finding_count(self) -> int:
@@ -133,8 +145,10 @@ class ReportContent:
     def heading(self, key: str) -> Heading:
         return next(h for h in self.headings if h.key == key)
 
-    def as_text(self) -> dict[str, str]:
-        """Plain text per section: what versions store and what the diff compares."""
+    def as_text(self, *, quotes: bool = False) -> dict[str, str]:
+        """Plain text per section: what versions store and what the diff compares. ``quotes``
+        adds the quotes (as this build allows them) at the end of the findings: what a release
+        to an audience is made from."""
         out: dict[str, str] = {}
         for heading in self.headings:
             lines = [self.texts.get(heading.key, "").strip()]
@@ -142,12 +156,18 @@ class ReportContent:
                 for group in self.themes:
                     lines.append(f"## {group.theme}")
                     lines += [_finding_text(item) for item in group.findings]
+                if quotes and self.quotes:
+                    with translation.override(self.lang):
+                        lines.append(f"## {QUOTES_HEADING}")
+                    lines += [f"«{' '.join(q.text.split())}» — {q.attribution}" for q in self.quotes]
             elif heading.key == "positive":
                 lines += [_finding_text(item) for item in self.positive]
             elif heading.key == "recommendations":
                 lines += [f"{n}. {r['text']} ({r['meta']})" for n, r in enumerate(self.recommendations, 1)]
             elif heading.key == "annexes":
                 lines += [f"{row.category}: {row.population}/{row.capacity or '-'}" for row in self.occupancy]
+                if self.occupancy and self.small_numbers_note:
+                    lines.append(self.small_numbers_note)
             out[heading.key] = "\n".join(line for line in lines if line)
         return out
 
@@ -204,16 +224,22 @@ class _Item:
         return self._item.get(name, "")
 
 
-def build(report: Report, *, lang: str, internal: bool = True, evidence: bool = True) -> ReportContent:
+def build(
+    report: Report, *, lang: str, internal: bool = True, evidence: bool = True, audience: str = "public"
+) -> ReportContent:
     """The report in ``lang`` (kk, ru or en). ``internal`` marks the internal version (banner) and,
     with ``evidence`` (False for readers who may not see evidence, e.g. council members), adds the
-    confidential annex listing the evidence."""
+    confidential annex listing the evidence. A build that is not internal is made for an
+    ``audience`` (``authority`` or ``public``): its quotes are those consented for that audience,
+    and the descriptions of sensitive findings are withheld."""
     lang = lang if lang in LANGUAGES else "ru"
+    if audience not in AUDIENCES:
+        raise ValueError(audience)
     with translation.override(lang):
-        return _build(report, lang, internal, evidence=internal and evidence)
+        return _build(report, lang, internal, evidence=internal and evidence, audience=audience)
 
 
-def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> ReportContent:
+def _build(report: Report, lang: str, internal: bool, *, evidence: bool, audience: str) -> ReportContent:
     visit = report.visit
     facility = visit.facility
     sections = {s.key: s.body for s in ReportSection.objects.filter(report=report)}
@@ -254,7 +280,7 @@ def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> Repo
             severity=finding.severity,
             severity_label=str(finding.get_severity_display()),
             location=finding.location,
-            description=finding.description,
+            description=finding.description if internal or not finding.sensitive else str(WITHHELD),
             sources=[str(sources.get(code, code)) for code in finding.sources],
             references=numbers,
             urgent=finding.possible_ill_treatment,
@@ -274,9 +300,10 @@ def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> Repo
     positive = [item(f) for f in findings if f.severity == Finding.Severity.POSITIVE]
 
     categories = dict(OccupancyCount.Category.choices)
+    counts = list(OccupancyCount.objects.filter(visit=visit).order_by("id"))
     occupancy = [
         OccupancyRow(category=str(categories[c.category]), capacity=c.capacity, population=c.population)
-        for c in OccupancyCount.objects.filter(visit=visit).order_by("id")
+        for c in counts
     ]
     history = [
         HistoryPoint(
@@ -289,16 +316,39 @@ def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> Repo
             facility=facility, date__lte=visit.ended_on or visit.started_on
         ).order_by("-date")[:HISTORY_POINTS]
     ][::-1]
+    if not internal:
+        # Small-number suppression (docs/decisions/0025-small-numbers-and-minimisation.md).
+        threshold = disclosure.small_number_threshold()
+        # The place's total on the day of the visit is in the history: protect the categories
+        # against it, leave out of the history any total that is itself small, and the visit's
+        # own total when a hidden category could be worked out from it.
+        total = sum(c.population for c in counts)
+        cells, total_cell = disclosure.protect([c.population for c in counts], total, threshold=threshold)
+        for row, cell in zip(occupancy, cells, strict=True):
+            row.population = cell.display()
+        hide_total = total_cell is not None and total_cell.suppressed
+        history = [
+            p
+            for p in history
+            if not disclosure.is_small(p.population, threshold)
+            and not (hide_total and p.from_visit and p.population == total)
+        ]
 
     interviews = list(
-        Interview.objects.filter(visit=visit).only("category", "consent_use", "excerpt").order_by("id")
+        Interview.objects.filter(visit=visit)
+        .only("category", "excerpt")
+        .prefetch_related(Prefetch("consents", queryset=Consent.objects.order_by("id")))
+        .order_by("id")
     )
     interview_categories = dict(Interview.Category.choices)
     by_category = Counter(i.category for i in interviews)
+    if internal:
+        quoted = {i.pk for audience_ in AUDIENCES for i in quotable(interviews, audience_)}
+        chosen = [i for i in interviews if i.pk in quoted]
+    else:
+        chosen = quotable(interviews, audience)
     quotes = [
-        Quote(text=i.excerpt.strip(), attribution=str(interview_categories[i.category]))
-        for i in interviews
-        if i.consent_use and i.excerpt.strip()
+        Quote(text=i.excerpt.strip(), attribution=str(interview_categories[i.category])) for i in chosen
     ]
     evidence_list = (
         [
@@ -350,6 +400,7 @@ def _build(report: Report, lang: str, internal: bool, *, evidence: bool) -> Repo
         evidence=evidence_list,
         references=sorted(references.values(), key=lambda r: r.number),
         recommendations=issued_recommendations(report),
+        small_numbers_note="" if internal else disclosure.rule_text(),
     )
     labels = dict(ReportSection.Key.choices)
     content.headings = [

@@ -300,6 +300,8 @@ def _docx_annexes(document: Any, content: ReportContent, layout: Layout) -> None
             ],
             numeric={1, 2},
         )
+        if content.small_numbers_note:  # the small-number rule (dozor.core.disclosure), outward versions
+            document.add_paragraph(content.small_numbers_note)
     document.add_heading(f"{layout.annex['history']} {_('Capacity and population over time')}", level=2)
     if content.history:
         document.add_picture(io.BytesIO(occupancy_png(content.history)), width=Cm(16))

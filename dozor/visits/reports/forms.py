@@ -92,6 +92,15 @@ class SendForm(forms.Form):
         help_text=_("For example the committee or ministry and its head."),
     )
     sent_reference = forms.CharField(label=_("Outgoing reference"), max_length=120, required=False)
+    lang = forms.ChoiceField(
+        label=_("Language of the version sent"),
+        choices=[("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")],
+        initial="ru",
+        required=False,  # Russian unless chosen
+        help_text=_(
+            "The approved version for the authority in this language is what the authority receives."
+        ),
+    )
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -99,6 +108,7 @@ class SendForm(forms.Form):
             "sent_on": data["sent_on"],
             "sent_to": data["sent_to"],
             "sent_reference": data["sent_reference"],
+            "lang": data["lang"] or "ru",
         }
 
 

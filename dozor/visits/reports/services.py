@@ -207,7 +207,14 @@ def version_save(*, actor: User, report: Report, reason: str = "") -> ReportVers
 
 
 def _transition(
-    *, actor: User, report: Report, locked: Report, to: str, reason: str, fields: dict[str, Any]
+    *,
+    actor: User,
+    report: Report,
+    locked: Report,
+    to: str,
+    reason: str,
+    fields: dict[str, Any],
+    extra: dict[str, Any] | None = None,
 ) -> Report:
     before = snapshot(locked, ["status", *fields])
     locked.status = to
@@ -219,7 +226,7 @@ def _transition(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
         obj=locked,
-        changes=diff(before, snapshot(locked, names)),
+        changes={**diff(before, snapshot(locked, names)), **(extra or {})},
     )
     _take_version(actor=actor, report=locked, reason=reason)
     _refresh(report, locked, [*names, "updated_at"])
@@ -319,14 +326,36 @@ def mark_sent(
     sent_on: datetime.date | None,
     sent_to: str,
     sent_reference: str = "",
+    lang: str = "ru",
 ) -> Report:
-    """Approved -> sent to the authority (coordinators): when, to whom, under which reference."""
+    """Approved -> sent to the authority (coordinators): when, to whom, under which reference, in
+    which language. What is sent is the approved version for the authority in ``lang`` (the
+    release gate, docs/decisions/0020-release-gate.md): without one, nothing is recorded. Russian
+    by default, the language of the NPM's correspondence with state bodies; Kazakh when chosen."""
     locked = _locked_report(report)
     if not can_approve_report(actor):
         raise PermissionDenied
     if locked.status != Report.Status.APPROVED:
         raise _wrong_status(
             _("The report has not been approved: only an approved report can be recorded as sent.")
+        )
+    entry = (locked.authority_release or {}).get("texts", {}).get(lang)
+    if not isinstance(entry, dict):
+        raise ValidationError(
+            _(
+                "There is no approved version for the authority in this language: prepare it, have a "
+                "second person approve it, then record the report as sent."
+            ),
+            code="no_release",
+        )
+    approved_at = locked.approved_at.isoformat() if locked.approved_at else None
+    if entry.get("report_approved_at") != approved_at:
+        raise ValidationError(
+            _(
+                "The report was approved again after its version for the authority was approved: "
+                "prepare the version for the authority again from the report as it is now."
+            ),
+            code="stale_release",
         )
     errors: dict[str, list[str]] = {}
     sent_to, sent_reference = sent_to.strip(), sent_reference.strip()
@@ -338,6 +367,13 @@ def mark_sent(
         errors["sent_to"] = [_("Say to whom the report was sent.")]
     if errors:
         raise ValidationError(errors)
+    assert sent_on is not None
+    stored = dict(locked.authority_release)
+    stored["sent"] = {"lang": lang, "release": entry.get("release"), "sent_on": sent_on.isoformat()}
+    # Stored by an UPDATE, not through _transition: the audit log records which release was sent,
+    # not the whole text again.
+    Report.objects.filter(pk=locked.pk).update(authority_release=stored)
+    locked.authority_release = report.authority_release = stored
     return _transition(
         actor=actor,
         report=report,
@@ -345,6 +381,7 @@ def mark_sent(
         to=Report.Status.SENT,
         reason=REASON_SENT,
         fields={"sent_on": sent_on, "sent_to": sent_to[:300], "sent_reference": sent_reference[:120]},
+        extra={"sent_release": entry.get("release"), "lang": lang},
     )
 
 

@@ -188,14 +188,14 @@ def world(coordinator: User, monitor: User) -> World:
         "code": CODE,
         "category": Interview.Category.DETAINEE,
         "held_on": datetime.date(2025, 3, 1),
-        "consent_use": True,  # the excerpt may go into the report: report pages are walked with it
-        "consent_naming": False,
-        "consent_follow_up": True,
         "at_risk": True,
         "notes": NOTES,
         "identity": IDENTITY,
     }
-    interview = interview_record(actor=monitor, visit=visit, **values)
+    # The excerpt may go into the report: report pages are walked with it.
+    interview = interview_record(
+        actor=monitor, visit=visit, consents=["quote_authority", "quote_public", "follow_up"], **values
+    )
     interview = interview_update(actor=monitor, interview=interview, excerpt=EXCERPT, **values)
     evidence = evidence_upload(
         actor=monitor,
@@ -219,8 +219,10 @@ def world(coordinator: User, monitor: User) -> World:
     section = report.sections.order_by("id").first()
     assert section is not None
     comment = comment_add(actor=coordinator, section=section, body="Shorten the summary.")
-    stored = Path(evidence.file.path).read_bytes()
-    assert MARKER in stored  # a PDF is stored as uploaded
+    from dozor.visits.evidence.services import evidence_content  # sealed at rest: opened to check
+
+    stored = evidence_content(evidence)
+    assert MARKER in stored  # a PDF is kept as uploaded (sealed at rest, decision 0022)
     rows: list[Any] = [
         visit,
         interview,

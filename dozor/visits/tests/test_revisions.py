@@ -136,9 +136,7 @@ def interview(team_visit: Visit, monitor: User) -> Interview:
         code="D-07",
         category=Interview.Category.DETAINEE,
         held_on=datetime.date(2025, 3, 2),
-        consent_use=True,
-        consent_naming=False,
-        consent_follow_up=False,
+        consents=["quote_authority", "quote_public"],
         notes="Cell 14 is overcrowded.",
     )
 
@@ -148,7 +146,6 @@ def interview_data(interview: Interview, **changes: Any) -> dict[str, Any]:
         "code": interview.code,
         "category": interview.category,
         "held_on": interview.held_on.isoformat() if interview.held_on else "",
-        "consent_use": "on",
         "notes": interview.notes,
         "revision": interview.revision,
     }

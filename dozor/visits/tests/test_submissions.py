@@ -34,7 +34,7 @@ def values_one() -> exports.Values:
         ("problems", 0): "crowding light",
         ("notes", 0): "Камерада терезе жоқ",
         ("gps", 0): "43.2 76.8 0 0",
-        ("register_photo", 0): "1712345.jpg",
+        ("entrance_photo", 0): "1712345.jpg",
         ("cell_number", 1): "Камерада терезе жоқ (қазақша: терезесі жоқ)",
         ("cell_persons", 1): "3",
         ("cell_window", 1): "no",

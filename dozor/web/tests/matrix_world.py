@@ -38,7 +38,7 @@ from dozor.publishing.models import PublicReport, Redaction
 from dozor.recommendations.letters.services import letter_register
 from dozor.recommendations.models import Letter, Status
 from dozor.recommendations.portal.services import response_submit
-from dozor.recommendations.reprisals.services import reprisal_open
+from dozor.recommendations.reprisals.services import reprisal_action_add, reprisal_open
 from dozor.recommendations.tests.factories import kuis_place, recommendation
 from dozor.standards.models import Instrument, Provision, Theme
 from dozor.training.models import Certificate, Competency, Material
@@ -99,13 +99,12 @@ def build_world(*, coordinator: User, monitor: User, liaison: User) -> dict[str,
         code="MX-1",
         category=Interview.Category.DETAINEE,
         held_on=datetime.date(2025, 3, 1),
-        consent_use=True,
-        consent_naming=False,
-        consent_follow_up=True,
+        consents=["quote_authority", "quote_public", "follow_up"],
         at_risk=True,
         notes="Notes",
         identity="Identity",
     )
+    w["consent"] = interview.consents.order_by("pk").first()
     w["evidence"] = evidence = evidence_upload(
         actor=monitor,
         visit=visit,
@@ -131,7 +130,17 @@ def build_world(*, coordinator: User, monitor: User, liaison: User) -> dict[str,
     w["report_section"] = report_section = report.sections.order_by("id").first()
     w["comment"] = comment_add(actor=coordinator, section=report_section, body="Shorten it.")
     # Sent to the authority: the liaison portal shows it and recommendations from it.
-    Report.objects.filter(pk=report.pk).update(status=Report.Status.SENT, sent_on=datetime.date(2025, 4, 1))
+    # As if sent through the release gate (decision 0020): the approved version for the authority
+    # is stored on the report, and it is what the liaison reads.
+    sections = build(report, lang="ru", internal=False, audience="authority").as_text(quotes=True)
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.SENT,
+        sent_on=datetime.date(2025, 4, 1),
+        authority_release={
+            "texts": {"ru": {"release": 0, "sections": sections, "approved_at": None, "approved_by": None}},
+            "sent": {"lang": "ru", "release": 0, "sent_on": "2025-04-01"},
+        },
+    )
     report.refresh_from_db()
 
     # Recommendations, the KUIS liaison's response, a letter, a reprisal case.
@@ -160,6 +169,10 @@ def build_world(*, coordinator: User, monitor: User, liaison: User) -> dict[str,
         raised_on=datetime.date(2025, 3, 2),
         summary="Follow up.",
         interview=interview,
+    )
+    w["reprisal_person"] = w["reprisal"].person
+    w["reprisal_action"] = reprisal_action_add(
+        actor=coordinator, case=w["reprisal"], kind="letter", taken_on=datetime.date(2025, 3, 3)
     )
 
     # Publishing: a published public version (written directly, as the portal tests do).

@@ -33,7 +33,9 @@ LAST_NAME, FIRST_NAME = "Серікбаев", "Нұрлан"  # synthetic regist
 NAME = f"{LAST_NAME} {FIRST_NAME}"
 IIN_FIRST11 = "85031230001"
 IIN = IIN_FIRST11 + str(iin_check_digit(IIN_FIRST11))  # 850312300012: a valid check digit
-CELL = "жетінші блоктағы 14-камерада"  # removed by hand with the exact-text form
+CELL = "жетінші блоктағы 14-камерада"
+CELL_NUMBER = "14-камерада"  # proposed by the pack's location precision rule (the block may stay)
+BLOCK = "жетінші блоктағы"  # ... but the editor removes the block too, by hand with the exact-text form
 SUMMARY = (
     "Мониторинг тобы мекемеге алдын ала хабарламай барды. "
     f"Сотталған {NAME} (ЖСН {IIN}) тергеушінің қысым жасағанын айтты. "
@@ -124,7 +126,7 @@ def test_an_editor_redacts_a_second_person_approves_and_a_visitor_reads_it_in_ka
     editor.click("nav.sidenav a[href='/publishing/']")
     editor.wait_for_selector("[data-testid=ready-reports]")
     look(editor, "publishing-list-kk")
-    editor.click(f"[data-testid=ready-reports] a[href='/publishing/start/{report.pk}/']")
+    editor.click(f"[data-testid=ready-reports] a[href^='/publishing/start/{report.pk}/']")
     editor.wait_for_selector("[data-testid=start-form]")
     editor.select_option("#id_lang", "kk")
     look(editor, "publishing-start-kk")
@@ -153,13 +155,15 @@ def test_an_editor_redacts_a_second_person_approves_and_a_visitor_reads_it_in_ka
     assert IIN in accepted and any(LAST_NAME in o for o in accepted), accepted
     assert editor.locator("[data-testid=text-summary] del").count() >= 2
 
-    # --- 2. she removes the cell number by its exact words ------------------------------------------
+    assert public.redactions.get(original=CELL_NUMBER).kind == Redaction.Kind.LOCATION
+
+    # --- 2. she removes the block as well, by its exact words -----------------------------------
     editor.select_option("#id_section", ReportSection.Key.SUMMARY)
-    editor.fill("#id_text", CELL)
+    editor.fill("#id_text", BLOCK)
     look(editor, "publishing-add-redaction-kk")
     _submit(editor, "[data-testid=add-form] button[type=submit]")
     editor.wait_for_selector("[data-testid=section-summary]")
-    manual = public.redactions.get(original=CELL)
+    manual = public.redactions.get(original=BLOCK)
     assert manual.kind == Redaction.Kind.MANUAL and manual.state == Redaction.State.ACCEPTED
     assert manual.replacement == MARKER
     assert editor.locator(f"#redaction-{manual.pk}[data-state=accepted]").count() == 1

@@ -12,6 +12,7 @@ from django.utils import timezone
 from dozor.core.canary import encrypted_fields, raw_values
 from dozor.core.crypto import DEV_KEY_ID, DecryptionError, Keyring, decrypt, key_id_of, keyring, new_key
 from dozor.core.fields import EncryptedTextField
+from dozor.core.sealed import files_seal
 
 BATCH = 500
 
@@ -32,7 +33,8 @@ class Command(BaseCommand):
         "Field-encryption keys (DOZOR_FIELD_KEYS): new, rotate [--dry-run], check.\n"
         "new: print a new key line id:base64 to put first in "
         "DOZOR_FIELD_KEYS; rotate: re-encrypt with the current (first) key every encrypted value written "
-        "with an older key, in one transaction (--dry-run writes nothing); check: decrypt every encrypted "
+        "with an older key, in one transaction, then seals or re-seals the evidence files kept encrypted at "
+        "rest (--dry-run writes nothing); check: decrypt every encrypted "
         "value and report those that fail (exit status 1)."
     )
 
@@ -108,6 +110,15 @@ class Command(BaseCommand):
                 transaction.set_rollback(True)
         suffix = " (dry run: nothing written)" if dry_run else ""
         self.stdout.write(f"{total} values re-encrypted with key {ring.current}{suffix}")
+        # Files sealed at rest (evidence) follow the fields: sealed or re-sealed with the current key.
+        sealed = files_seal(dry_run=dry_run, say=self.stdout.write)
+        for problem in sealed.problems:
+            self.stderr.write(problem)
+        self.stdout.write(
+            f"{sealed.sealed} files sealed, {sealed.resealed} re-sealed with key {ring.current}{suffix}"
+        )
+        if sealed.problems:
+            raise CommandError(f"{len(sealed.problems)} files could not be sealed (dozor files verify)")
 
     def _check(self) -> None:
         ring = keyring()

@@ -31,8 +31,17 @@ def plan():
     return PlanFactory()
 
 
-def visited(plan, facility: Facility, on: datetime.date) -> None:
-    planned_visit(plan, facility=facility, starts_on=on, ends_on=on, status=PlannedVisit.Status.DONE)
+def visited(plan, facility: Facility, on: datetime.date, *, announced: bool = True) -> None:
+    """A completed visit; announced unless said otherwise, so that every reader may count it (an
+    unannounced one counts only for coordinators, council members and its group: decision 0023)."""
+    planned_visit(
+        plan,
+        facility=facility,
+        starts_on=on,
+        ends_on=on,
+        status=PlannedVisit.Status.DONE,
+        announced=announced,
+    )
 
 
 def statuses(on: datetime.date = ON) -> dict[int, risk.CoverageRow]:

@@ -24,7 +24,7 @@ from dozor.planning.tests.factories import PlanFactory
 from dozor.publishing.annual import figures as annual
 from dozor.publishing.annual.documents import annual_docx, annual_html, annual_pdf
 from dozor.recommendations.models import Recommendation, ReprisalCase, Status
-from dozor.recommendations.tests.factories import recommendation
+from dozor.recommendations.tests.factories import protected_person, recommendation
 from dozor.standards.models import Theme
 from dozor.training.models import Certificate, Enrolment, Event
 from dozor.training.tests.factories import EnrolmentFactory, EventFactory
@@ -91,13 +91,17 @@ def data(coordinator):
         recommendation(coordinator, status=status, facility=facility, issued_on=datetime.date(YEAR, 5, 1))
     recommendation(coordinator, status="implemented", facility=sizo, issued_on=datetime.date(YEAR - 1, 5, 1))
     ReprisalCase.objects.create(
+        person=protected_person(sizo),
         facility=sizo,
         kind=ReprisalCase.Kind.ALLEGATION,
         raised_on=datetime.date(YEAR, 3, 1),
         summary=SECRET_SUMMARY,
     )
     ReprisalCase.objects.create(
-        facility=hospital, kind=ReprisalCase.Kind.AT_RISK, raised_on=datetime.date(YEAR - 1, 3, 1)
+        person=protected_person(hospital),
+        facility=hospital,
+        kind=ReprisalCase.Kind.AT_RISK,
+        raised_on=datetime.date(YEAR - 1, 3, 1),
     )
     event = EventFactory(starts_on=datetime.date(YEAR, 9, 2), ends_on=datetime.date(YEAR, 9, 4))
     enrolments = [EnrolmentFactory(event=event) for _ in range(3)]
@@ -200,10 +204,13 @@ def test_it_computes_recommendation_rates_as_independent_loops_do(data):
 def test_it_counts_reprisals_training_and_budget_independently(data):
     report = annual.build(YEAR, "en")
     cases = [c for c in ReprisalCase.objects.all() if c.raised_on.year == YEAR]
+    # One case: below the small-number threshold (5), so shown as "fewer than 5" (decision 0025).
+    assert len(cases) == 1
     assert report.table("reprisals_by_kind").column("Cases") == {
-        str(label): sum(c.kind == value for c in cases) for value, label in ReprisalCase.Kind.choices
+        str(label): "fewer than 5" if sum(c.kind == value for c in cases) else 0
+        for value, label in ReprisalCase.Kind.choices
     }
-    assert report.table("reprisals_by_state").total == ["Total", len(cases)]
+    assert report.table("reprisals_by_state").total == ["Total", "fewer than 5"]
     events = [e for e in Event.objects.all() if e.starts_on.year == YEAR]
     held = [e for e in events if e.status == "held"]
     enrolments = [en for e in held for en in e.enrolments.all() if en.status == "registered"]

@@ -24,7 +24,13 @@ from dozor.accounts.models import AuditEvent, User
 from dozor.planning.tests.factories import PlanFactory, planned_visit
 from dozor.recommendations.models import Recommendation, ReprisalCase, Response, ResponseAttachment, Status
 from dozor.recommendations.portal.services import response_assess, response_submit
-from dozor.recommendations.tests.factories import health_place, kuis_place, recommendation, report_for
+from dozor.recommendations.tests.factories import (
+    health_place,
+    kuis_place,
+    protected_person,
+    recommendation,
+    report_for,
+)
 from dozor.visits.interviews.services import interview_record
 from dozor.visits.models import Interview, Report
 
@@ -128,12 +134,10 @@ def world(coordinator: User, liaison: User, other_liaison: User) -> dict[str, An
         code="Z-99",
         category=Interview.Category.DETAINEE,
         held_on=kuis_report.visit.started_on,
-        consent_use=False,
-        consent_naming=False,
-        consent_follow_up=False,
         notes=INTERVIEW_NOTES,
     )
     ReprisalCase.objects.create(
+        person=protected_person(kuis),
         facility=kuis,
         kind=ReprisalCase.Kind.ALLEGATION,
         interview=interview,
@@ -393,7 +397,7 @@ def test_the_report_sent_to_the_authority_comes_in_its_version(as_liaison, as_ot
     event = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, object_type="visits.report").latest(
         "at"
     )
-    assert event.changes["version"] == "public" and event.changes["via"] == "portal"
+    assert event.changes["version"] == "authority" and event.changes["via"] == "portal"
     assert as_liaison.get(url, {"format": "exe"}).status_code == 400
     assert as_other_liaison.get(url, {"format": "docx"}).status_code == 404
     draft = reverse("recommendations:portal_report_document", args=[world["approved"].pk])

@@ -17,7 +17,7 @@ from dozor.accounts.models import AuditEvent, Role, User
 from dozor.core.models import VisitType
 from dozor.facilities.models import Facility
 from dozor.recommendations.dashboard.selectors import reprisal_statistics
-from dozor.recommendations.models import ReprisalCase, ReprisalCheck
+from dozor.recommendations.models import ProtectedPerson, ReprisalCase, ReprisalCheck
 from dozor.recommendations.reprisals.services import reprisal_check, reprisal_close, reprisal_open
 from dozor.recommendations.tests.factories import health_place, kuis_place
 from dozor.visits.models import Interview, Visit
@@ -76,6 +76,7 @@ def open_case(actor: User, world: World, **overrides: object) -> ReprisalCase:
         "raised_on": datetime.date(2025, 3, 5),
         "summary": SUMMARY,
         "interview": world.interview,
+        "category": ProtectedPerson.Category.DETAINEE,  # used for a case without an interview
         **overrides,
     }
     return reprisal_open(actor=actor, **values)  # type: ignore[arg-type]
@@ -317,7 +318,13 @@ def test_monitors_see_the_cases_of_places_they_visit_only(coordinator, world):
 def test_coordinators_record_an_allegation_and_close_it_from_the_pages(as_coordinator, world):
     response = as_coordinator.post(
         reverse("recommendations:reprisal_open"),
-        {"facility": world.place.pk, "kind": "allegation", "raised_on": "2025-05-02", "summary": SUMMARY},
+        {
+            "category": "detainee",
+            "facility": world.place.pk,
+            "kind": "allegation",
+            "raised_on": "2025-05-02",
+            "summary": SUMMARY,
+        },
     )
     assert response.status_code == 302
     case = ReprisalCase.objects.get()

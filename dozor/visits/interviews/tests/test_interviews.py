@@ -20,6 +20,7 @@ from django.utils import timezone
 from conftest import client_for, make_user
 from dozor.accounts.models import AuditEvent, Role, User
 from dozor.core.models import Language
+from dozor.visits.interviews.consent import uses_in_force
 from dozor.visits.interviews.services import interview_record, interview_update
 from dozor.visits.models import Interview, TeamMember, Visit
 
@@ -43,9 +44,6 @@ def values(**overrides: object) -> dict[str, object]:
         "code": "D-07",
         "category": Interview.Category.DETAINEE,
         "held_on": datetime.date(2025, 3, 2),
-        "consent_use": True,
-        "consent_naming": False,
-        "consent_follow_up": True,
         "at_risk": True,
         "notes": NOTES,
         "excerpt": EXCERPT,
@@ -258,15 +256,21 @@ def test_it_sends_anonymous_users_to_sign_in(interview, anonymous):
 def form_data(**overrides: object) -> dict[str, object]:
     data = values(**overrides)
     data["held_on"] = str(data["held_on"])
+    data.setdefault("consent_method", "oral")
+    data.setdefault("consent_capacity", "full")
     return {key: value for key, value in data.items() if value is not False}
 
 
 def test_it_records_an_interview_through_the_form(team_visit, as_monitor):
-    response = as_monitor.post(reverse("visits:interview_create", args=[team_visit.pk]), form_data())
+    response = as_monitor.post(
+        reverse("visits:interview_create", args=[team_visit.pk]),
+        form_data(consents=["quote_authority", "follow_up"]),
+    )
     interview = Interview.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("visits:interview_detail", args=[interview.pk])
-    assert (interview.notes, interview.consent_naming, interview.at_risk) == (NOTES, False, True)
+    assert (interview.notes, interview.at_risk) == (NOTES, True)
+    assert uses_in_force(interview) == {"quote_authority", "follow_up"}
 
 
 def test_it_shows_the_form_again_with_the_problems(interview, team_visit, as_monitor):
@@ -316,8 +320,7 @@ visit = Visit.objects.create(
     started_on=datetime.date(2025, 3, 1), ended_on=datetime.date(2025, 3, 3),
 )
 TeamMember.objects.create(visit=visit, user=user)
-common = dict(category="detainee", held_on=datetime.date(2025, 3, 2), consent_use=True,
-              consent_naming=False, consent_follow_up=True, at_risk=True)
+common = dict(category="detainee", held_on=datetime.date(2025, 3, 2), at_risk=True)
 interview = interview_record(actor=user, visit=visit, code=given["code"], notes=given["notes"],
                              identity=given["identity"], **common)
 interview_update(actor=user, interview=interview, code=given["code"], notes=given["changed"],

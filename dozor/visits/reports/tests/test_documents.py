@@ -27,7 +27,16 @@ from dozor.core.tests.tools import require_tool
 from dozor.facilities.models import Occupancy
 from dozor.facilities.tests.factories import FacilityFactory
 from dozor.standards.models import Provision, Theme
-from dozor.visits.models import Evidence, Finding, Interview, OccupancyCount, Report, ReportSection, Visit
+from dozor.visits.models import (
+    Consent,
+    Evidence,
+    Finding,
+    Interview,
+    OccupancyCount,
+    Report,
+    ReportSection,
+    Visit,
+)
 from dozor.visits.reports.content import HistoryPoint
 from dozor.visits.reports.documents import (
     confidential_label,
@@ -97,12 +106,11 @@ def report_visit(coordinator: User) -> Report:
         population=109,
         source=Occupancy.Source.VISIT,
     )
-    Interview.objects.create(
+    consented = Interview.objects.create(
         visit=visit,
         code="INT-OK-1",
         category=Interview.Category.DETAINEE,
         held_on=visit.started_on,
-        consent_use=True,
         excerpt=QUOTE,
         notes=CONSENTED_NOTES,
         identity=CONSENTED_IDENTITY,
@@ -112,11 +120,12 @@ def report_visit(coordinator: User) -> Report:
         code="INT-SECRET-7",
         category=Interview.Category.STAFF,
         held_on=visit.started_on,
-        consent_use=False,
         excerpt=SECRET_EXCERPT,
         notes=SECRET_NOTES,
         identity=SECRET_IDENTITY,
     )
+    for use in (Consent.Use.QUOTE_AUTHORITY, Consent.Use.QUOTE_PUBLIC):
+        Consent.objects.create(interview=consented, use=use, given_on=visit.started_on)
     Evidence.objects.create(
         visit=visit,
         kind=Evidence.Kind.PHOTO,

@@ -27,6 +27,7 @@ from dozor.visits.models import (
     TeamMember,
     Visit,
 )
+from dozor.visits.reports import released
 from dozor.visits.reports import services as reports
 from dozor.visits.reports.diff import text_diff, version_diff
 from dozor.visits.reports.services import ReportConflict
@@ -86,6 +87,14 @@ def ready_for_approval(coordinator: User, report: Report) -> Report:
 
 def approved(coordinator: User, report: Report) -> Report:
     return reports.approve(actor=coordinator, report=ready_for_approval(coordinator, report))
+
+
+def authority_version(report: Report, lang: str = "ru") -> None:
+    """What the publishing app stores when a second person approves the version for the authority
+    (the release gate; its own tests are in dozor/publishing/tests/test_release_gate.py)."""
+    released.store_approved(
+        report_id=report.pk, lang=lang, release_id=1, sections={"summary": "Approved text"}, approved_by=0
+    )
 
 
 def state(report: Report) -> tuple[str, int, int]:
@@ -238,6 +247,7 @@ def test_it_refuses_to_record_an_unapproved_report_as_sent(coordinator, report, 
 
 def test_it_refuses_a_sending_date_in_the_future(coordinator, report):
     approved(coordinator, report)
+    authority_version(report)
     before = state(report)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     with pytest.raises(ValidationError) as caught:
@@ -270,6 +280,17 @@ def test_it_takes_a_report_from_draft_to_sent(coordinator, report, as_coordinato
     assert report.status == Report.Status.APPROVED and report.approved_by == coordinator
     assert report.approved_at is not None
 
+    # without an approved version for the authority nothing is recorded (the release gate)
+    response = as_coordinator.post(
+        transition,
+        {"action": "send", "sent_on": "2025-04-02", "sent_to": "KUIS", "sent_reference": "NPM-7"},
+    )
+    assert (
+        response.status_code == 400 and "no approved version for the authority" in response.content.decode()
+    )
+    report.refresh_from_db()
+    assert report.status == Report.Status.APPROVED and report.sent_on is None
+    authority_version(report)
     response = as_coordinator.post(
         transition,
         {"action": "send", "sent_on": "2025-04-02", "sent_to": "KUIS", "sent_reference": "NPM-7"},
@@ -290,6 +311,8 @@ def test_it_takes_a_report_from_draft_to_sent(coordinator, report, as_coordinato
     assert versions[-1].content["revisions"]["summary"] == 1
     changes = AuditEvent.objects.filter(object_type="visits.report", action=AuditEvent.Action.UPDATE)
     assert [e.changes["status"]["after"] for e in changes.order_by("pk")] == ["review", "approved", "sent"]
+    assert changes.order_by("pk").last().changes["sent_release"] == 1  # type: ignore[union-attr]
+    assert report.authority_release["sent"]["lang"] == "ru"
     page = as_coordinator.get(detail).content.decode()
     assert 'data-testid="step-' not in page and "NPM-7" in page
     assert "<textarea" not in page  # nothing is editable any more
