@@ -40,7 +40,7 @@ def build_report() -> Report:
     from dozor.core.models import Authority, Region, VisitType
     from dozor.facilities.models import Facility, FacilityType, Occupancy
     from dozor.standards.models import Provision, Theme
-    from dozor.visits.models import Evidence, Finding, Interview, OccupancyCount, ReportSection
+    from dozor.visits.models import Consent, Evidence, Finding, Interview, OccupancyCount, ReportSection
     from dozor.visits.reports.services import report_start
     from dozor.visits.services import visit_create
 
@@ -98,14 +98,18 @@ def build_report() -> Report:
             source=Occupancy.Source.VISIT if month == 12 else Occupancy.Source.OFFICIAL,
         )
     for n in range(6):
-        Interview.objects.create(
+        interview = Interview.objects.create(
             visit=visit,
             code=f"B-{n}",
             category=Interview.Category.DETAINEE,
             held_on=visit.started_on,
-            consent_use=n % 2 == 0,
             excerpt="Серуендеуге аптасына бір рет қана шығарады.",
         )
+        if n % 2 == 0:  # every other person consents to be quoted to the authority and in public
+            Consent.objects.bulk_create(
+                Consent(interview=interview, use=use, given_on=visit.started_on)
+                for use in (Consent.Use.QUOTE_AUTHORITY, Consent.Use.QUOTE_PUBLIC)
+            )
     for n in range(10):
         Evidence.objects.create(
             visit=visit,
