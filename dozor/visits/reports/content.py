@@ -359,15 +359,24 @@ def _build(report: Report, lang: str, internal: bool, *, evidence: bool, audienc
         else []
     )
 
+    interviewed_by = sorted(by_category.items(), key=lambda kv: list(interview_categories).index(kv[0]))
+    interviewed: list[str] = [str(n) for _code, n in interviewed_by]
+    interviewed_total = str(len(interviews))
+    if not internal:
+        # "children: 1" next to a finding about a child names the child: small counts of the people
+        # interviewed are suppressed in outward versions like any count of people (decision 0025)
+        cells, total_cell = disclosure.protect([n for _code, n in interviewed_by], len(interviews))
+        interviewed = [str(cell.display()) for cell in cells]
+        interviewed_total = str(total_cell.display()) if total_cell is not None else interviewed_total
     facts: list[tuple[str, str]] = [
         (_("Dates of the visit"), _dates(visit.started_on, visit.ended_on)),
         (_("Announced in advance"), _("yes") if visit.announced else _("no")),
         (_("Members of the group"), str(len(team))),
-        (_("Private interviews"), str(len(interviews))),
+        (_("Private interviews"), interviewed_total),
     ]
     facts += [
-        (f"— {interview_categories[code]}", str(n))
-        for code, n in sorted(by_category.items(), key=lambda kv: list(interview_categories).index(kv[0]))
+        (f"— {interview_categories[code]}", shown)
+        for (code, _n), shown in zip(interviewed_by, interviewed, strict=True)
     ]
     facts.append(
         (_("Checklists completed"), str(visit.submissions.filter(status=Submission.Status.FINAL).count()))

@@ -167,3 +167,28 @@ def test_a_visit_total_that_would_give_a_hidden_count_away_leaves_the_history(re
     assert annex_counts(outward.as_text()["annexes"]) == {"men": "not shown", "boys": "fewer than 5"}
     assert not [p for p in outward.history if p.from_visit]
     assert [p.population for p in build(report, lang="en", internal=True).history if p.from_visit] == [6]
+
+
+def test_the_outward_methodology_hides_small_counts_of_people_interviewed(report: Report) -> None:
+    from dozor.visits.models import Interview
+
+    visit = report.visit
+    Interview.objects.filter(visit=visit).delete()
+    for n in range(7):
+        Interview.objects.create(
+            visit=visit, code=f"S-{n}", category=Interview.Category.DETAINEE, held_on=visit.started_on
+        )
+    Interview.objects.create(
+        visit=visit, code="S-C", category=Interview.Category.MEDICAL, held_on=visit.started_on
+    )
+    label = f"— {dict(Interview.Category.choices)[Interview.Category.MEDICAL]}"
+
+    def shown(content: object) -> dict[str, str]:
+        return dict(content.methodology_facts)  # type: ignore[attr-defined]
+
+    internal = shown(build(report, lang="en", internal=True))
+    assert internal[label] == "1" and internal["Private interviews"] == "8"
+    outward = shown(build(report, lang="en", internal=False, evidence=False))
+    assert outward[label] == "fewer than 5"
+    # the one other category is hidden too, so the small one cannot be worked out from the total
+    assert outward[f"— {dict(Interview.Category.choices)[Interview.Category.DETAINEE]}"] != "7"
