@@ -42,10 +42,9 @@ run: setup
 	$(BIN)/dozor pack load kz
 	$(BIN)/dozor demo --if-empty
 	$(BIN)/dozor demo --print-logins
-	@# the task worker (optimiser, PDFs, e-mails from the outbox) runs beside the server and stops with it
-	$(BIN)/dozor worker & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/dozor runserver $(HOST)
+	@# gunicorn with several workers, and the task worker (optimiser, PDFs, e-mails from the outbox)
+	@# beside it; both stop together. `dozor runserver` is for development only.
+	$(BIN)/dozor serve $(HOST)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

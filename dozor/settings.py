@@ -115,7 +115,15 @@ DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'dozor.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            # write-ahead log: readers never wait for the writer, which several gunicorn workers
+            # need (`dozor serve`); backups use SQLite's online backup API, which includes the log
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
@@ -194,6 +202,8 @@ if PRODUCTION and (
 ):
     raise ImproperlyConfigured("\n".join(_refusals))
 DOZOR_MAX_EVIDENCE_BYTES = env_int("DOZOR_MAX_EVIDENCE_BYTES", 20 * 1024 * 1024)
+# ODK forms carry the NPM's public key; submissions are decrypted on arrival (core/formkeys.py, decision 0027).
+DOZOR_FORM_ENCRYPTION = env_bool("DOZOR_FORM_ENCRYPTION", True)
 DOZOR_MAX_ATTACHMENT_BYTES = env_int("DOZOR_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
 # A YAML file of extra redaction patterns (default: the country pack's redaction.yaml).
 DOZOR_REDACTION_PATTERNS = env_str("DOZOR_REDACTION_PATTERNS", "")
