@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dozor.core.fields import EncryptedTextField
 from dozor.core.i18n import pick
 from dozor.core.models import CodedReference
 
@@ -39,9 +40,38 @@ class RiskFactor(CodedReference):
         return pick(self, "description")
 
 
+class LearnedFrom(models.TextChoices):
+    AUTHORITY = "authority", _("Notification by the authority")
+    RELATIVES = "relatives", _("Relatives or a lawyer")
+    COMPLAINT = "complaint", _("A complaint")
+    MEDIA = "media", _("Media or social networks")
+    VISIT = "visit", _("The NPM's own visit")
+    OTHER = "other", _("Other source")
+
+
+class Known(models.TextChoices):
+    UNKNOWN = "unknown", _("Not known")
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+
+
+class Investigation(models.TextChoices):
+    """Where the State's investigation stands (Criminal Procedure Code: a report of a death in
+    custody is registered in the Unified Register of Pre-Trial Investigations)."""
+
+    UNKNOWN = "unknown", _("Not known")
+    NONE = "none", _("None opened")
+    PRE_TRIAL = "pre_trial", _("Pre-trial investigation under way")
+    DISCONTINUED = "discontinued", _("Discontinued")
+    CHARGES = "charges", _("Sent to court")
+    COURT = "court", _("Court decision")
+
+
 class Incident(models.Model):
     """A risk signal about a place: a death, an injury, a hunger strike, a reprisal allegation or a
-    complaint. Internal NPM data: authorities never see it."""
+    complaint. Internal NPM data: authorities never see it. Deaths and incidents marked serious
+    form the register of deaths and serious incidents in custody, with the State's investigation
+    and the NPM's follow-up (``IncidentAction``)."""
 
     class Kind(models.TextChoices):
         DEATH = "death", _("Death in custody")
@@ -62,6 +92,35 @@ class Incident(models.Model):
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # --- the register of deaths and serious incidents in custody (dozor/planning/register/) -------
+    # A death is always in the register; another incident when marked serious. No name of the
+    # person is kept here: the register is about the place, the State's duty and the NPM's
+    # follow-up; a person at risk of reprisal has a protected-person case (decision 0024).
+    serious = models.BooleanField(
+        _("serious incident"),
+        default=False,
+        help_text=_("Put it in the register of deaths and serious incidents in custody and follow it up."),
+    )
+    learned_on = models.DateField(_("the NPM learned of it on"), null=True, blank=True)
+    learned_from = models.CharField(
+        _("the NPM learned of it from"), max_length=16, choices=LearnedFrom.choices, blank=True
+    )
+    relatives_informed = models.CharField(
+        _("relatives informed"), max_length=8, choices=Known.choices, default=Known.UNKNOWN
+    )
+    relatives_informed_on = models.DateField(_("relatives informed on"), null=True, blank=True)
+    investigation = models.CharField(
+        _("investigation"), max_length=16, choices=Investigation.choices, default=Investigation.UNKNOWN
+    )
+    investigating_body = models.CharField(_("investigating body"), max_length=200, blank=True)
+    case_reference = models.CharField(_("case reference"), max_length=100, blank=True)
+    closed_on = models.DateField(
+        _("follow-up closed on"),
+        null=True,
+        blank=True,
+        help_text=_("When the NPM ended its follow-up; empty while it continues."),
+    )
+    revision = models.PositiveIntegerField(default=0, editable=False)  # decision 0016
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
@@ -71,6 +130,37 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.kind} {self.occurred_on}"
+
+
+class IncidentAction(models.Model):
+    """What the NPM did about a death or serious incident, and what came of it."""
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", _("Request for information")
+        URGENT_VISIT = "urgent_visit", _("Urgent visit")
+        LETTER = "letter", _("Letter to the authority")
+        PROSECUTOR = "prosecutor", _("Referral to the prosecutor")
+        STATEMENT = "statement", _("Public statement")
+        OTHER = "other", _("Other action")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(_("action"), max_length=16, choices=Kind.choices)
+    taken_on = models.DateField(_("date"))
+    # may name people or quote relatives: encrypted at rest (decision 0022)
+    note = EncryptedTextField(_("what was done"), blank=True)
+    outcome = EncryptedTextField(_("outcome"), blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["taken_on", "id"]
+        verbose_name = _("follow-up action")
+        verbose_name_plural = _("follow-up actions")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind} {self.taken_on}"
 
 
 class PlanningRules(models.Model):

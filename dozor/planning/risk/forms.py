@@ -103,6 +103,11 @@ class IncidentForm(forms.Form):
         required=False,
         help_text=_("Where the information comes from (a complaint, the media, an official letter)."),
     )
+    serious = forms.BooleanField(
+        label=_("Serious incident"),
+        required=False,
+        help_text=_("Put it in the register of deaths and serious incidents in custody and follow it up."),
+    )
 
     def __init__(
         self, *args: Any, facilities: QuerySet[Facility], facility: Facility | None = None, **kwargs: Any

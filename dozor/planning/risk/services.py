@@ -30,6 +30,7 @@ def incident_record(
     occurred_on: datetime.date | None,
     summary: str,
     source: str = "",
+    serious: bool = False,
 ) -> Incident:
     """Record a risk signal about a place. Refused: an unknown kind, no date or a date in the
     future, an empty summary."""
@@ -57,6 +58,8 @@ def incident_record(
         occurred_on=occurred_on,
         summary=summary,
         source=source,
+        # a death is always in the register of deaths and serious incidents
+        serious=serious or kind == Incident.Kind.DEATH,
         recorded_by=staff,
     )
     audit_record(

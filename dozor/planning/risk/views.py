@@ -207,10 +207,13 @@ def incident_create(request: AuthedRequest) -> HttpResponse:
                 occurred_on=form.cleaned_data["occurred_on"],
                 summary=form.cleaned_data["summary"],
                 source=form.cleaned_data["source"],
+                serious=form.cleaned_data["serious"],
             ),
         )
         if incident is not None:
             messages.success(request, _("The incident was recorded."))
+            if incident.serious:
+                return redirect("planning:register_detail", pk=incident.pk)
             return redirect("planning:risk_detail", pk=incident.facility_id)
     return render(
         request,

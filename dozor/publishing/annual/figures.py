@@ -19,6 +19,9 @@ Definitions:
 - **Reprisal cases** raised in the year: counts by kind and state only - no place, no person, no
   interview (art. 21: "do no harm"); counts below the pack's small-number threshold are shown as
   "fewer than N" (``dozor.core.disclosure``; docs/decisions/0025-small-numbers-and-minimisation.md).
+- **Deaths and serious incidents** that occurred in the year (the register,
+  ``dozor.planning.register``): counts by type of place, with the small-number rule; no place, no
+  person.
 - **Training**: events starting in the year; participants = registered enrolments of held events;
   certificates issued in the year.
 - **Budget**: the plans of the year (annual and quarterly), their budget, the estimated cost of their
@@ -44,7 +47,8 @@ from django.utils.translation import gettext as _
 from dozor.core import disclosure
 from dozor.core.charts import Bar, Chart, Segment
 from dozor.core.models import Authority, CountryPack, Region, VisitType
-from dozor.planning.models import Expense, Plan, PlannedVisit
+from dozor.planning.models import Expense, Incident, Plan, PlannedVisit
+from dozor.planning.register.selectors import IN_REGISTER, register_figures
 from dozor.recommendations.dashboard.selectors import (
     COUNT_NAMES,
     Outcomes,
@@ -521,6 +525,68 @@ def _reprisals(year: int) -> Section:
     return Section("reprisals", 4, _("Reprisals"), texts, tables)
 
 
+def _deaths(year: int) -> Section:
+    """The register of deaths and serious incidents in custody (dozor.planning.register): counts by
+    type of place, and what is known of the State's response and the NPM's follow-up. Counts of
+    people below the small-number threshold are shown as "fewer than N", as everywhere."""
+    entries = Incident.objects.filter(IN_REGISTER)
+    figures = register_figures(entries, year)
+
+    def column(values: list[int], total: int) -> tuple[list[int | str], int | str]:
+        cells, total_cell = disclosure.protect(values, total)
+        assert total_cell is not None
+        return [c.display() for c in cells], total_cell.display()
+
+    death_rows = [r for r in figures.by_type if r.deaths]
+    serious_rows = [r for r in figures.by_type if r.serious]
+    deaths, deaths_total = column([r.deaths for r in death_rows], figures.deaths)
+    serious, serious_total = column([r.serious for r in serious_rows], figures.serious)
+    base = f"Incident.objects.filter(Q(kind='death') | Q(serious=True), occurred_on__year={year})"
+    place_type = _("Type of place")
+    tables = [
+        Table(
+            key="deaths_by_type",
+            title=_("Deaths in custody by type of place"),
+            columns=[place_type, _("Deaths")],
+            rows=[[r.name, c] for r, c in zip(death_rows, deaths, strict=True)],
+            total=[_("Total"), deaths_total],
+            numeric=frozenset({1}),
+            provenance=f"{base}.filter(kind='death').values('facility__type').annotate(n=Count('id'))",
+        ),
+        Table(
+            key="serious_incidents_by_type",
+            title=_("Serious incidents by type of place"),
+            columns=[place_type, _("Incidents")],
+            rows=[[r.name, c] for r, c in zip(serious_rows, serious, strict=True)],
+            total=[_("Total"), serious_total],
+            numeric=frozenset({1}),
+            provenance=f"{base}.exclude(kind='death').values('facility__type').annotate(n=Count('id'))",
+        ),
+    ]
+    known = figures.deaths + figures.serious
+    response, response_total = column(
+        [figures.relatives_informed, figures.investigated, figures.followed_up], known
+    )
+    texts = [
+        _(
+            "%(deaths)s deaths and %(serious)s serious incidents in places of detention became known "
+            "to the NPM in %(year)s. Of these %(total)s, the relatives are known to have been "
+            "informed in %(relatives)s, an investigation was opened in %(investigated)s and the NPM "
+            "took action in %(followed)s."
+        )
+        % {
+            "deaths": deaths_total,
+            "serious": serious_total,
+            "year": year,
+            "total": response_total,
+            "relatives": response[0],
+            "investigated": response[1],
+            "followed": response[2],
+        }
+    ]
+    return Section("deaths", 5, _("Deaths and serious incidents in custody"), texts, tables)
+
+
 def _training(year: int) -> Section:
     registered = Q(enrolments__status=Enrolment.Status.REGISTERED)
     events = list(
@@ -588,7 +654,7 @@ def _training(year: int) -> Section:
         _("The NPM held %(events)s training events in %(year)s for %(persons)s persons.")
         % {"events": len(held), "year": year, "persons": people["persons"]}
     ]
-    return Section("training", 5, _("Training delivered"), texts, tables)
+    return Section("training", 6, _("Training delivered"), texts, tables)
 
 
 def _budget(year: int) -> Section:
@@ -676,7 +742,7 @@ def _budget(year: int) -> Section:
             "budget": money(year_budget),
         }
     ]
-    return Section("budget", 6, _("Budget used"), texts, tables)
+    return Section("budget", 7, _("Budget used"), texts, tables)
 
 
 def build(year: int, lang: str) -> AnnualReport:
@@ -692,6 +758,7 @@ def build(year: int, lang: str) -> AnnualReport:
             _findings(year, labels),
             _recommendations(year, labels),
             _reprisals(year),
+            _deaths(year),
             _training(year),
             _budget(year),
         ]

@@ -123,7 +123,7 @@ def data(coordinator):
     Expense.objects.create(
         planned_visit=planned, category="per_diem", amount=Decimal("30000"), spent_on=planned.starts_on
     )
-    return {"sizo": sizo}
+    return {"sizo": sizo, "hospital": hospital}
 
 
 def _ministry(facility) -> str:
@@ -416,3 +416,34 @@ def test_a_job_is_its_owners_only(as_council, as_coordinator, as_monitor, as_lia
     assert response.status_code == 302 and "/login" in response["Location"]
     assert as_monitor.post(URL, {"year": YEAR, "lang": "en", "format": "pdf"}).status_code == 404
     assert Job.objects.count() == 1  # an outsider queues nothing
+
+
+def test_it_counts_deaths_and_serious_incidents_by_type_of_place(data, coordinator):
+    from dozor.planning.models import Incident
+    from dozor.planning.register.services import incident_action_add
+
+    sizo, hospital = data["sizo"], data["hospital"]
+    for day in range(1, 7):  # six deaths in SIZOs: shown exactly
+        Incident.objects.create(
+            facility=sizo, kind="death", serious=True, occurred_on=datetime.date(YEAR, 3, day), summary="d"
+        )
+    # one in a psychiatric hospital: fewer than 5, and the SIZO figure is hidden too (subtraction)
+    Incident.objects.create(
+        facility=hospital, kind="death", serious=True, occurred_on=datetime.date(YEAR, 4, 1), summary="d"
+    )
+    Incident.objects.create(  # another year, and an incident not in the register: not counted
+        facility=sizo, kind="death", serious=True, occurred_on=datetime.date(YEAR - 1, 4, 1), summary="d"
+    )
+    Incident.objects.create(facility=sizo, kind="injury", occurred_on=datetime.date(YEAR, 4, 1), summary="i")
+    first = Incident.objects.filter(kind="death", occurred_on__year=YEAR).order_by("occurred_on").first()
+    incident_action_add(
+        actor=coordinator, incident=first, kind="urgent_visit", taken_on=datetime.date(YEAR, 3, 2)
+    )
+    report = annual.build(YEAR, "en")
+    deaths = report.table("deaths_by_type")
+    assert sorted(deaths.column("Deaths").values()) == ["fewer than 5", "not shown"]
+    assert deaths.total == ["Total", 7]
+    assert report.table("serious_incidents_by_type").rows == []
+    section = next(s for s in report.sections if s.key == "deaths")
+    assert "7 deaths and 0 serious incidents" in section.texts[0]
+    assert report.table("deaths_by_type").provenance.startswith("Incident.objects.filter(")
