@@ -221,7 +221,11 @@ def build_world(*, coordinator: User, monitor: User, liaison: User) -> dict[str,
         person=person, starts_on=datetime.date(2027, 4, 1), ends_on=datetime.date(2027, 4, 2)
     )
     w["incident"] = Incident.objects.create(
-        facility=facility, kind=Incident.Kind.COMPLAINT, occurred_on=datetime.date(2025, 5, 2), summary="x"
+        facility=facility,
+        kind=Incident.Kind.COMPLAINT,
+        serious=True,  # in the register of deaths and serious incidents too
+        occurred_on=datetime.date(2025, 5, 2),
+        summary="x",
     )
     w["cost_rate"] = CostRate.objects.order_by("pk").first() or CostRate.objects.create(
         kind=CostRate._meta.get_field("kind").choices[0][0], amount=Decimal("1000")
