@@ -19,7 +19,7 @@ from dozor.planning.models import Incident, Investigation, Known
 IN_REGISTER = Q(kind=Incident.Kind.DEATH) | Q(serious=True)
 
 
-def register_for(user: AnyUser) -> QuerySet[Incident]:
+def entries_for(user: AnyUser) -> QuerySet[Incident]:
     """The register entries ``user`` may see: deaths and incidents marked serious at places they
     may see."""
     return (
@@ -35,15 +35,15 @@ def with_action_counts(entries: QuerySet[Incident]) -> QuerySet[Incident]:
     return entries.annotate(action_count=Count("actions"))
 
 
-def register_entry_for(user: AnyUser, pk: int | str) -> Incident:
+def entry_for(user: AnyUser, pk: int | str) -> Incident:
     try:
-        return register_for(user).get(pk=int(pk))
+        return entries_for(user).get(pk=int(pk))
     except (Incident.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
-def register_years(user: AnyUser) -> list[int]:
-    dates = register_for(user).order_by().values_list("occurred_on__year", flat=True).distinct()
+def entry_years(user: AnyUser) -> list[int]:
+    dates = entries_for(user).order_by().values_list("occurred_on__year", flat=True).distinct()
     return sorted(set(dates), reverse=True)
 
 
@@ -69,8 +69,8 @@ class RegisterFigures:
     by_type: list[TypeRow] = field(default_factory=list)
 
 
-def register_figures(entries: QuerySet[Incident], year: int) -> RegisterFigures:
-    """Counts for the incidents of ``year`` among ``entries`` (a ``register_for`` queryset): two
+def year_figures(entries: QuerySet[Incident], year: int) -> RegisterFigures:
+    """Counts for the incidents of ``year`` among ``entries`` (a ``entries_for`` queryset): two
     queries whatever the number."""
     rows = list(
         entries.filter(occurred_on__year=year)

@@ -7,6 +7,6 @@ from django.urls import URLPattern, path
 from dozor.planning.register import views
 
 urlpatterns: list[URLPattern] = [
-    path("register/", views.register_list, name="register_list"),
-    path("register/<int:pk>/", views.register_detail, name="register_detail"),
+    path("register/", views.deaths_list, name="register_list"),
+    path("register/<int:pk>/", views.deaths_detail, name="register_detail"),
 ]

@@ -29,10 +29,10 @@ PAGE_SIZE = 50
 
 
 @login_required
-def register_list(request: AuthedRequest) -> HttpResponse:
+def deaths_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, "planning.view")
-    entries = selectors.register_for(request.user)
-    years = selectors.register_years(request.user)
+    entries = selectors.entries_for(request.user)
+    years = selectors.entry_years(request.user)
     form = RegisterFilterForm(request.GET, regions=regions_visible_to(request.user), years=years)
     shown = selectors.with_action_counts(form.apply(entries))
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -45,7 +45,7 @@ def register_list(request: AuthedRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "figures": selectors.register_figures(entries, year),
+            "figures": selectors.year_figures(entries, year),
             "can_manage": can(request.user, "planning.manage"),
             "section": SECTION,
         },
@@ -54,9 +54,9 @@ def register_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def register_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+def deaths_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request.user, "planning.view")
-    incident = selectors.register_entry_for(request.user, pk)
+    incident = selectors.entry_for(request.user, pk)
     can_manage = can(request.user, "planning.manage")
     if request.method == "POST" and not can_manage:
         raise PermissionDenied

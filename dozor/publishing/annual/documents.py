@@ -11,6 +11,7 @@ report looks alike. Nothing here checks access: the view and the command do.
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 from typing import Any
 
@@ -104,6 +105,10 @@ def _docx(report: AnnualReport) -> bytes:
     line = document.add_paragraph()
     line.add_run(f"{_('Prepared from the data on')}: ").bold = True
     line.add_run(f"{report.generated_on:%d.%m.%Y}")
+    if report.cutoff is not None:
+        cut = document.add_paragraph()
+        cut.add_run(f"{_('Figures as recorded at the end of')}: ").bold = True
+        cut.add_run(f"{report.cutoff:%d.%m.%Y}")
     if report.small_numbers_note:
         document.add_paragraph(report.small_numbers_note)
 
@@ -131,11 +136,12 @@ def _docx(report: AnnualReport) -> bytes:
 # --- one entry point for the view and the command --------------------------------------------
 
 
-def annual_render(*, year: int, fmt: str, lang: str) -> bytes:
-    """The annual report of ``year`` as ``fmt`` (pdf, docx) in ``lang``. ValueError otherwise."""
+def annual_render(*, year: int, fmt: str, lang: str, cutoff: datetime.date | None = None) -> bytes:
+    """The annual report of ``year`` as ``fmt`` (pdf, docx) in ``lang`` as recorded at the end of
+    ``cutoff`` (default today). ValueError otherwise."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
     if lang not in LANGUAGES:
         raise ValueError(lang)
-    report = build(valid_year(year), lang)
+    report = build(valid_year(year), lang, cutoff=cutoff)
     return annual_pdf(report) if fmt == "pdf" else annual_docx(report)

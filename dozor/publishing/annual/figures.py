@@ -40,7 +40,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -48,7 +62,7 @@ from dozor.core import disclosure
 from dozor.core.charts import Bar, Chart, Segment
 from dozor.core.models import Authority, CountryPack, Region, VisitType
 from dozor.planning.models import Expense, Incident, Plan, PlannedVisit
-from dozor.planning.register.selectors import IN_REGISTER, register_figures
+from dozor.planning.register.selectors import IN_REGISTER, year_figures
 from dozor.recommendations.dashboard.selectors import (
     COUNT_NAMES,
     Outcomes,
@@ -57,7 +71,7 @@ from dozor.recommendations.dashboard.selectors import (
     outcome_counts,
     roll_up,
 )
-from dozor.recommendations.models import Recommendation, ReprisalCase
+from dozor.recommendations.models import Recommendation, ReprisalCase, Status, StatusChange
 from dozor.standards.models import Theme
 from dozor.training.models import Certificate, Enrolment, Event
 from dozor.visits.models import Finding, Visit
@@ -132,6 +146,8 @@ class AnnualReport:
     title: str
     generated_on: datetime.date
     sections: list[Section]
+    # the figures are what the records said at the end of this day (``Cutoff``)
+    cutoff: datetime.date | None = None
     small_numbers_note: str = ""  # the small-number rule (dozor.core.disclosure), stated in the documents
 
     def section(self, key: str) -> Section:
@@ -143,6 +159,32 @@ class AnnualReport:
     @property
     def tables(self) -> list[Table]:
         return [t for s in self.sections for t in s.tables]
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """The report's cut-off: its figures count what was recorded by the end of ``day``, dated on
+    or before it. A later record, or a later assessment of a recommendation (even one dated back),
+    does not change a report built with the same cut-off: a year's report can be reproduced."""
+
+    day: datetime.date
+
+    @property
+    def end(self) -> datetime.datetime:
+        """The first moment after the cut-off day, in the site's time zone."""
+        return timezone.make_aware(
+            datetime.datetime.combine(self.day + datetime.timedelta(days=1), datetime.time())
+        )
+
+
+def valid_cutoff(year: int, day: datetime.date | None) -> Cutoff:
+    """The cut-off of ``year``'s report: today by default; refused (ValueError) before the year
+    starts or after today."""
+    today = timezone.localdate()
+    day = day or today
+    if day < datetime.date(year, 1, 1) or day > today:
+        raise ValueError(day)
+    return Cutoff(day)
 
 
 def percent(part: int | Decimal | None, whole: int | Decimal | None) -> str:
@@ -215,8 +257,10 @@ def _sorted_counts(counts: dict[Any, int], label: Any, *, extra: Iterable[Any] =
 # --- sections -----------------------------------------------------------------------------------
 
 
-def _activities(year: int, labels: _Labels) -> Section:
-    visits = Visit.objects.filter(started_on__year=year, status__in=CARRIED_OUT)
+def _activities(year: int, labels: _Labels, cut: Cutoff) -> Section:
+    visits = Visit.objects.filter(
+        started_on__year=year, status__in=CARRIED_OUT, started_on__lte=cut.day, created_at__lt=cut.end
+    )
     grouped = list(
         visits.order_by()
         .values("visit_type_id", "facility__region_id", "facility__authority__path", "announced")
@@ -316,10 +360,15 @@ SEVERITIES = [
 ]
 
 
-def _findings(year: int, labels: _Labels) -> Section:
+def _findings(year: int, labels: _Labels, cut: Cutoff) -> Section:
     base = f"Finding.objects.filter(visit__started_on__year={year}, visit__status__in=['in_progress', 'completed'])"
     grouped = list(
-        Finding.objects.filter(visit__started_on__year=year, visit__status__in=CARRIED_OUT)
+        Finding.objects.filter(
+            visit__started_on__year=year,
+            visit__status__in=CARRIED_OUT,
+            visit__started_on__lte=cut.day,
+            created_at__lt=cut.end,
+        )
         .order_by()
         .values("theme_id", "severity", "visit__facility__authority__path")
         .annotate(n=Count("id"), urgent=Count("id", filter=Q(possible_ill_treatment=True)))
@@ -387,12 +436,32 @@ def _findings(year: int, labels: _Labels) -> Section:
     return Section("findings", 2, _("Key findings"), texts=texts, tables=tables)
 
 
-def _recommendations(year: int, labels: _Labels) -> Section:
-    # The dashboard's definitions (dozor.recommendations.dashboard.selectors): one aggregate query with its counts.
+def _status_at(cut: Cutoff) -> Coalesce:
+    """A recommendation's status at the cut-off: its latest assessment dated and recorded by then,
+    else the status every recommendation starts with (the history is never rewritten)."""
+    latest = (
+        StatusChange.objects.filter(
+            recommendation=OuterRef("pk"), changed_on__lte=cut.day, created_at__lt=cut.end
+        )
+        .order_by("-changed_on", "-id")
+        .values("status_id")[:1]
+    )
+    initial = Status.objects.filter(initial=True).order_by("pk").values("pk")[:1]
+    assessed = Exists(StatusChange.objects.filter(recommendation=OuterRef("pk")))
+    # a recommendation never assessed (records made before the history, or by a data import)
+    # has its stored status; one assessed only after the cut-off had the initial status then
+    before = Case(When(assessed, then=Subquery(initial)), default=F("status_id"))
+    return Coalesce(Subquery(latest), before, output_field=BigIntegerField())
+
+
+def _recommendations(year: int, labels: _Labels, cut: Cutoff) -> Section:
+    # The dashboard's definitions (dozor.recommendations.dashboard.selectors): one aggregate query
+    # with its counts, over each recommendation's status at the cut-off rather than today's.
     outcomes = Outcomes.load()
-    counts = outcome_counts(outcomes, timezone.localdate())
+    counts = outcome_counts(outcomes, cut.day, status_field="status_at")
     grouped = list(
-        Recommendation.objects.filter(issued_on__year=year)
+        Recommendation.objects.filter(issued_on__year=year, issued_on__lte=cut.day, created_at__lt=cut.end)
+        .annotate(status_at=_status_at(cut))
         .order_by()
         .values("authority_id", "theme_id")
         .annotate(**counts)
@@ -404,7 +473,10 @@ def _recommendations(year: int, labels: _Labels) -> Section:
     totals = Row(key=None, label=_("Total"))
     for row in by_theme:
         totals.add(row)
-    base = f"Recommendation.objects.filter(issued_on__year={year})"
+    base = (
+        f"Recommendation.objects.filter(issued_on__year={year}, issued_on__lte='{cut.day}')"
+        f".annotate(status_at=<latest StatusChange dated and recorded by {cut.day}>)"
+    )
     count_text = (
         "total=Count('id'), implemented=Count('id', filter=Q(status__outcome='implemented')), "
         "partial=Count('id', filter=Q(status__outcome='partial')), "
@@ -469,9 +541,9 @@ def _recommendations(year: int, labels: _Labels) -> Section:
     return Section("recommendations", 3, _("Recommendations and their implementation"), texts, tables)
 
 
-def _reprisals(year: int) -> Section:
+def _reprisals(year: int, cut: Cutoff) -> Section:
     grouped = list(
-        ReprisalCase.objects.filter(raised_on__year=year)
+        ReprisalCase.objects.filter(raised_on__year=year, raised_on__lte=cut.day)
         .order_by()
         .values("kind", "state")
         .annotate(n=Count("id"))
@@ -525,12 +597,12 @@ def _reprisals(year: int) -> Section:
     return Section("reprisals", 4, _("Reprisals"), texts, tables)
 
 
-def _deaths(year: int) -> Section:
+def _deaths(year: int, cut: Cutoff) -> Section:
     """The register of deaths and serious incidents in custody (dozor.planning.register): counts by
     type of place, and what is known of the State's response and the NPM's follow-up. Counts of
     people below the small-number threshold are shown as "fewer than N", as everywhere."""
-    entries = Incident.objects.filter(IN_REGISTER)
-    figures = register_figures(entries, year)
+    entries = Incident.objects.filter(IN_REGISTER, occurred_on__lte=cut.day, created_at__lt=cut.end)
+    figures = year_figures(entries, year)
 
     def column(values: list[int], total: int) -> tuple[list[int | str], int | str]:
         cells, total_cell = disclosure.protect(values, total)
@@ -745,20 +817,22 @@ def _budget(year: int) -> Section:
     return Section("budget", 7, _("Budget used"), texts, tables)
 
 
-def build(year: int, lang: str) -> AnnualReport:
-    """The annual report of ``year`` in ``lang`` (kk, ru, en). Raises ValueError otherwise."""
+def build(year: int, lang: str, *, cutoff: datetime.date | None = None) -> AnnualReport:
+    """The annual report of ``year`` in ``lang`` (kk, ru, en) as recorded at the end of ``cutoff``
+    (default: today). Raises ValueError for a bad year, language or cut-off."""
     year = valid_year(year)
+    cut = valid_cutoff(year, cutoff)
     if lang not in LANGUAGES:
         raise ValueError(lang)
     with translation.override(lang):
         pack = CountryPack.objects.order_by("-loaded_at").first()
         labels = _Labels()
         sections = [
-            _activities(year, labels),
-            _findings(year, labels),
-            _recommendations(year, labels),
-            _reprisals(year),
-            _deaths(year),
+            _activities(year, labels, cut),
+            _findings(year, labels, cut),
+            _recommendations(year, labels, cut),
+            _reprisals(year, cut),
+            _deaths(year, cut),
             _training(year),
             _budget(year),
         ]
@@ -770,4 +844,5 @@ def build(year: int, lang: str) -> AnnualReport:
             generated_on=timezone.localdate(),
             sections=sections,
             small_numbers_note=disclosure.rule_text(),
+            cutoff=cut.day,
         )

@@ -23,7 +23,7 @@ from dozor.core.files import file_response
 from dozor.core.jobs.models import Job
 from dozor.publishing.access import annual_job_for_user, can_read_annual_report
 from dozor.publishing.annual.documents import CONTENT_TYPES, FORMATS, annual_render, filename
-from dozor.publishing.annual.figures import valid_year, years_with_data
+from dozor.publishing.annual.figures import valid_cutoff, valid_year, years_with_data
 from dozor.publishing.annual.jobs import annual_job_queue
 from dozor.publishing.forms import LANGUAGE_CHOICES
 
@@ -36,6 +36,15 @@ class AnnualForm(forms.Form):
     format = forms.ChoiceField(
         label=_("Format"), choices=[("pdf", _("PDF (for publication)")), ("docx", _("DOCX (for editing)"))]
     )
+    cutoff = forms.DateField(
+        label=_("Cut-off date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "The figures are what was recorded by the end of this day (today if empty): the report of "
+            "a year can be produced again with the same figures later."
+        ),
+    )
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,6 +55,16 @@ class AnnualForm(forms.Form):
             return valid_year(self.cleaned_data["year"])
         except (TypeError, ValueError) as exc:
             raise forms.ValidationError(_("Choose a year from the list.")) from exc
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        year, cutoff = data.get("year"), data.get("cutoff")
+        if year is not None and cutoff is not None:
+            try:
+                valid_cutoff(year, cutoff)
+            except ValueError:
+                self.add_error("cutoff", _("Choose a day from the start of the year to today."))
+        return data
 
 
 def _staff(request: HttpRequest) -> None:
@@ -64,12 +83,13 @@ def annual_report(request: AuthedRequest) -> HttpResponse:
     form = AnnualForm(data or None, years=years, initial={"year": years[0], "format": "pdf"})
     if data and form.is_valid():
         year, lang, fmt = (form.cleaned_data[k] for k in ("year", "lang", "format"))
+        cutoff = form.cleaned_data.get("cutoff")
         assert fmt in FORMATS
         if fmt == "docx":
-            rendered = annual_render(year=year, fmt=fmt, lang=lang)
+            rendered = annual_render(year=year, fmt=fmt, lang=lang, cutoff=cutoff)
             return file_response(rendered, filename(year, fmt, lang), CONTENT_TYPES[fmt])
         if request.method == "POST":
-            job = annual_job_queue(actor=request.user, year=year, lang=lang)
+            job = annual_job_queue(actor=request.user, year=year, lang=lang, cutoff=cutoff)
             return redirect("publishing:annual_job", pk=job.pk)
     return render(
         request,

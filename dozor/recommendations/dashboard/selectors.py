@@ -149,13 +149,21 @@ class Outcomes:
         )
 
 
-def outcome_counts(outcomes: Outcomes, today: datetime.date) -> dict[str, Count]:
+def outcome_counts(
+    outcomes: Outcomes, today: datetime.date, *, status_field: str = "status_id"
+) -> dict[str, Count]:
+    """The counts of the dashboard and the annual report; ``status_field`` names the status to
+    count by (an annotation such as the annual report's status at its cut-off)."""
+
+    def status_in(ids: Any) -> Q:
+        return Q(**{f"{status_field}__in": ids})
+
     return {
         "total": Count("id"),
-        "implemented": Count("id", filter=Q(status_id__in=outcomes.implemented)),
-        "partial": Count("id", filter=Q(status_id__in=outcomes.partial)),
-        "withdrawn": Count("id", filter=Q(status_id__in=outcomes.withdrawn)),
-        "overdue": Count("id", filter=Q(deadline__lt=today, status_id__in=outcomes.following)),
+        "implemented": Count("id", filter=status_in(outcomes.implemented)),
+        "partial": Count("id", filter=status_in(outcomes.partial)),
+        "withdrawn": Count("id", filter=status_in(outcomes.withdrawn)),
+        "overdue": Count("id", filter=Q(deadline__lt=today) & status_in(outcomes.following)),
         "repeated": Count("id", filter=Q(repeat_of__isnull=False)),
     }
 

@@ -261,7 +261,7 @@ def test_the_years_figures_count_in_the_database(coordinator, death, complaint):
     incident_register_update(actor=coordinator, incident=death, data=data())
     incident_action_add(actor=coordinator, incident=complaint, kind="letter", taken_on=TODAY)
     year = death.occurred_on.year
-    figures = selectors.register_figures(selectors.register_for(coordinator), year)
+    figures = selectors.year_figures(selectors.entries_for(coordinator), year)
     expected_deaths = int(death.occurred_on.year == year)
     assert figures.deaths == expected_deaths
     assert figures.serious == int(complaint.occurred_on.year == year)

@@ -364,7 +364,11 @@ def test_a_posted_pdf_becomes_a_job_that_its_owner_downloads(as_council, council
     response = _post_pdf(as_council)
     job = Job.objects.get(kind=Job.Kind.ANNUAL_REPORT)
     assert response.status_code == 302 and response["Location"] == f"{URL}jobs/{job.pk}/"
-    assert job.owner == council and job.params == {"year": YEAR, "lang": "en"}
+    from django.utils import timezone
+
+    # the cut-off is fixed when the job is queued: a worker running later renders the same figures
+    today = timezone.localdate().isoformat()
+    assert job.owner == council and job.params == {"year": YEAR, "lang": "en", "cutoff": today}
     assert job.status == Job.Status.DONE  # the tests' tasks run at once
     page = as_council.get(response["Location"])
     assert page.status_code == 200 and b'data-testid="annual-job-download"' in page.content
@@ -447,3 +451,70 @@ def test_it_counts_deaths_and_serious_incidents_by_type_of_place(data, coordinat
     section = next(s for s in report.sections if s.key == "deaths")
     assert "7 deaths and 0 serious incidents" in section.texts[0]
     assert report.table("deaths_by_type").provenance.startswith("Incident.objects.filter(")
+
+
+def test_a_report_at_a_cut_off_gives_the_same_figures_after_later_changes(data, coordinator):
+    """Issue 18: a year's report is reproducible - what was assessed, dated back or recorded after
+    the cut-off does not move its figures; without a cut-off (today) it does."""
+    from django.utils import timezone
+
+    from dozor.planning.models import Incident
+    from dozor.recommendations.services import status_change
+
+    today = timezone.localdate()
+    cutoff = today - datetime.timedelta(days=1)
+    keys = ("recommendations_by_theme", "recommendations_by_authority", "deaths_by_type", "visits_by_region")
+
+    def figures(day: datetime.date | None) -> dict[str, object]:
+        report = annual.build(YEAR, "en", cutoff=day)
+        return {
+            k: (report.table(k).rows, report.table(k).total)
+            for k in keys
+            if any(t.key == k for t in report.tables)
+        }
+
+    before = figures(cutoff)
+    open_one = next(
+        r
+        for r in Recommendation.objects.select_related("status")
+        if r.status.outcome != Status.Outcome.IMPLEMENTED
+    )
+    implemented = Status.objects.filter(outcome=Status.Outcome.IMPLEMENTED).first()
+    # assessed today, and assessed again with a date before the cut-off but recorded after it
+    status_change(
+        actor=coordinator,
+        recommendation=open_one,
+        status=implemented,
+        changed_on=today,
+        verification="documents",
+    )
+    status_change(
+        actor=coordinator,
+        recommendation=open_one,
+        status=implemented,
+        changed_on=max(open_one.issued_on, cutoff - datetime.timedelta(days=3)),
+        verification="documents",
+    )
+    recommendation(coordinator, facility=data["sizo"], issued_on=datetime.date(YEAR, 9, 1))  # recorded late
+    Incident.objects.create(
+        facility=data["sizo"],
+        kind="death",
+        serious=True,
+        occurred_on=datetime.date(YEAR, 9, 1),
+        summary="late",
+    )
+    assert figures(cutoff) == before
+    now = annual.build(YEAR, "en")
+    assert now.cutoff == today
+    assert now.table("recommendations_by_theme").total != before["recommendations_by_theme"][1]
+
+
+def test_a_cut_off_before_the_year_or_in_the_future_is_refused(data):
+    with pytest.raises(ValueError):
+        annual.build(YEAR, "en", cutoff=datetime.date(YEAR - 1, 12, 31))
+    from django.utils import timezone
+
+    with pytest.raises(ValueError):
+        annual.build(YEAR, "en", cutoff=timezone.localdate() + datetime.timedelta(days=1))
+    with pytest.raises(CommandError, match="cut-off"):
+        call_command("annual_report", year=str(YEAR), cutoff="2024-01-01", out="/tmp/x.pdf")

@@ -1,7 +1,8 @@
-"""dozor annual-report --year YYYY --format pdf|docx --lang kk|ru|en --out FILE."""
+"""dozor annual-report --year YYYY [--cutoff YYYY-MM-DD] --format pdf|docx --lang kk|ru|en --out FILE."""
 
 from __future__ import annotations
 
+import datetime
 import time
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from dozor.publishing.annual.documents import FORMATS, annual_render
-from dozor.publishing.annual.figures import FIRST_YEAR, LANGUAGES, valid_year
+from dozor.publishing.annual.figures import FIRST_YEAR, LANGUAGES, valid_cutoff, valid_year
 
 
 class Command(BaseCommand):
@@ -26,6 +27,13 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="pdf", metavar="pdf|docx", help="default: pdf")
         parser.add_argument("--lang", default="ru", metavar="kk|ru|en", help="default: ru")
         parser.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+        parser.add_argument(
+            "--cutoff",
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="count what was recorded by the end of this day (default: today); the same cut-off "
+            "gives the same figures later",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         fmt, lang = options["format"], options["lang"]
@@ -42,11 +50,20 @@ class Command(BaseCommand):
             )
         if lang not in LANGUAGES:
             raise CommandError(_('Unknown language "%(lang)s": choose kk, ru or en.') % {"lang": lang})
+        try:
+            cutoff = datetime.date.fromisoformat(options["cutoff"]) if options["cutoff"] else None
+            if cutoff is not None:
+                valid_cutoff(year, cutoff)
+        except ValueError as exc:
+            raise CommandError(
+                _('Invalid cut-off "%(cutoff)s": a date (YYYY-MM-DD) from the start of the year to today.')
+                % {"cutoff": options["cutoff"]}
+            ) from exc
         out = Path(options["out"])
         if not out.parent.is_dir():
             raise CommandError(_("No folder %(folder)s.") % {"folder": out.parent})
         started = time.monotonic()
-        data = annual_render(year=year, fmt=fmt, lang=lang)
+        data = annual_render(year=year, fmt=fmt, lang=lang, cutoff=cutoff)
         out.write_bytes(data)
         self.stdout.write(
             f"{out}: {fmt.upper()}, {year}, {lang}, {len(data) // 1024} KiB in {time.monotonic() - started:.1f} s"
