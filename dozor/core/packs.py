@@ -8,6 +8,7 @@ nothing unless the whole pack is valid; writing happens in one transaction and i
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -164,6 +165,25 @@ class Checker:
                     _("unknown code '%(code)s' in '%(field)s'") % {"code": one, "field": name},
                 )
 
+    def source(self, index: int, item: Any) -> None:
+        """A source of the pack's facts: a title, a link (http or https) and the date it was checked
+        (``checked: YYYY-MM-DD``); a fact without both cannot be re-checked by the next reader."""
+        if not isinstance(item, dict):
+            self.error(index, None, _("each source must be a mapping with a title, a link and a date"))
+            return
+        self.text(index, item, "title")
+        link = item.get("url")
+        if not isinstance(link, str) or not link.startswith(("https://", "http://")):
+            self.error(index, None, _("the source has no link (url: http or https)"))
+        checked = item.get("checked")
+        if isinstance(checked, str):
+            try:
+                checked = datetime.date.fromisoformat(checked)
+            except ValueError:
+                checked = None
+        if not isinstance(checked, datetime.date):
+            self.error(index, None, _("the source has no date it was checked (checked: YYYY-MM-DD)"))
+
     def codes(self, items: list[Item]) -> set[str]:
         seen: set[str] = set()
         for index, item in enumerate(items):
@@ -245,6 +265,14 @@ def pack_read(directory: Path, sections: Sequence[PackSection]) -> LoadedPack:
             checker.translated(0, meta, "name")
             checker.translated(0, meta, "npm_name")
         errors.extend(e.replace(" " + _("item %(n)s") % {"n": 1}, "") for e in checker.errors)
+        sources_checker = Checker("pack.yaml sources")
+        sources = meta.get("sources")
+        if not isinstance(sources, list) or not sources:
+            sources_checker.error(None, None, _("the pack must list its sources"))
+        else:
+            for index, source in enumerate(sources):
+                sources_checker.source(index, source)
+        errors.extend(sources_checker.errors)
     context = PackContext(meta=meta or {})
     data: dict[str, list[Item]] = {}
     for section in sorted(sections, key=lambda s: s.order):

@@ -154,6 +154,30 @@ SHORT_NAMES: dict[str, tuple[str, str, str]] = {
         "мүгедектігі бар балаларға арналған медициналық-әлеуметтік мекеме",
         "Care home for children with disabilities",
     ),
+    "PENAL_MEDICAL": (
+        "Лечебное учреждение УИС",
+        "ҚАЖ емдеу мекемесі",
+        "Penal-system medical institution",
+    ),
+    "ESCORT_TRANSPORT": ("Конвойное подразделение", "айдауыл бөлімшесі", "Escort unit"),
+    "POLICE_HOLDING": (
+        "Специальное помещение полиции",
+        "полицияның арнаулы үй-жайы",
+        "Police holding room",
+    ),
+    "COURT_CELLS": ("Конвойное помещение суда", "соттың айдауыл үй-жайы", "Court holding cells"),
+    "BORDER_TRANSIT": ("Пограничная зона", "шекаралық аймақ", "Border and transit zone"),
+    "FORENSIC_PSYCH": (
+        "Отделение судебно-психиатрической экспертизы",
+        "сот-психиатриялық сараптама бөлімшесі",
+        "Forensic psychiatric examination unit",
+    ),
+    "SPECIAL_EDU_OPEN": (
+        "Специальная организация образования",
+        "арнаулы білім беру ұйымы",
+        "Special educational organisation",
+    ),
+    "PRIVATE_INSTITUTION": ("Частное учреждение", "жеке мекеме", "Private institution"),
 }
 
 # Typical capacity range (places) of each type; anything else gets DEFAULT_CAPACITY.
@@ -174,6 +198,14 @@ CAPACITY: dict[str, tuple[int, int]] = {
     "SPECIAL_EDU": (30, 100),
     "JUVENILE_ADAPTATION": (20, 60),
     "COLONY_JUVENILE": (100, 300),
+    "PENAL_MEDICAL": (150, 500),
+    "ESCORT_TRANSPORT": (10, 40),
+    "POLICE_HOLDING": (5, 20),
+    "COURT_CELLS": (5, 30),
+    "BORDER_TRANSIT": (5, 30),
+    "FORENSIC_PSYCH": (20, 80),
+    "SPECIAL_EDU_OPEN": (30, 100),
+    "PRIVATE_INSTITUTION": (20, 100),
 }
 DEFAULT_CAPACITY = (500, 1600)  # colonies
 SOCIAL_CAPACITY = (100, 400)
@@ -534,7 +566,11 @@ def _replace(
 
 def _reference() -> dict[str, Any]:
     regions = list(Region.objects.order_by("sort_order", "code"))
-    types = {t.code: t for t in FacilityType.objects.prefetch_related("population_categories")}
+    # A retired type (no longer in law) gets no new demo places.
+    types = {
+        t.code: t
+        for t in FacilityType.objects.filter(retired=False).prefetch_related("population_categories")
+    }
     if not regions or not types:
         raise DemoError("the country pack is not loaded: run `dozor pack load kz` first")
     return {

@@ -243,7 +243,11 @@ def generate(
     size = SCALES[scale]
     report = GenerateReport(scale=scale, dry_run=dry_run)
     regions = list(Region.objects.order_by("sort_order", "code"))
-    types = list(FacilityType.objects.select_related("authority").prefetch_related("population_categories"))
+    types = list(
+        FacilityType.objects.filter(retired=False)  # a retired type gets no new places
+        .select_related("authority")
+        .prefetch_related("population_categories")
+    )
     if not regions or not types:
         raise GenerateError("the country pack is not loaded: run `dozor pack load kz` first")
     existing = generated_facilities().count()

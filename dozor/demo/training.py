@@ -1,14 +1,17 @@
-"""Demo training data: a synthetic reconstruction of the September 2014 seminar series on practical
+"""Demo training data: a synthetic reconstruction of the 2014-2015 seminar series on practical
 aspects of the NPM (domain.md section 6), loaded by ``dozor demo`` and removed by ``demo --reset``
 / ``--delete``.
 
-What is taken from the public record: four seminars in September 2014, co-organised by the OSCE
-Centre in Astana, the Commissioner for Human Rights and Penal Reform International (Central Asia);
-the second in Astana on 2 Sep 2014 with some 90 places; then Ust-Kamenogorsk (Oskemen) and Aktobe
-the same week; the topics. Everything else is invented and labelled so: the first seminar's city
-is not recorded (said so in its title), the dates of the later seminars within that week, venues,
-capacities other than Astana's, the trainers and participants (existing synthetic demo persons),
-attendance, test results, evaluations and certificates. The three real institutions appear only
+What is taken from the public record (OSCE press releases, checked 2026-12-07, docs/sources.md): a
+series of four seminars co-organised by the OSCE Centre (later Programme Office) in Astana, the
+Commissioner for Human Rights and Penal Reform International (Central Asia); the second in Astana
+on 2 Sep 2014 with some 90 NPM members (osce.org/astana/123118); the last (fourth) in Astana on
+20 May 2015 with some 40 (osce.org/astana/158946); the topics. Everything else is invented and
+labelled so: the first and third seminars' cities and dates are not in the sources (their titles
+say so and their dates are assumed), venues, capacities other than the two Astana seminars', the
+trainers and participants (existing synthetic demo persons), attendance, test results, evaluations
+and certificates. An earlier version placed all four in September 2014 (with Oskemen and Aktobe
+the same week); no source supports that. The three real institutions appear only
 by name (the Commissioner as co-organiser row, the other two in the description); nothing is
 stated about them.
 
@@ -51,7 +54,7 @@ PROGRAMME: dict[str, Any] = {
     "title_ru": "Демо: Практические аспекты НПМ - серия семинаров (2014, реконструкция)",
     "title_kk": "Демо: ҰАТ-тың практикалық аспектілері - семинарлар сериясы (2014, қайта құрылған)",
     "description": (
-        "Synthetic demo record. Reconstructed from public reports of the September 2014 seminar "
+        "Synthetic demo record. Reconstructed from public reports of the 2014-2015 seminar "
         "series co-organised by the OSCE Centre in Astana, the Commissioner for Human Rights and "
         "Penal Reform International (Central Asia). Participants, trainers (synthetic demo persons "
         "standing in for the Bulgarian and national experts), venues, attendance, test results, "
@@ -60,7 +63,7 @@ PROGRAMME: dict[str, Any] = {
     ),
     "currency": "KZT",
     "starts_on": datetime.date(2014, 9, 1),
-    "ends_on": datetime.date(2014, 9, 5),
+    "ends_on": datetime.date(2015, 5, 20),
 }
 
 # The OSCE Centre in Astana and PRI Central Asia are named in the description only: dozor.demo.base's
@@ -144,9 +147,9 @@ EVENTS: list[dict[str, Any]] = [
     _event(
         "first",
         (
-            "Демо: бірінші семинар (қаласы көрсетілмеген)",
-            "Демо: первый семинар (город не указан в источниках)",
-            "Demo: first seminar (city not recorded)",
+            "Демо: бірінші семинар (қаласы көрсетілмеген, күні болжалды)",
+            "Демо: первый семинар (город не указан в источниках, дата условная)",
+            "Demo: first seminar (city not recorded, date assumed)",
         ),
         "Not recorded / не указан",
         None,
@@ -168,29 +171,29 @@ EVENTS: list[dict[str, Any]] = [
         list(range(4, 34)),
     ),
     _event(
-        "oskemen",
+        "third",
         (
-            "Демо: ҰАТ-тың практикалық аспектілері - Өскемен семинары (күні болжалды)",
-            "Демо: Практические аспекты НПМ - семинар в Усть-Каменогорске (дата условная)",
-            "Demo: Practical aspects of the NPM - Ust-Kamenogorsk (Oskemen) seminar (date assumed)",
+            "Демо: үшінші семинар (қаласы мен күні көрсетілмеген, күні болжалды)",
+            "Демо: третий семинар (город и дата не указаны в источниках, дата условная)",
+            "Demo: third seminar (city and date not recorded, date assumed)",
         ),
-        "Ust-Kamenogorsk (Oskemen)",
-        "EKR",
-        datetime.date(2014, 9, 4),
+        "Not recorded / не указан",
+        None,
+        datetime.date(2014, 11, 20),
         30,
         list(range(30, 40)),
     ),
     _event(
-        "aktobe",
+        "astana_2015",
         (
-            "Демо: ҰАТ-тың практикалық аспектілері - Ақтөбе семинары (күні болжалды)",
-            "Демо: Практические аспекты НПМ - семинар в Актобе (дата условная)",
-            "Demo: Practical aspects of the NPM - Aktobe seminar (date assumed)",
+            "Демо: ҰАТ-тың практикалық аспектілері - сериядағы қорытынды семинар (2015)",
+            "Демо: Практические аспекты НПМ - заключительный семинар серии (2015)",
+            "Demo: Practical aspects of the NPM - closing seminar of the series (2015)",
         ),
-        "Aktobe",
-        "AKT",
-        datetime.date(2014, 9, 5),
-        30,
+        "Astana",
+        "AST",
+        datetime.date(2015, 5, 20),
+        40,
         list(range(10, 20)),
     ),
 ]

@@ -48,7 +48,7 @@ FINDINGS = [
         "Медицинская часть",
         "В журнале поступлений за месяц у 9 из 40 человек нет отметки о медицинском осмотре.",
         [Finding.Source.DOCUMENTS, Finding.Source.DETAINEES],
-        ["MANDELA-24"],
+        ["MANDELA-30", "CPT-3-HEALTH"],
     ),
     (
         "regime_contact",

@@ -47,6 +47,13 @@ class FacilityType(CodedReference):
     )
     weight = models.PositiveSmallIntegerField(_("risk weight"), default=1)
     visit_frequency_years = models.PositiveSmallIntegerField(_("visit at least every (years)"), default=4)
+    retired = models.BooleanField(
+        _("retired"),
+        default=False,
+        help_text=_(
+            "The type no longer exists in law; it is kept for the places and visits recorded under it."
+        ),
+    )
 
     class Meta(CodedReference.Meta):
         verbose_name = _("facility type")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from dozor.core.packs import (
     Checker,
     Item,
@@ -22,6 +24,13 @@ def _validate(items: list[Item], context: PackContext, check: Checker) -> None:
         check.reference(index, item, "population_categories", categories, required=False)
         check.number(index, item, "weight", 1, 5, integer=True)
         check.number(index, item, "visit_frequency_years", 1, 10, integer=True)
+        if "retired" in item and not isinstance(item["retired"], bool):
+            check.error(index, item.get("code"), _("field 'retired' must be true or false"))
+        for position, source in enumerate(item.get("sources") or []):
+            before = len(check.errors)
+            check.source(index, source)
+            for n in range(before, len(check.errors)):
+                check.errors[n] += " " + _("(source %(n)s)") % {"n": position + 1}
 
 
 def _load(items: list[Item], context: PackContext) -> SectionResult:
@@ -37,6 +46,7 @@ def _load(items: list[Item], context: PackContext) -> SectionResult:
             "authority": authorities[item["authority"]],
             "weight": item["weight"],
             "visit_frequency_years": item["visit_frequency_years"],
+            "retired": bool(item.get("retired", False)),
             **translated_fields(item, "name"),
         }
         facility_type = upsert_by_code(FacilityType, item["code"], values, result)

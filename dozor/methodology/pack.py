@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from dozor.core.packs import (
     Checker,
@@ -29,8 +30,30 @@ def _compose(template: Item, modules: dict[str, Item]) -> list[dict[str, Any]]:
 
 
 def _validate_modules(items: list[Item], context: PackContext, check: Checker) -> None:
+    cited: set[str] = set()
     for index, item in enumerate(items):
         check.translated(index, item, "title")
+        for question in item.get("questions") or []:
+            if not isinstance(question, dict):
+                continue
+            cited.update(code for code in question.get("provisions") or [] if isinstance(code, str))
+            if question.get("two_facts"):
+                # A reviewer's flag: the question asks two things at once (one answer cannot say
+                # which half failed). The pack is refused until the question is split.
+                check.error(
+                    index,
+                    item.get("code"),
+                    _("question %(name)s is flagged as asking two facts at once: split it into two questions")
+                    % {"name": question.get("name") or "?"},
+                )
+    for code in context.meta.get("_should_be_cited", []):
+        if code not in cited:
+            check.error(
+                None,
+                None,
+                _("provision %(code)s is marked 'should_be_cited' in standards.yaml but no question cites it")
+                % {"code": code},
+            )
     context.meta["_checklist_modules"] = {
         item["code"]: item for item in items if isinstance(item.get("code"), str)
     }

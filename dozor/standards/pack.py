@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from dozor.core.packs import (
     Checker,
     Item,
@@ -55,6 +57,15 @@ def _validate_provisions(items: list[Item], context: PackContext, check: Checker
         check.translated(index, item, "title")
         check.translated(index, item, "summary")
         check.reference(index, item, "see_also", codes, required=False)
+        if "should_be_cited" in item and not isinstance(item["should_be_cited"], bool):
+            check.error(index, item.get("code"), _("field 'should_be_cited' must be true or false"))
+    # Provisions the pack marks as ones a checklist question must cite; the checklists section
+    # (dozor/methodology/pack.py), read after this one, refuses the pack if none does.
+    context.meta["_should_be_cited"] = [
+        item["code"]
+        for item in items
+        if item.get("should_be_cited") is True and isinstance(item.get("code"), str)
+    ]
 
 
 def _load_provisions(items: list[Item], context: PackContext) -> SectionResult:
