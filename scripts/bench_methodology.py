@@ -42,6 +42,7 @@ def main() -> int:
         os.environ["DOZOR_VAR_DIR"] = tempfile.mkdtemp(prefix="dozor-bench-")
     # The benchmark file is far above the upload limit meant for people; it measures throughput.
     os.environ["DOZOR_MAX_IMPORT_BYTES"] = str(500 * 1024 * 1024)
+    os.environ["DOZOR_MAX_SUBMISSIONS_BYTES"] = str(500 * 1024 * 1024)
     os.environ["DOZOR_MAX_IMPORT_ROWS"] = str(max(args.submissions, 20_000))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dozor.settings")
     import django

@@ -96,3 +96,7 @@ class AuditEvent(models.Model):
         return (
             f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type} {self.object_id}"
         )
+
+
+# Device credentials for ODK Collect keep their code in their own folder; Django looks for models here.
+from dozor.accounts.devices.models import Device  # noqa: E402, F401

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dozor.accounts import views
+from dozor.accounts.devices import urls as devices_urls
 from dozor.accounts.manage import urls as manage_urls
 from dozor.accounts.signin import urls as signin_urls
 
@@ -16,4 +17,5 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("", include(signin_urls)),
     path("users/", include(manage_urls)),
+    path("devices/", include(devices_urls)),
 ]

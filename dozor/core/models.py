@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dozor.core.fields import EncryptedTextField
 from dozor.core.i18n import pick
 
 
@@ -213,3 +214,32 @@ class KeyCanary(models.Model):
 
     def __str__(self) -> str:
         return self.key_id
+
+
+class FormKey(models.Model):
+    """The NPM's RSA key pair for encrypted ODK forms (``dozor.core.formkeys``, decision 0027).
+
+    Forms carry the public key; Collect encrypts each finalised submission with it. The private
+    key is an encrypted field (under ``DOZOR_FIELD_KEYS``, so ``dozor keys rotate`` re-encrypts
+    it with the rest). A replaced key stays, no longer current, to open submissions made with
+    forms still on the phones."""
+
+    public_key = models.TextField(_("public key"))  # base64 DER SubjectPublicKeyInfo, as XLSForm wants
+    private_key = EncryptedTextField(_("private key"))  # PKCS#8 PEM
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, unique=True)  # SHA-256 of the DER
+    current = models.BooleanField(_("current"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-current", "-created_at", "-pk"]
+        verbose_name = _("form key")
+        verbose_name_plural = _("form keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["current"], condition=models.Q(current=True), name="core_formkey_one_current"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.fingerprint[:16]

@@ -280,4 +280,4 @@ class TranslateForm(forms.Form):
 
 
 class XLSFormImportForm(forms.Form):
-    file = forms.FileField(label=_("XLSForm file (.xlsx)"))
+    file = forms.FileField(label=_("XLSForm file (.xlsx or .xls)"))

@@ -8,6 +8,7 @@ exports to ODK Collect / KoboCollect and their submissions import back.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -20,6 +21,24 @@ from dozor.core.i18n import LANGUAGE_CODES, pick
 # A field name as XLSForm and ODK take it; the reserved ones are the export's own columns.
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 RESERVED = {"dozor_template", "dozor_version", "instanceid", "meta"}
+
+
+def choice_names_valid(names: list[Any], *, duplicates: bool = False) -> bool:
+    """XLSForm choice names are free text ('1', 'Other', 'not-sure', 'very good'): each must be
+    non-empty, without spaces around it, and used once unless the form allows duplicates."""
+    if not all(isinstance(n, str) and n and n == n.strip() for n in names):
+        return False
+    return duplicates or len(set(names)) == len(names)
+
+
+def other_language_text(kept: Any, column: str) -> str:
+    """The text of ``column`` in a language other than kk/ru/en kept from an imported XLSForm
+    (``label::Runyankole``), shown when the form has none in Dozor's languages."""
+    columns = (kept or {}).get("columns") or {} if isinstance(kept, dict) else {}
+    for key, value in columns.items():
+        if key.startswith(column + "::") and isinstance(value, str) and value.strip():
+            return value
+    return ""
 
 
 class ChecklistTemplate(models.Model):
@@ -127,6 +146,9 @@ class Section(models.Model):
     repeat_label_ru = models.CharField(max_length=120, blank=True)
     repeat_label_en = models.CharField(max_length=120, blank=True)
     relevant = models.CharField(_("shown only if"), max_length=500, blank=True)
+    # What an imported XLSForm had that the online checklist does not use, kept so that the export
+    # gives it back (decision 0028): {"columns": {..}, "groups": {..}, "rows": [..], "loose": bool}.
+    xlsform = models.JSONField(_("kept XLSForm details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["order", "id"]
@@ -177,6 +199,9 @@ class Question(models.Model):
     constraint_message_en = models.CharField(max_length=300, blank=True)
     # [{"name": "daily", "label_kk": .., "label_ru": .., "label_en": ..}, ...] for select questions
     choices = models.JSONField(_("choices"), default=list, blank=True)
+    # XLSForm columns of an imported question that the online checklist does not use (choice_filter,
+    # default, calculation, other languages, ...) and the nested groups it sits in (decision 0028).
+    xlsform = models.JSONField(_("kept XLSForm details"), default=dict, blank=True)
     provisions = models.ManyToManyField(
         "standards.Provision", verbose_name=_("provisions"), blank=True, related_name="questions"
     )
@@ -204,14 +229,12 @@ class Question(models.Model):
             errors["constraint"] = [gettext("Only number questions can have a constraint.")]
         if self.type in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE):
             names = [c.get("name") for c in self.choices]
-            if (
-                len(names) < 2
-                or len(set(names)) != len(names)
-                or not all(NAME_RE.match(n or "") for n in names)
+            if len(names) < 2 or not choice_names_valid(
+                names, duplicates=bool((self.xlsform or {}).get("allow_choice_duplicates"))
             ):
                 errors["choices"] = [
                     gettext(
-                        "Give at least two choices with unique names (lowercase Latin letters, digits, _)."
+                        "Give at least two choices, each with a name (used once unless the form allows repeats)."
                     )
                 ]
         elif self.choices:
@@ -221,11 +244,11 @@ class Question(models.Model):
 
     @property
     def label(self) -> str:
-        return pick(self, "label")
+        return pick(self, "label") or other_language_text(self.xlsform, "label")
 
     @property
     def hint(self) -> str:
-        return pick(self, "hint")
+        return pick(self, "hint") or other_language_text(self.xlsform, "hint")
 
     @property
     def constraint_message(self) -> str:
@@ -241,7 +264,15 @@ class Question(models.Model):
 
         if self.type == QuestionType.YES_NO:
             return [{"name": "yes", "label": gettext("Yes")}, {"name": "no", "label": gettext("No")}]
-        return [{"name": c["name"], "label": pick(_Choice(c), "label")} for c in self.choices]
+        return [
+            {
+                "name": c["name"],
+                "label": pick(_Choice(c), "label")
+                or other_language_text(c.get("xlsform"), "label")
+                or c["name"],
+            }
+            for c in self.choices
+        ]
 
 
 class _Choice:

@@ -345,6 +345,7 @@ def version_build(
             theme=themes.get(data.get("theme") or ""),
             repeat=bool(data.get("repeat")),
             relevant=data.get("relevant") or "",
+            xlsform=data.get("xlsform") or {},
             **_texts(data.get("title"), "title"),
             **_texts(data.get("repeat_label"), "repeat_label"),
         )
@@ -360,8 +361,14 @@ def version_build(
                     relevant=q.get("relevant") or "",
                     constraint=q.get("constraint") or "",
                     choices=[
-                        {"name": c["name"], **_texts(c.get("label"), "label")} for c in q.get("choices") or []
+                        {
+                            "name": c["name"],
+                            **_texts(c.get("label"), "label"),
+                            **({"xlsform": c["xlsform"]} if c.get("xlsform") else {}),
+                        }
+                        for c in q.get("choices") or []
                     ],
+                    xlsform=q.get("xlsform") or {},
                     **_texts(q.get("label"), "label"),
                     **_texts(q.get("hint"), "hint"),
                     **_texts(q.get("constraint_message"), "constraint_message"),
@@ -385,8 +392,15 @@ def version_import_xlsform(*, actor: User, data: bytes, filename: str = "") -> T
     code. Raises ``XLSFormError`` with the reasons when the file is not a form it can read."""
     require(actor, "methodology.edit")
     parsed = parse_xlsform(data, filename=filename)
+    code = parsed.form_id
+    if parsed.identity != "form_id":
+        # A code made from a title or a file name says nothing about which template the form is: two
+        # forms without form_id never become versions of one template (decision 0028).
+        base, n = code[:55], 2
+        while ChecklistTemplate.objects.filter(code=code).exists():
+            code, n = f"{base}_{n}", n + 1
     template, created = ChecklistTemplate.objects.get_or_create(
-        code=parsed.form_id, defaults={f"name_{lang}": parsed.title.get(lang, "") for lang in LANGUAGE_CODES}
+        code=code, defaults={f"name_{lang}": parsed.title.get(lang, "") for lang in LANGUAGE_CODES}
     )
     if not created and template.versions.filter(status=TemplateVersion.Status.DRAFT).exists():
         raise XLSFormError(

@@ -5,7 +5,14 @@ structure; ``validate_spec`` checks it whole and ``services.version_build`` writ
 
     section  = {code, title: {kk, ru, en}, theme, repeat, repeat_label: {..}, relevant, questions: [..]}
     question = {name, type, label: {..}, hint: {..}, required, relevant, constraint,
-                constraint_message: {..}, choices: [{name, label: {..}}], provisions: [codes]}
+                constraint_message: {..}, choices: [{name, label: {..}, xlsform?}], provisions: [codes],
+                xlsform?}
+
+An imported XLSForm may add ``xlsform`` to sections, questions and choices: what the online
+checklist does not use, kept for the export (decision 0028). A question's ``xlsform["groups"]``
+names the nested groups it sits in below its section; a section's ``xlsform["rows"]`` holds the
+rows Dozor does not record (notes, calculations, ...) with their place, and ``before`` / ``after``
+such rows that stood outside any group; a ``loose`` section holds questions outside any group.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from dozor.methodology.models import (
     RESERVED,
     QuestionType,
     TemplateVersion,
+    choice_names_valid,
+    other_language_text,
 )
 
 NUMERIC = {QuestionType.INTEGER, QuestionType.DECIMAL}
@@ -52,7 +61,8 @@ def validate_spec(
         elif code in seen_sections:
             errors.append(f"{where}: " + _("the code is used twice"))
         seen_sections.add(code)
-        if not _has_text(section.get("title")):
+        kept = section.get("xlsform") or {}
+        if not _has_text(section.get("title")) and not kept.get("loose"):
             errors.append(f"{where}: " + _("the title is missing"))
         if theme_codes is not None and section.get("theme") and section["theme"] not in theme_codes:
             errors.append(f"{where}: " + _("unknown theme '%(code)s'") % {"code": section["theme"]})
@@ -62,7 +72,7 @@ def validate_spec(
             except expressions.ExpressionError as exc:
                 errors.append(f"{where}: " + _("condition: %(error)s") % {"error": exc})
         questions = section.get("questions") or []
-        if not questions:
+        if not questions and not kept.get("rows"):
             errors.append(f"{where}: " + _("the section has no questions"))
         for question in questions:
             name = question.get("name") or "?"
@@ -74,7 +84,9 @@ def validate_spec(
             qtype = question.get("type")
             if qtype not in QuestionType.values:
                 errors.append(f"{at}: " + _("unknown question type '%(type)s'") % {"type": qtype})
-            if not _has_text(question.get("label")):
+            if not _has_text(question.get("label")) and not other_language_text(
+                question.get("xlsform"), "label"
+            ):
                 errors.append(f"{at}: " + _("the question text is missing"))
             if question.get("relevant"):
                 try:
@@ -95,11 +107,10 @@ def validate_spec(
                 names = [c.get("name") for c in choices]
                 if len(choices) < 2:
                     errors.append(f"{at}: " + _("a choice question needs at least two choices"))
-                if len(set(names)) != len(names) or not all(
-                    isinstance(n, str) and NAME_RE.match(n) for n in names
-                ):
-                    errors.append(f"{at}: " + _("choice names must be unique lowercase Latin identifiers"))
-                if not all(_has_text(c.get("label")) for c in choices):
+                duplicates = bool((question.get("xlsform") or {}).get("allow_choice_duplicates"))
+                if not choice_names_valid(names, duplicates=duplicates):
+                    errors.append(f"{at}: " + _("every choice needs a name, used once"))
+                if not all(_choice_shown(c) for c in choices):
                     errors.append(f"{at}: " + _("every choice needs a label"))
             elif choices:
                 errors.append(f"{at}: " + _("only choice questions have choices"))
@@ -111,6 +122,14 @@ def validate_spec(
                     )
             seen_names.add(name)
     return errors
+
+
+def _choice_shown(choice: dict[str, Any]) -> bool:
+    """A choice has something to show: a label in one of Dozor's languages or another one, or an
+    image (XLSForm allows image-only choices)."""
+    kept = choice.get("xlsform") or {}
+    media = any(k.startswith("media::image") for k in kept.get("columns") or {})
+    return _has_text(choice.get("label")) or bool(other_language_text(kept, "label")) or media
 
 
 def _lang_dict(obj: Any, field: str) -> dict[str, str]:
@@ -130,6 +149,7 @@ def version_to_spec(version: TemplateVersion) -> Spec:
                 "repeat": section.repeat,
                 "repeat_label": _lang_dict(section, "repeat_label"),
                 "relevant": section.relevant,
+                **({"xlsform": section.xlsform} if section.xlsform else {}),
                 "questions": [
                     {
                         "name": q.name,
@@ -144,10 +164,12 @@ def version_to_spec(version: TemplateVersion) -> Spec:
                             {
                                 "name": c["name"],
                                 "label": {lang: c.get(f"label_{lang}", "") for lang in LANGUAGE_CODES},
+                                **({"xlsform": c["xlsform"]} if c.get("xlsform") else {}),
                             }
                             for c in q.choices
                         ],
                         "provisions": sorted(p.code for p in q.provisions.all()),
+                        **({"xlsform": q.xlsform} if q.xlsform else {}),
                     }
                     for q in section.questions.all()
                 ],

@@ -24,6 +24,7 @@ from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import AuditEvent
 from dozor.core.confirm import delete_confirmed
 from dozor.core.files import XLSX, file_response
+from dozor.core.formkeys import xlsform_export_settings
 from dozor.core.forms import submit_form
 from dozor.methodology import selectors, services, xlsform
 from dozor.methodology.access import question_for_user, template_for_user, version_for_user
@@ -132,12 +133,15 @@ def version_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def version_xlsform(request: AuthedRequest, pk: int) -> HttpResponse:
     version = version_for_user(request.user, pk)
-    content = xlsform.export_version(version)
+    # Encrypted with the NPM's key and sent to Dozor unless asked otherwise (decision 0027).
+    mode = request.GET.get("encryption") or "dozor"
+    site_url = settings.DOZOR_SITE_URL or request.build_absolute_uri("/")
+    content = xlsform.export_version(version, **xlsform_export_settings(mode, site_url=site_url))
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORT,
         obj=version,
-        changes={"format": "xlsform"},
+        changes={"format": "xlsform", "encryption": mode},
     )
     return file_response(content, f"{version.template.code}-v{version.number}.xlsx", XLSX.content_type)
 

@@ -90,10 +90,10 @@ def submissions_visible_to(user: AnyUser) -> QuerySet[Submission]:
 def checklist_submissions_for(user: AnyUser, visit: Visit) -> QuerySet[Submission]:
     """The submissions of a visit, drafts included, that the user may open in the online
     checklist: all of them for those who may record the visit (its team and coordinators),
-    none for anyone else."""
+    none for anyone else. Versions replaced by an edit are history, never opened again."""
     if not can_record(user, visit):
         return Submission.objects.none()
-    return Submission.objects.filter(visit=visit)
+    return Submission.objects.filter(visit=visit).exclude(status=Submission.Status.SUPERSEDED)
 
 
 def checklist_submission_for_user(user: AnyUser, visit: Visit, pk: int | str) -> Submission:

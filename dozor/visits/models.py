@@ -92,10 +92,14 @@ class Submission(models.Model):
         ODK_CENTRAL = "odk_central", _("ODK Central export")
         KOBO = "kobo", _("KoboToolbox export")
         WEB = "web", _("Filled in online")
+        OPENROSA = "openrosa", _("ODK Collect (direct)")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         FINAL = "final", _("final")
+        # Replaced by an edit made in ODK Collect, ODK Central or Kobo: kept (with its Answer rows)
+        # as history, but no longer counted anywhere (``replaced_by`` names the new version).
+        SUPERSEDED = "superseded", _("replaced by an edit")
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="submissions")
     version = models.ForeignKey(
@@ -113,7 +117,18 @@ class Submission(models.Model):
     # their Answer rows) count anywhere answers are used. Drafts keep their answers in ``draft``,
     # never as Answer rows; a final submission being edited keeps its final answers until the
     # edit is finalised (docs/decisions/0011-checklist-drafts.md).
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.FINAL)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.FINAL)
+    replaced_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        verbose_name=_("replaced by"),
+    )
+    # The review state at the source (ODK Central's ReviewState such as ``hasIssues``, Kobo's
+    # validation status), as the source spelled it; empty when the source has none.
+    review_state = models.CharField(_("review state at the source"), max_length=40, blank=True)
     draft = models.JSONField(
         _("answers being edited"),
         default=dict,
@@ -138,6 +153,11 @@ class Submission(models.Model):
         return self.status == self.Status.FINAL
 
     @property
+    def has_issues(self) -> bool:
+        """Flagged at the source: ODK Central's "has issues", Kobo's "on hold"."""
+        return self.review_state in {"hasIssues", "validation_status_on_hold"}
+
+    @property
     def has_pending_draft(self) -> bool:
         """A draft not yet finalised: a new checklist, or changes to a final one."""
         return self.draft_saved_at is not None
@@ -145,12 +165,14 @@ class Submission(models.Model):
     def display_name(self) -> str:
         """How people read a submission: "Checklist by Aigerim Seitova, 07.12.2026 10:40 (draft)",
         in the reader's language and time zone. The instance ID stays in data and exports."""
-        moment = self.submitted_at if self.is_final else self.draft_saved_at
+        moment = self.submitted_at if self.status != self.Status.DRAFT else self.draft_saved_at
         moment = moment or self.received_at
         when = date_format(localtime(moment), "SHORT_DATETIME_FORMAT") if moment else ""
         values = {"name": self.submitter_name or "—", "when": when}
         if self.is_final:
             return _("Checklist by %(name)s, %(when)s (final)") % values
+        if self.status == self.Status.SUPERSEDED:
+            return _("Checklist by %(name)s, %(when)s (replaced by an edit)") % values
         return _("Checklist by %(name)s, %(when)s (draft)") % values
 
 

@@ -9,10 +9,12 @@ checked by the same code (``dozor.visits.submissions.validate``): ODK Central an
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -29,7 +31,12 @@ from dozor.facilities.models import Facility
 from dozor.methodology.models import TemplateVersion
 from dozor.visits.access import can_record
 from dozor.visits.models import Answer, Submission, TeamMember, Visit
-from dozor.visits.selectors import instance_ids_taken, latest_visits, template_versions_for_facility
+from dozor.visits.selectors import (
+    IN_CHUNK,
+    instance_ids_taken,
+    latest_visits,
+    template_versions_for_facility,
+)
 from dozor.visits.submissions import (
     INSTANCE_ID_MAX,
     MAX_UNITS,
@@ -45,6 +52,7 @@ from dozor.visits.submissions import (
 )
 
 BATCH = 1000
+REVIEW_STATE_MAX = Submission._meta.get_field("review_state").max_length or 0
 
 
 # --- facts stored on the place -------------------------------------------------------------------
@@ -234,15 +242,97 @@ def _instance_problems(raws: list[RawSubmission]) -> list[Problem]:
     return problems
 
 
+def _rejected_reason(raw: RawSubmission, source: str, imported: bool) -> Problem:
+    where = "ODK Central" if source == Submission.Source.ODK_CENTRAL else "KoboToolbox"
+    if imported:
+        message = _(
+            "Rejected in %(source)s (%(state)s) after it was imported into Dozor: it stays in Dozor, "
+            "marked with this review state; check whether it should still count."
+        )
+    else:
+        message = _("Not imported: rejected in %(source)s (%(state)s).")
+    return Problem(
+        raw.instance_id or raw.label, "ReviewState", message % {"source": where, "state": raw.review_state}
+    )
+
+
+def _current_versions(raws: Sequence[RawSubmission]) -> dict[str, Submission]:
+    """For each earlier instance ID named by an edit (``replaces``), the submission that is now
+    the current version of it in Dozor: the stored one, followed along ``replaced_by``."""
+    wanted = list(dict.fromkeys(earlier for raw in raws for earlier in raw.replaces))
+    found: dict[str, Submission] = {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        found.update(
+            (s.instance_id, s)
+            for s in Submission.objects.filter(instance_id__in=wanted[start : start + IN_CHUNK])
+        )
+    heads: dict[str, Submission] = {}
+    for instance_id, submission in found.items():
+        head, seen = submission, {submission.pk}
+        while head.replaced_by_id is not None and head.replaced_by_id not in seen:
+            seen.add(head.replaced_by_id)
+            head = Submission.objects.get(pk=head.replaced_by_id)
+        heads[instance_id] = head
+    return heads
+
+
+def _completions(
+    form: Form, visit: Visit, raws: Sequence[RawSubmission], result: ImportResult
+) -> list[tuple[Submission, dict[Key, str]]]:
+    """Submissions imported earlier from ODK Central's main CSV alone (no repeat answers) that
+    this file (the CSV.zip) completes: their repeat answers, checked as a whole submission.
+    The answers outside repeats must be the ones already stored."""
+    with_repeats = {raw.instance_id: raw for raw in raws if any(index for (_name, index) in raw.values)}
+    candidates: dict[int, str] = {}
+    ids = list(with_repeats)
+    for start in range(0, len(ids), IN_CHUNK):
+        candidates.update(
+            Submission.objects.filter(
+                visit=visit, instance_id__in=ids[start : start + IN_CHUNK], status=Submission.Status.FINAL
+            ).values_list("pk", "instance_id")
+        )
+    pks = list(candidates)
+    for start in range(0, len(pks), IN_CHUNK):
+        for pk in (
+            Answer.objects.filter(submission_id__in=pks[start : start + IN_CHUNK], repeat_index__gt=0)
+            .values_list("submission_id", flat=True)
+            .distinct()
+        ):
+            candidates.pop(pk, None)  # already has its repeats: nothing to complete
+    completions = []
+    for submission in Submission.objects.filter(pk__in=candidates).prefetch_related("answers__question"):
+        clean, problems = validate(form, with_repeats[submission.instance_id])
+        result.problems += problems
+        before = {(a.question.name, a.repeat_index): a.value for a in submission.answers.all()}
+        if {k: v for k, v in clean.items() if not k[1]} != before:
+            result.problems.append(
+                Problem(
+                    submission.instance_id,
+                    "",
+                    _(
+                        "The submission was imported earlier with other answers; Dozor does not "
+                        "overwrite imported answers, so its repeat answers cannot be added from this file."
+                    ),
+                )
+            )
+            continue
+        completions.append((submission, {k: v for k, v in clean.items() if k[1]}))
+    return completions
+
+
 @transaction.atomic
 def submissions_import(
     *, actor: User, visit: Visit, data: bytes, filename: str = "", dry_run: bool = False
 ) -> ImportResult:
     """Import an ODK Central or KoboToolbox export into the visit: all of it or nothing.
 
-    Submissions already imported for this visit (same instance ID) are skipped and listed; any
-    problem in any other submission refuses the whole file and is reported with its instance ID
-    and field. Raises PermissionDenied if the actor may not record answers for the visit.
+    Submissions already imported for this visit (same instance ID) are skipped and listed, or
+    completed with their repeat answers when they were imported from ODK Central's main CSV
+    alone; an edit made at the source (a new instance ID naming the earlier one) replaces the
+    earlier version, which is kept as history; submissions rejected at the source are left out
+    and listed with the reason. Any problem in any other submission refuses the whole file and is
+    reported with its instance ID and field. Raises PermissionDenied if the actor may not record
+    answers for the visit. docs/decisions/0029-real-export-files.md
     """
     visit = _require_record(actor, visit)
     version = visit.template_version
@@ -261,25 +351,66 @@ def submissions_import(
         return result
     result.problems = parsed.problems + _instance_problems(parsed.submissions)
     taken = instance_ids_taken(raw.instance_id for raw in parsed.submissions if raw.instance_id)
+    heads = _current_versions([raw for raw in parsed.submissions if raw.instance_id not in taken])
     to_write: list[tuple[RawSubmission, dict[Key, str]]] = []
+    existing: list[RawSubmission] = []
+    replacing: dict[str, Submission] = {}  # new instance ID -> the version it replaces
+    replaced_pks: set[int] = set()
     for raw in parsed.submissions:
         owner = taken.get(raw.instance_id)
+        if raw.rejected:
+            result.not_imported.append(_rejected_reason(raw, parsed.source, owner == visit.pk))
+            if owner == visit.pk:
+                existing.append(raw)
+            continue
         if owner == visit.pk:
             result.skipped_existing.append(raw.instance_id)
+            existing.append(raw)
             continue
         if owner is not None:
             result.problems.append(
                 Problem(raw.instance_id, "instanceID", _("The submission was imported into another visit."))
             )
             continue
+        head = next((heads[e] for e in raw.replaces if e in heads), None)
+        if head is not None and head.visit_id != visit.pk:
+            result.problems.append(
+                Problem(
+                    raw.instance_id,
+                    "deprecatedID",
+                    _("The earlier version of this edited submission was imported into another visit."),
+                )
+            )
+            continue
+        if head is not None and head.status == Submission.Status.FINAL:
+            if head.pk in replaced_pks:
+                result.problems.append(
+                    Problem(
+                        raw.instance_id,
+                        "deprecatedID",
+                        _("Two submissions in the file are edits of the same earlier version %(earlier)s.")
+                        % {"earlier": head.instance_id},
+                    )
+                )
+                continue
+            replacing[raw.instance_id] = head
+            replaced_pks.add(head.pk)
         answers, problems = validate(form, raw)
         result.problems += problems
         to_write.append((raw, answers))
-    result.skipped_existing = list(dict.fromkeys(result.skipped_existing))
+    completions = _completions(form, visit, [raw for raw in existing if not raw.rejected], result)
+    result.completed = [submission.instance_id for submission, _answers in completions]
+    completed = set(result.completed)
+    result.skipped_existing = [i for i in dict.fromkeys(result.skipped_existing) if i not in completed]
     if result.problems:
         return result
     result.created = [raw.instance_id for raw, _answers in to_write]
-    if dry_run or not to_write:
+    result.replaced = {new: old.instance_id for new, old in replacing.items()}
+    result.flagged = [raw.instance_id for raw, _answers in to_write if raw.flagged]
+    if dry_run:
+        return result
+    review_changes = _review_states_update(existing)
+    if not to_write and not completions and not review_changes:
         return result
     submissions = Submission.objects.bulk_create(
         [
@@ -290,16 +421,29 @@ def submissions_import(
                 source=parsed.source,
                 submitted_at=raw.submitted_at,
                 submitter_name=raw.submitter_name[:200],
+                review_state=raw.review_state[:REVIEW_STATE_MAX],
             )
             for raw, _answers in to_write
         ],
         batch_size=BATCH,
     )
     _insert_answers(
-        (submission.pk, form.fields[name].question.pk, index, value)
-        for submission, (_raw, answers) in zip(submissions, to_write, strict=True)
-        for (name, index), value in answers.items()
+        itertools.chain(
+            (
+                (submission.pk, form.fields[name].question.pk, index, value)
+                for submission, (_raw, answers) in zip(submissions, to_write, strict=True)
+                for (name, index), value in answers.items()
+            ),
+            (
+                (submission.pk, form.fields[name].question.pk, index, value)
+                for submission, answers in completions
+                for (name, index), value in answers.items()
+            ),
+        )
     )
+    by_instance = {s.instance_id: s for s in submissions}
+    for new_id, old in replacing.items():
+        submission_supersede(actor=actor, old=old, new=by_instance[new_id])
     audit_record(
         actor=actor,
         action=AuditEvent.Action.IMPORT,
@@ -310,9 +454,32 @@ def submissions_import(
             "version": version.pk,
             "created": len(result.created),
             "skipped_existing": len(result.skipped_existing),
+            "replaced": len(result.replaced),
+            "completed": len(result.completed),
+            "not_imported": len(result.not_imported),
+            "review_states_changed": review_changes,
         },
     )
     return result
+
+
+def _review_states_update(raws: Sequence[RawSubmission]) -> int:
+    """Carry review decisions made at the source since the last import onto the submissions
+    already imported (ODK Central's "has issues" cleared, a Kobo status set...)."""
+    # a file without review information (a Kobo CSV without the column) clears nothing
+    states = {raw.instance_id: raw.review_state[:REVIEW_STATE_MAX] for raw in raws if raw.review_state}
+    ids = list(states)
+    changed = []
+    for start in range(0, len(ids), IN_CHUNK):
+        for submission in Submission.objects.filter(instance_id__in=ids[start : start + IN_CHUNK]).only(
+            "pk", "instance_id", "review_state"
+        ):
+            if submission.review_state != states[submission.instance_id]:
+                changed.append(submission)
+    for submission in changed:
+        submission.review_state = states[submission.instance_id]
+    Submission.objects.bulk_update(changed, ["review_state"], batch_size=BATCH)
+    return len(changed)
 
 
 @transaction.atomic
@@ -357,6 +524,130 @@ def submission_record_web(
         changes={"visit": visit.pk, "version": version.pk, "answers": len(clean)},
     )
     return submission
+
+
+def submission_supersede(*, actor: User | None, old: Submission, new: Submission) -> None:
+    """Mark ``old`` as replaced by ``new``, an edit of it made at the source (ODK Collect's
+    ``meta/deprecatedID``, an ODK Central edit, a Kobo ``deprecatedID``).
+
+    The old version keeps its Answer rows as history but drops out everywhere answers are used,
+    since only final submissions count (docs/decisions/0011). Call inside the transaction that
+    writes ``new``; the old row is locked. Raises ValidationError if ``old`` is not the current
+    final version of the same visit (already replaced, a draft, or another visit's).
+    """
+    locked = Submission.objects.select_for_update().get(pk=old.pk)
+    if locked.visit_id != new.visit_id:
+        raise ValidationError(_("The edited submission belongs to another visit."))
+    if locked.status != Submission.Status.FINAL or locked.pk == new.pk:
+        raise ValidationError(_("The edited submission is not the current version; it cannot be replaced."))
+    locked.status = Submission.Status.SUPERSEDED
+    locked.replaced_by = new
+    locked.save(update_fields=["status", "replaced_by"])
+    old.status, old.replaced_by = locked.status, new
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        changes={
+            "status": {"before": Submission.Status.FINAL, "after": Submission.Status.SUPERSEDED},
+            "replaced_by": new.instance_id,
+        },
+    )
+
+
+class SubmissionConflict(Exception):
+    """The instance ID was already received with other answers, or for another visit, or the edit
+    names a version that is no longer current; ``message`` is translated for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Received:
+    """What ``submission_receive`` did: ``created`` False for a duplicate (nothing written)."""
+
+    submission: Submission
+    created: bool
+    replaced: Submission | None = None
+
+
+@transaction.atomic
+def submission_receive(
+    *, actor: User, visit: Visit, raw: RawSubmission, source: str, deprecated_id: str = ""
+) -> Received:
+    """Record one submission sent straight to Dozor (ODK Collect through the OpenRosa server),
+    checked exactly as imported files are (hidden template fields, then ``validate``).
+
+    The same instance ID again with the same answers is a duplicate: nothing is written. An edit
+    (``deprecated_id``, the instance ID of the version it edits) replaces that version through
+    ``submission_supersede``; if that version never arrived, the edit is recorded as new.
+    Raises PermissionDenied (may not record the visit), ValidationError (problems, keyed by field)
+    and SubmissionConflict.
+    """
+    visit = _require_record(actor, visit)
+    version = visit.template_version
+    if version is None:
+        raise ValidationError(_no_version().message)
+    form = Form(version)
+    hidden = check_hidden(form, raw)
+    if hidden is not None:
+        raise ValidationError({hidden.field: [hidden.message]})
+    instance = _instance_problems([raw])
+    if instance:
+        raise ValidationError({"instanceID": [p.message for p in instance]})
+    answers, problems = validate(form, raw)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field or "__all__", []).append(problem.message)
+        raise ValidationError(errors)
+    existing = Submission.objects.filter(instance_id=raw.instance_id).first()
+    if existing is not None:
+        same = existing.visit_id == visit.pk and dict(
+            ((name, index), value)
+            for name, index, value in existing.answers.values_list("question__name", "repeat_index", "value")
+        ) == dict(answers)
+        if not same:
+            raise SubmissionConflict(
+                _("A different submission with this instance ID was already received; it was not changed.")
+            )
+        return Received(submission=existing, created=False)
+    earlier = None
+    if deprecated_id and deprecated_id != raw.instance_id:
+        earlier = Submission.objects.filter(instance_id=deprecated_id).first()
+        if earlier is not None and (
+            earlier.visit_id != visit.pk or earlier.status != Submission.Status.FINAL
+        ):
+            raise SubmissionConflict(
+                _("The submission edits a version that is no longer the current one; it was not recorded.")
+            )
+    submission = Submission.objects.create(
+        visit=visit,
+        version=version,
+        instance_id=raw.instance_id,
+        source=source,
+        submitted_at=raw.submitted_at or timezone.now(),
+        submitted_by=actor,
+        submitter_name=(raw.submitter_name or actor.get_full_name() or actor.get_username())[:200],
+    )
+    Answer.objects.bulk_create(_answers(form, submission, answers), batch_size=BATCH)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=submission,
+        changes={
+            "visit": visit.pk,
+            "version": version.pk,
+            "source": source,
+            "answers": len(answers),
+            "edits": deprecated_id,
+        },
+    )
+    if earlier is not None:
+        submission_supersede(actor=actor, old=earlier, new=submission)
+    return Received(submission=submission, created=True, replaced=earlier)
 
 
 # --- checklists filled in online: drafts, resume, finalise ----------------------------------------

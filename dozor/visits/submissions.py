@@ -5,12 +5,17 @@ index, as the file spelled them); ``validate`` checks one submission against the
 and returns its answers in XLSForm's canonical text. Nothing here writes: ``dozor.visits.services``
 calls these, and writes only when the whole file is free of problems.
 
-Formats:
+Formats, as the servers' own export code writes them (docs/decisions/0029-real-export-files.md):
 
 - ODK Central CSV export: the main ``<form_id>.csv`` alone, or the CSV.zip with one
-  ``<form_id>-<repeat>.csv`` per repeat group (rows joined by ``PARENT_KEY``).
-- KoboToolbox JSON export: a list of submissions (or ``{"results": [...]}``); repeats are lists.
-- KoboToolbox CSV export (``;`` or ``,``): flat, without repeats.
+  ``<form_id>-<repeat>.csv`` per repeat group (rows joined by ``PARENT_KEY``); split select
+  multiples (``group-question/choice``); ``KEY`` (first version) vs ``meta-instanceID`` (an
+  edit), ``ReviewState``, and ``Status`` for rows Central could not decrypt.
+- KoboToolbox JSON export or API answer: a list of submissions (or ``{"results": [...]}``, one
+  page of several refused); repeats are lists; ``_validation_status``, ``meta/deprecatedID``.
+- KoboToolbox CSV export (``;`` or ``,``): flat, without repeats; an export made with labels is
+  recognised and refused with the way out.
+- A ZIP of encrypted instance folders: read by ``dozor.visits.openrosa.briefcase``.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ ODK_META = {
     "instanceID",
     "instanceName",
     "deprecatedID",
+    "rootUuid",
 }
 META_PREFIXES = ("meta-", "meta/", "_", "formhub/", "SET-OF-", "__system")
 XLSFORM_METADATA = {"start", "end", "today", "deviceid", "username", "simserial", "subscriberid"}
@@ -63,6 +69,20 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REPEAT_INDEX_RE = re.compile(r"\[(\d+)\]$")
 INSTANCE_ID_MAX = 120
 MAX_UNITS = 50  # units of one repeated section filled in online (cells, rooms...)
+# Review states at the source, as ODK Central (``ReviewState``) and KoboToolbox (the uid of
+# ``_validation_status``) spell them. Rejected submissions are not imported; flagged ones are
+# imported and keep the flag (docs/decisions/0029-real-export-files.md).
+REJECTED_STATES = frozenset({"rejected", "validation_status_not_approved"})
+FLAGGED_STATES = frozenset({"hasIssues", "validation_status_on_hold"})
+# Kobo exports made with labels write the validation status's label instead of its uid.
+KOBO_STATUS_LABELS = {
+    "approved": "validation_status_approved",
+    "not approved": "validation_status_not_approved",
+    "on hold": "validation_status_on_hold",
+}
+# ODK Central's ``Status`` for rows it could not decrypt (lib/data/briefcase.js).
+CENTRAL_NOT_DECRYPTED = "not decrypted"
+CENTRAL_MISSING_ENCRYPTED = "missing encrypted form data"
 
 
 class SubmissionFileError(Exception):
@@ -103,6 +123,19 @@ class RawSubmission:
     # Units per repeat section known to exist even if all their answers are blank (the online
     # form shows them, so their required questions must be answered); files only list answers.
     units: dict[str, int] = field(default_factory=dict)
+    # The review state at the source (see REJECTED_STATES, FLAGGED_STATES); '' when none.
+    review_state: str = ""
+    # Instance IDs of earlier versions this one replaces, nearest first: the ``deprecatedID``
+    # of an edit, then the first version's ID (ODK Central's ``KEY``, Kobo's ``meta/rootUuid``).
+    replaces: tuple[str, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        return self.review_state in REJECTED_STATES
+
+    @property
+    def flagged(self) -> bool:
+        return self.review_state in FLAGGED_STATES
 
     @property
     def name(self) -> str:
@@ -356,7 +389,7 @@ def check_hidden(form: Form, raw: RawSubmission) -> Problem | None:
 def read(data: bytes, filename: str, form: Form) -> ParsedFile:
     """Read an export; raise SubmissionFileError when the file as a whole is unreadable."""
     try:
-        check_size(data, settings.DOZOR_MAX_IMPORT_BYTES)
+        check_size(data, settings.DOZOR_MAX_SUBMISSIONS_BYTES)
     except UploadError as exc:
         raise SubmissionFileError([str(exc)]) from exc
     name = filename.lower()
@@ -473,6 +506,18 @@ def _resolve(column: str, separator: str, form: Form, repeat: str | None) -> Tar
             return Target("geo", segments[-2], last)
         if f.question.type == QuestionType.SELECT_MULTIPLE and last in f.choices:
             return Target("choice", segments[-2], last)
+    if separator != "/" and "/" in last:
+        # ODK Central's "split select multiples": ``group-question/choice`` (0 or 1) after the
+        # ``group-question`` column; Central lists the values it has seen, so an unknown one is
+        # kept and reported by the check of the answer.
+        name, choice = last.split("/", 1)
+        if (
+            name in form.fields
+            and belongs(name)
+            and form.fields[name].question.type == QuestionType.SELECT_MULTIPLE
+            and choice
+        ):
+            return Target("choice", name, choice)
     if last in HIDDEN and repeat is None:
         return Target("hidden", last)
     if _is_meta(column, separator) or last in form.repeats:
@@ -507,7 +552,7 @@ def _row_values(targets: list[Target | None], row: list[str], index: int, raw: R
             geo.setdefault(target.name, {})[target.part] = cell.strip()
         elif target.kind == "choice":
             chosen.setdefault(target.name, [])
-            if cell.strip() in ("1", "True", "true"):
+            if cell.strip() in ("1", "1.0", "True", "true"):
                 chosen[target.name].append(target.part)
     for name, parts in geo.items():
         values = [parts.get(p, "") for p in GEO_PARTS]
@@ -555,6 +600,27 @@ def _read_odk_zip(data: bytes, form: Form) -> ParsedFile:
         archive = open_zip(data)
     except UploadError as exc:
         raise SubmissionFileError([str(exc)]) from exc
+    # imported here: the OpenRosa package reads its files with this module
+    from dozor.visits.openrosa.briefcase import is_instances_zip, read_encrypted_instances
+
+    if is_instances_zip(archive.namelist()):
+        # instance folders (submission.xml and its .enc files, as ODK Briefcase or the phone
+        # keeps them) of a form encrypted with Dozor's key: decision 0027
+        archive.close()
+        return read_encrypted_instances(data, form)
+    if "xl/workbook.xml" in archive.namelist():
+        # KoboToolbox's default export is XLS(X); its sheets name columns like the CSV export
+        # but are not read, to keep one reader per format.
+        archive.close()
+        raise SubmissionFileError(
+            [
+                _(
+                    "This is an Excel workbook (KoboToolbox's XLS export?). Export the data as JSON "
+                    '(it keeps the repeats) or as CSV, with "XML values and headers"; from ODK '
+                    "Central, download the CSV.zip."
+                )
+            ]
+        )
     texts: dict[str, str] = {}
     try:
         for info in archive.infolist():
@@ -628,21 +694,65 @@ def _read_odk_zip(data: bytes, form: Form) -> ParsedFile:
 
 
 def _read_odk_main(header: list[str], rows: list[list[str]], form: Form, what: str) -> ParsedFile:
+    """ODK Central's main table (lib/data/briefcase.js): ``KEY`` is the submission's first
+    instance ID and stays when the submission is edited; ``meta-instanceID`` is the current
+    version's; ``Status`` says when Central could not decrypt the row (its answers are empty)."""
     columns = _columns(header, "-", form, None)
     at = {h: i for i, h in enumerate(header)}
+
+    def cell(row: list[str], *names: str) -> str:
+        return next((row[at[n]].strip() for n in names if n in at and row[at[n]].strip()), "")
+
     submissions = []
+    encrypted: dict[str, list[str]] = {}
     for number, row in enumerate(rows, start=2):
-        key = row[at["KEY"]].strip() if "KEY" in at else ""
-        instance = _instance_id(row[at["meta-instanceID"]] if "meta-instanceID" in at else "", key)
+        key = cell(row, "KEY")
+        label = key or _("row %(row)s") % {"row": number}
+        status = cell(row, "Status")
+        if status in (CENTRAL_NOT_DECRYPTED, CENTRAL_MISSING_ENCRYPTED):
+            encrypted.setdefault(status, []).append(label)
+            continue
+        instance = _instance_id(cell(row, "meta-instanceID", "instanceID"), key)
+        earlier = [cell(row, "meta-deprecatedID", "deprecatedID"), key]
         raw = RawSubmission(
-            label=key or _("row %(row)s") % {"row": number},
+            label=label,
             instance_id=instance,
-            submitted_at=_timestamp(row[at["SubmissionDate"]]) if "SubmissionDate" in at else None,
-            submitter_name=row[at["SubmitterName"]].strip() if "SubmitterName" in at else "",
+            submitted_at=_timestamp(cell(row, "SubmissionDate")),
+            submitter_name=cell(row, "SubmitterName"),
+            review_state=cell(row, "ReviewState"),
+            replaces=tuple(dict.fromkeys(e for e in earlier if e and e != instance)),
         )
         _row_values(columns.targets, row, 0, raw)
         submissions.append(raw)
-    return ParsedFile(ODK_CENTRAL, submissions, _unknown_problems(what, columns.unknown))
+    problems = _unknown_problems(what, columns.unknown)
+    if encrypted:
+        problems += _encrypted_problems(encrypted)
+    return ParsedFile(ODK_CENTRAL, submissions, problems)
+
+
+def _encrypted_problems(encrypted: Mapping[str, list[str]]) -> list[Problem]:
+    """One message per kind of row Central could not decrypt: the form is encrypted, and the
+    export must be made with its passphrase (or the encrypted submissions imported instead)."""
+    problems = []
+    for status, labels in encrypted.items():
+        shown = ", ".join(labels[:5]) + (", ..." if len(labels) > 5 else "")
+        if status == CENTRAL_MISSING_ENCRYPTED:
+            message = _(
+                "%(count)s submissions of this encrypted form reached ODK Central without their "
+                "encrypted data (Status 'missing encrypted form data'): send them again from the "
+                "phone, or import them from the phone's files (%(keys)s)."
+            )
+        else:
+            message = _(
+                "ODK Central could not decrypt %(count)s submissions (Status 'not decrypted'): the "
+                "form is encrypted and the file holds no answers for them (%(keys)s). Export again "
+                "from ODK Central entering the form's passphrase, so that the file is decrypted; or, "
+                "if the form carries Dozor's key, import a ZIP of the encrypted submissions (the "
+                "instance folders with submission.xml and its .enc files, as ODK Briefcase or the "
+                "phone keeps them)."
+            )
+        problems.append(Problem("", "Status", message % {"count": len(labels), "keys": shown}))
+    return problems
 
 
 def _read_csv_export(text: str, form: Form) -> ParsedFile:
@@ -661,6 +771,8 @@ def _read_csv_export(text: str, form: Form) -> ParsedFile:
             ]
         )
     columns = _columns(header, "/", form, None)
+    if _labels_export(form, columns):
+        raise SubmissionFileError([_kobo_labels_message()])
     problems = _unknown_problems(_("The CSV file"), columns.unknown)
     for h, target in zip(header, columns.targets, strict=True):
         last = h.split("/")[-1]
@@ -680,10 +792,59 @@ def _read_csv_export(text: str, form: Form) -> ParsedFile:
             instance_id=_kobo_instance_id(cell("meta/instanceID"), cell("_uuid")),
             submitted_at=_timestamp(cell("_submission_time")),
             submitter_name=cell("_submitted_by").strip(),
+            review_state=_kobo_review_state(cell("_validation_status")),
         )
+        raw.replaces = _kobo_replaces(raw.instance_id, cell)
         _row_values(columns.targets, row, 0, raw)
         submissions.append(raw)
     return ParsedFile(KOBO, submissions, problems)
+
+
+def _labels_export(form: Form, columns: _Columns) -> bool:
+    """A KoboToolbox export made with labels instead of XML names: its headers are the questions'
+    labels (formpack keeps XML names only for fields without a label, such as the hidden ones)."""
+    if not columns.unknown:
+        return False
+    labels = {
+        " ".join(str(text).split()).casefold()
+        for f in form.fields.values()
+        for text in (f.question.label_kk, f.question.label_ru, f.question.label_en)
+        if text
+    }
+    answered = any(t is not None and t.kind in ("value", "geo", "choice") for t in columns.targets)
+    matching = [c for c in columns.unknown if " ".join(c.split("/")[-1].split()).casefold() in labels]
+    # XML names cannot hold spaces; labels nearly always do
+    spaced = any(" " in c for c in columns.unknown)
+    return bool(matching) or (spaced and not answered)
+
+
+def _kobo_labels_message() -> str:
+    return _(
+        "This KoboToolbox export was made with labels: its columns are the questions' texts, which "
+        'Dozor cannot match reliably. In KoboToolbox, export again choosing "XML values and '
+        'headers" as the value and header format, and import that file.'
+    )
+
+
+def _kobo_review_state(value: Any) -> str:
+    """The uid of Kobo's validation status: the API gives ``{"uid": ..., "label": ...}`` (or
+    ``{}``), a CSV export the uid, or its label when exported with labels."""
+    if isinstance(value, dict):
+        value = value.get("uid", "")
+    text = _scalar(value).strip()
+    return KOBO_STATUS_LABELS.get(text.casefold(), text)
+
+
+def _kobo_replaces(instance_id: str, get: Any) -> tuple[str, ...]:
+    """Earlier versions of an edited Kobo submission: ``meta/deprecatedID`` names the version the
+    edit replaced; ``meta/rootUuid`` (recent KoboToolbox) the first one."""
+    earlier = []
+    for names in (("meta/deprecatedID", "deprecatedID"), ("meta/rootUuid", "rootUuid")):
+        value = next((_scalar(get(n)).strip() for n in names if _scalar(get(n)).strip()), "")
+        if value and not value.startswith("uuid:"):
+            value = "uuid:" + value
+        earlier.append(value)
+    return tuple(dict.fromkeys(e for e in earlier if e and e != instance_id))
 
 
 def _kobo_instance_id(instance_id: Any, uuid: Any) -> str:
@@ -717,6 +878,8 @@ def _read_kobo_json(text: str, form: Form) -> ParsedFile:
         raise SubmissionFileError(
             [_("The JSON file is not a KoboToolbox export: expected a list of submissions.")]
         )
+    if isinstance(document, dict):
+        _check_whole_page(document, records)
     submissions = []
     for number, record in enumerate(records, start=1):
         raw = RawSubmission(
@@ -724,11 +887,34 @@ def _read_kobo_json(text: str, form: Form) -> ParsedFile:
             instance_id=_kobo_instance_id(record.get("meta/instanceID"), record.get("_uuid")),
             submitted_at=_timestamp(_scalar(record.get("_submission_time"))),
             submitter_name=_scalar(record.get("_submitted_by")).strip(),
+            review_state=_kobo_review_state(record.get("_validation_status")),
         )
+        raw.replaces = _kobo_replaces(raw.instance_id, record.get)
         for key, value in record.items():
             _kobo_value(form, raw, str(key), value)
         submissions.append(raw)
     return ParsedFile(KOBO, submissions)
+
+
+def _check_whole_page(document: Mapping[str, Any], records: list[Any]) -> None:
+    """KoboToolbox's API answers in pages (``count``, ``next``, ``previous``, ``results``): one
+    page of several is refused, since importing it would silently leave the others out."""
+    count = document.get("count")
+    partial = bool(document.get("next")) or bool(document.get("previous"))
+    if isinstance(count, int) and not isinstance(count, bool) and count > len(records):
+        partial = True
+    if partial:
+        raise SubmissionFileError(
+            [
+                _(
+                    "The JSON file is one page of a KoboToolbox API answer: it holds %(rows)s of "
+                    "%(count)s submissions and names a next or previous page. Fetch every page and "
+                    "join them into one file (or raise the page size with ?limit=), or use "
+                    "KoboToolbox's export, then import again."
+                )
+                % {"rows": len(records), "count": count if isinstance(count, int) else "?"}
+            ]
+        )
 
 
 def _kobo_value(form: Form, raw: RawSubmission, key: str, value: Any) -> None:
@@ -775,6 +961,15 @@ class ImportResult:
     skipped_existing: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
+    # new version's instance ID -> the earlier version it replaced (an edit at the source); the
+    # new versions are also in ``created``
+    replaced: dict[str, str] = field(default_factory=dict)
+    # already imported without their repeats (the main CSV alone), now completed from the CSV.zip
+    completed: list[str] = field(default_factory=list)
+    # imported, flagged at the source (ODK Central "has issues", Kobo "on hold")
+    flagged: list[str] = field(default_factory=list)
+    # left out on purpose, with the reason (rejected at the source)
+    not_imported: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -784,8 +979,29 @@ class ImportResult:
     def summary(self) -> str:
         if self.problems:
             return _("Nothing imported: %(count)s problems.") % {"count": len(self.problems)}
-        text = _("%(created)s submissions imported, %(skipped)s already imported.") % {
-            "created": len(self.created),
-            "skipped": len(self.skipped_existing),
-        }
-        return text + (" " + _("(dry run: nothing written)") if self.dry_run else "")
+        parts = [
+            _("%(created)s submissions imported, %(skipped)s already imported.")
+            % {"created": len(self.created), "skipped": len(self.skipped_existing)}
+        ]
+        if self.replaced:
+            parts.append(
+                _("%(count)s of them replace earlier versions edited at the source.")
+                % {"count": len(self.replaced)}
+            )
+        if self.completed:
+            parts.append(
+                _("%(count)s imported earlier were completed with their repeat answers.")
+                % {"count": len(self.completed)}
+            )
+        if self.flagged:
+            parts.append(
+                _("%(count)s are flagged at the source (has issues / on hold).")
+                % {"count": len(self.flagged)}
+            )
+        if self.not_imported:
+            parts.append(
+                _("%(count)s not imported: rejected at the source.") % {"count": len(self.not_imported)}
+            )
+        if self.dry_run:
+            parts.append(_("(dry run: nothing written)"))
+        return " ".join(parts)

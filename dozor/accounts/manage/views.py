@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dozor.accounts import services
 from dozor.accounts.access import account_for_user, mfa_required, require
+from dozor.accounts.devices.selectors import devices_of
 from dozor.accounts.http import AuthedRequest
 from dozor.accounts.manage.forms import AccountCreateForm, IdentityCheckForm
 from dozor.accounts.manage.selectors import accounts_list
@@ -96,6 +97,7 @@ def account_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "device": totp_device_confirmed(account),
             "mfa_required": mfa_required(account),
             "identity_form": IdentityCheckForm(),
+            "odk_devices": devices_of(viewer=request.user, user=account),
             "section": "accounts",
         },
     )

@@ -15,6 +15,10 @@ def lockout_response(
     original_response: HttpResponse | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    if request.path.startswith("/openrosa/"):
+        from dozor.accounts.devices.http import locked_out
+
+        return locked_out()
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Too many failed sign-ins: try again later.")}, status=429)
     context = {

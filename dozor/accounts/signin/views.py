@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import user_has_device
 from knox.models import AuthToken
 
-from dozor.accounts.access import mfa_required
+from dozor.accounts.access import can, mfa_required
 from dozor.accounts.http import AuthedRequest
 from dozor.accounts.models import User
 from dozor.accounts.services import api_token_create, api_token_revoke, user_set_password
@@ -161,6 +161,7 @@ def security(request: AuthedRequest) -> HttpResponse:
             "device": device,
             "codes_left": services.recovery_codes_left(request.user) if device else 0,
             "required": mfa_required(request.user),
+            "records_checklists": can(request.user, "visits.record"),
             "section": "security",
         },
     )

@@ -325,7 +325,13 @@ class SubmissionsImportIn(serializers.Serializer):
     )
 
     def validate_file(self, upload: UploadedFile) -> UploadedFile:
-        return XLSFormImportIn().validate_file(upload)
+        limit = settings.DOZOR_MAX_SUBMISSIONS_BYTES
+        if upload.size is not None and upload.size > limit:
+            raise serializers.ValidationError(
+                _("The file is too large (%(size)s bytes); the limit is %(limit)s bytes.")
+                % {"size": upload.size, "limit": limit}
+            )
+        return upload
 
 
 class ImportProblemOut(serializers.Serializer):
@@ -345,6 +351,27 @@ class SubmissionsImportOut(serializers.Serializer):
         child=serializers.CharField(),
         read_only=True,
         help_text="Instance IDs already imported into this visit.",
+    )
+    replaced = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Edits made at the source: new version's instance ID -> the earlier version it "
+        "replaced (kept as history).",
+    )
+    completed = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Instance IDs imported earlier without their repeats (the main CSV alone), "
+        "completed with their repeat answers from this file.",
+    )
+    flagged = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Instance IDs imported with a flag set at the source (ODK Central 'has issues', "
+        "KoboToolbox 'on hold').",
+    )
+    not_imported = ImportProblemOut(
+        many=True, read_only=True, help_text="Submissions left out on purpose (rejected at the source)."
     )
     dry_run = serializers.BooleanField(read_only=True)
     summary = serializers.CharField(read_only=True)

@@ -13,10 +13,11 @@ import json
 from typing import Any
 
 import django_filters as filters
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -43,6 +44,7 @@ from dozor.api.methodology.serializers import (
 )
 from dozor.api.views import NOT_FOUND, VALIDATION_ERROR, ReferenceViewSet, request_actor, service_call
 from dozor.core.files import file_response
+from dozor.core.formkeys import EXPORT_MODES, xlsform_export_settings
 from dozor.core.search import search_words
 from dozor.methodology.access import (
     template_for_user,
@@ -255,7 +257,18 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary="The version as an XLSForm workbook",
         description="For ODK Collect, KoboCollect and Enketo: groups per section, labels in kk, ru "
-        "and en, and hidden fields that tie every submission to this version.",
+        "and en, and hidden fields that tie every submission to this version. With form encryption on "
+        "(DOZOR_FORM_ENCRYPTION), the form carries the NPM's public key (`public_key`) and, by default, "
+        "Dozor's `submission_url`.",
+        parameters=[
+            OpenApiParameter(
+                "encryption",
+                str,
+                enum=list(EXPORT_MODES),
+                description="dozor (default): encrypted, sent to Dozor; key: encrypted, for a form put on "
+                "ODK Central or KoboToolbox; none: a plain form.",
+            )
+        ],
         filters=False,
         responses={
             (200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY, description="The .xlsx file."),
@@ -271,7 +284,11 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def xlsform(self, request: Request, pk: str) -> HttpResponse:
         version = version_for_user(request.user, pk)
-        return file_response(export_version(version), f"{version.form_id}_v{version.number}.xlsx", XLSX)
+        site_url = settings.DOZOR_SITE_URL or request.build_absolute_uri("/")
+        extra = xlsform_export_settings(request.query_params.get("encryption"), site_url=site_url)
+        return file_response(
+            export_version(version, **extra), f"{version.form_id}_v{version.number}.xlsx", XLSX
+        )
 
     @extend_schema(
         summary="Publish a draft version",
@@ -310,8 +327,9 @@ class XLSFormImportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Import an XLSForm as a draft",
         description="Creates a draft of the template whose code is the form's form_id (a new template "
-        "if there is none). What Dozor cannot represent is skipped and listed in import_report. "
-        "A file that is not a valid XLSForm is refused whole (400, nothing written).",
+        "if there is none; a form without form_id never becomes a version of another template). Every "
+        "construct pyxform accepts is kept (and exported back) or named in import_report, row by row. "
+        "A file pyxform refuses is refused whole with pyxform's reason (400, nothing written).",
         request={"multipart/form-data": XLSFormImportIn},
         responses={201: TemplateVersionDetailOut, 400: VALIDATION_ERROR, 403: NOT_COORDINATOR},
     )

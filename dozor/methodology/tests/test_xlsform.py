@@ -45,8 +45,8 @@ def published(code: str) -> TemplateVersion:
 
 def test_it_ships_one_published_template_per_facility_type():
     codes = shipped_codes()
-    assert len(codes) == 25
-    assert TemplateVersion.objects.filter(status=TemplateVersion.Status.PUBLISHED).count() == 25
+    assert len(codes) == 33
+    assert TemplateVersion.objects.filter(status=TemplateVersion.Status.PUBLISHED).count() == 33
 
 
 @pytest.mark.parametrize("code", shipped_codes())
@@ -142,13 +142,13 @@ def test_it_reports_skipped_types():
     parsed = parse_xlsform(xlsform(GOOD, [["yn", "yes", "Yes"], ["yn", "no", "No"]]))
     assert [q["name"] for q in parsed.sections[0]["questions"]] == ["windows", "cells"]
     assert parsed.sections[0]["questions"][0]["type"] == "yes_no"
-    assert any("'intro' of type note" in line and "skipped" in line for line in parsed.report)
+    assert any("row 3: 'intro' (note) is kept for the export" in line for line in parsed.report)
 
 
 @pytest.mark.parametrize(
     ("data", "fragment"),
     [
-        (xlsform([["foo_bar", "x", "X"]]), "unknown question type 'foo_bar'"),
+        (xlsform([["foo_bar", "x", "X"]]), "Unknown question type 'foo_bar'"),
         (xlsform(GOOD, [["yn", "yes", "Yes"]], sheet="questions"), "no 'survey' sheet"),
         (zip_bomb("xl/worksheets/sheet1.xml"), "expands to more than is allowed"),
         (b"not a workbook at all", "not a valid ZIP archive"),
@@ -181,10 +181,10 @@ def test_it_writes_nothing_when_an_import_is_refused(coordinator):
 def test_it_exports_all_templates_from_the_command_line(tmp_path, capsys):
     call_command("xlsform", "export", "--all", "--out", str(tmp_path))
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert len(files) == 25
+    assert len(files) == 33
     version = published("tpl_sizo")
     assert f"tpl_sizo-v{version.number}.xlsx" in files
-    assert "exported 25 templates" in capsys.readouterr().out
+    assert "exported 33 templates" in capsys.readouterr().out
     workbook = load_workbook(tmp_path / f"tpl_sizo-v{version.number}.xlsx", read_only=True)
     assert {"survey", "choices", "settings"} <= set(workbook.sheetnames)
     workbook.close()
@@ -205,7 +205,7 @@ def test_it_imports_from_the_command_line(coordinator, tmp_path, capsys):
     assert not ChecklistTemplate.objects.filter(code="form_xlsx").exists()
     call_command("xlsform", "import", str(path), "--as", "alice")
     out = capsys.readouterr().out
-    assert "of type note" in out and "created draft" in out
+    assert "(note) is kept for the export" in out and "created draft" in out
     assert TemplateVersion.objects.filter(status="draft", source="xlsform").count() == 1
 
 

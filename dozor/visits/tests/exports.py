@@ -50,6 +50,27 @@ class Sub:
     template: str
     version: str
     submitter: str = "Bob"
+    # ODK Central: KEY is the first version's instance ID (it stays when the submission is
+    # edited), ReviewState, Edits and Status ("not decrypted"...) as lib/data/briefcase.js writes them
+    key: str = ""
+    review_state: str = ""
+    edits: int = 0
+    status: str = ""
+    # KoboToolbox: the validation status uid, and an edit's meta/deprecatedID and meta/rootUuid
+    validation: str = ""
+    deprecated_id: str = ""
+    root_uuid: str = ""
+
+    @property
+    def central_key(self) -> str:
+        return self.key or self.instance_id
+
+
+KOBO_VALIDATION_LABELS = {
+    "validation_status_approved": "Approved",
+    "validation_status_not_approved": "Not Approved",
+    "validation_status_on_hold": "On Hold",
+}
 
 
 @dataclass
@@ -145,10 +166,35 @@ def _csv(header: list[str], rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def odk_main_csv(form: Layout, subs: list[Sub], *, split_geopoint: bool = True) -> str:
+def _seen_choices(subs: list[Sub], name: str) -> list[str]:
+    """The values of a select-multiple question found in the submissions: what ODK Central lists
+    as split columns (``selectValues``, from the data, not from the form)."""
+    return sorted(
+        {v for sub in subs for (n, _i), value in sub.values.items() if n == name for v in value.split()}
+    )
+
+
+def odk_main_csv(
+    form: Layout,
+    subs: list[Sub],
+    *,
+    split_geopoint: bool = True,
+    split_select: bool = False,
+    whole_select: bool = True,
+) -> str:
+    """ODK Central's main table as lib/data/briefcase.js writes it: SubmissionDate, the form's
+    fields in order (geopoints in four columns; with ``?splitSelectMultiples=true`` a select
+    multiple's column is followed by ``path/value`` columns of 0/1 for every value seen), then
+    KEY and the metadata columns. ``whole_select=False`` drops the space-separated column, as a
+    hand-trimmed file may. A row Central could not decrypt has only its metadata."""
     header = ["SubmissionDate", "dozor_template", "dozor_version"]
-    for path, _name, kind in form.main:
-        header += [f"{path}-{p}" for p in GEO_PARTS] if kind == "geopoint" and split_geopoint else [path]
+    for path, name, kind in form.main:
+        if kind == "geopoint" and split_geopoint:
+            header += [f"{path}-{p}" for p in GEO_PARTS]
+        elif kind.startswith("select_multiple") and split_select:
+            header += ([path] if whole_select else []) + [f"{path}/{v}" for v in _seen_choices(subs, name)]
+        else:
+            header.append(path)
     header += ODK_TRAILER
     rows = []
     for sub in subs:
@@ -158,19 +204,25 @@ def odk_main_csv(form: Layout, subs: list[Sub], *, split_geopoint: bool = True) 
             if kind == "geopoint" and split_geopoint:
                 parts = value.split()
                 row += [parts[i] if i < len(parts) else "" for i in range(4)]
+            elif kind.startswith("select_multiple") and split_select:
+                row += ([value] if whole_select else []) + [
+                    "1" if v in value.split() else "0" for v in _seen_choices(subs, name)
+                ]
             else:
                 row.append(value)
+        if sub.status:  # not decrypted: Central writes the metadata only
+            row = [row[0]] + [""] * (len(row) - 1)
         row += [
-            sub.instance_id,
-            sub.instance_id,
+            "" if sub.status else sub.instance_id,
+            sub.central_key,
             "5",
             sub.submitter,
             "0",
             "0",
-            "",
-            "approved",
+            sub.status,
+            sub.review_state,
             "collect:abc",
-            "0",
+            str(sub.edits),
             sub.version,
         ]
         rows.append(row)
@@ -185,7 +237,8 @@ def odk_repeat_csv(form: Layout, repeat: str, subs: list[Sub], *, bare: bool = F
         indices = sorted({i for (n, i) in sub.values if i and any(n == f[1] for f in fields)})
         for index in indices:
             row = [sub.values.get((name, index), "") for _path, name, _kind in fields]
-            rows.append([*row, sub.instance_id, f"{sub.instance_id}/{repeat}[{index}]"])
+            # PARENT_KEY and KEY are built on the submission's KEY (its first instance ID)
+            rows.append([*row, sub.central_key, f"{sub.central_key}/{repeat}[{index}]"])
     return _csv(header, rows)
 
 
@@ -220,9 +273,22 @@ def kobo_json(form: Layout, subs: list[Sub], *, wrap: bool = False, hidden_group
             "_geolocation": [None, None],
             "_tags": [],
             "_notes": [],
-            "_validation_status": {},
+            "_validation_status": (
+                {
+                    "timestamp": 1740800000,
+                    "uid": sub.validation,
+                    "by_whom": "coordinator",
+                    "label": KOBO_VALIDATION_LABELS[sub.validation],
+                }
+                if sub.validation
+                else {}
+            ),
             "_status": "submitted_via_web",
         }
+        if sub.deprecated_id:
+            record["meta/deprecatedID"] = sub.deprecated_id
+        if sub.root_uuid:
+            record["meta/rootUuid"] = sub.root_uuid
         for path, name, _kind in form.main:
             if (name, 0) in sub.values:
                 record[path.replace("-", "/")] = sub.values[(name, 0)]
@@ -242,17 +308,34 @@ def kobo_json(form: Layout, subs: list[Sub], *, wrap: bool = False, hidden_group
     return json.dumps(document, ensure_ascii=False).encode()
 
 
-def kobo_csv(form: Layout, subs: list[Sub], *, delimiter: str = ";", bare: bool = False) -> bytes:
-    """KoboToolbox's flat CSV export (no repeats)."""
-    header = ["start", "end"] + [name if bare else path.replace("-", "/") for path, name, _k in form.main]
+def kobo_csv(
+    form: Layout,
+    subs: list[Sub],
+    *,
+    delimiter: str = ";",
+    bare: bool = False,
+    labels: dict[str, str] | None = None,
+) -> bytes:
+    """KoboToolbox's flat CSV export (no repeats), as formpack writes it. With ``labels`` (question
+    name -> label) the export "with labels": questions headed by their labels, while fields
+    without a label (the hidden ones, metadata) keep their XML names and the validation status
+    shows its label."""
+
+    def head(path: str, name: str) -> str:
+        if labels is not None:
+            return labels[name]
+        return name if bare else path.replace("-", "/")
+
+    header = ["start", "end"] + [head(path, name) for path, name, _k in form.main]
     header += ["dozor_template", "dozor_version", "meta/instanceID", "_id", "_uuid", "_submission_time"]
-    header += ["_submitted_by", "_index"]
+    header += ["_validation_status", "_submitted_by", "_index"]
     rows = []
     for number, sub in enumerate(subs, start=1):
         row = ["2025-03-01T10:00:00.000+05:00", "2025-03-01T11:00:00.000+05:00"]
         row += [sub.values.get((name, 0), "") for _path, name, _kind in form.main]
         row += [sub.template, sub.version, sub.instance_id, str(number), sub.instance_id[5:]]
-        row += ["2025-03-01T10:15:00", sub.submitter, str(number)]
+        status = KOBO_VALIDATION_LABELS.get(sub.validation, "") if labels is not None else sub.validation
+        row += ["2025-03-01T10:15:00", status, sub.submitter, str(number)]
         rows.append(row)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter)

@@ -317,7 +317,7 @@ def test_it_refuses_a_zip_bomb(coordinator, visit):
 
 
 def test_it_refuses_an_oversized_file(coordinator, visit, settings):
-    settings.DOZOR_MAX_IMPORT_BYTES = 2048
+    settings.DOZOR_MAX_SUBMISSIONS_BYTES = 2048
     form = exports.layout(export_version(visit.template_version))
     many = [Sub(f"uuid:{n:04d}", values_one(), "tpl_small", "3") for n in range(20)]
     refused(coordinator, visit, exports.kobo_json(form, many), "x.json", "too large")

@@ -451,6 +451,10 @@ def test_it_imports_a_kobo_csv_export(as_coordinator, visits):
         "source": "kobo",
         "created": ["uuid:k2"],
         "skipped_existing": [],
+        "replaced": {},
+        "completed": [],
+        "flagged": [],
+        "not_imported": [],
         "dry_run": False,
         "summary": "",
     }

@@ -1,8 +1,10 @@
-"""dozor keys new|rotate|check - the field-encryption keys (dozor.core.crypto, DOZOR_FIELD_KEYS)."""
+"""dozor keys new|rotate|check|form-key - the field-encryption keys (dozor.core.crypto, DOZOR_FIELD_KEYS)
+and the key pair of encrypted ODK forms (dozor.core.formkeys)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,6 +14,8 @@ from django.utils import timezone
 from dozor.core.canary import encrypted_fields, raw_values
 from dozor.core.crypto import DEV_KEY_ID, DecryptionError, Keyring, decrypt, key_id_of, keyring, new_key
 from dozor.core.fields import EncryptedTextField
+from dozor.core.formkeys import FormKeyError, form_encryption_on, form_key_create, form_key_current
+from dozor.core.models import FormKey
 from dozor.core.sealed import files_seal
 
 BATCH = 500
@@ -35,15 +39,25 @@ class Command(BaseCommand):
         "DOZOR_FIELD_KEYS; rotate: re-encrypt with the current (first) key every encrypted value written "
         "with an older key, in one transaction, then seals or re-seals the evidence files kept encrypted at "
         "rest (--dry-run writes nothing); check: decrypt every encrypted "
-        "value and report those that fail (exit status 1)."
+        "value and report those that fail (exit status 1); form-key: print the public key of encrypted ODK "
+        "forms (made on first use; --new replaces it, --import PEM takes an existing private key; the "
+        "private key is stored encrypted under DOZOR_FIELD_KEYS and follows `rotate`)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["new", "rotate", "check"])
+        parser.add_argument("action", choices=["new", "rotate", "check", "form-key"])
         parser.add_argument(
             "--id", dest="key_id", help="new: the key id (letters and digits; default kYYYYMMDD)"
         )
         parser.add_argument("--dry-run", action="store_true", help="rotate: count and verify, write nothing")
+        parser.add_argument(
+            "--new",
+            action="store_true",
+            help="form-key: make a new key pair (the old one still opens old forms)",
+        )
+        parser.add_argument(
+            "--import", dest="import_path", help="form-key: use this RSA private key (PEM) from now on"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -51,6 +65,8 @@ class Command(BaseCommand):
             self._new(options.get("key_id") or f"k{timezone.now():%Y%m%d}")
         elif action == "rotate":
             self._rotate(dry_run=options["dry_run"])
+        elif action == "form-key":
+            self._form_key(new=options["new"], import_path=options.get("import_path"))
         else:
             self._check()
 
@@ -62,6 +78,29 @@ class Command(BaseCommand):
             "Put this key first in DOZOR_FIELD_KEYS, keep the old keys after it, restart, then run "
             "`dozor keys rotate`; remove an old key only after `dozor keys check` passes without it."
         )
+
+    def _form_key(self, *, new: bool, import_path: str | None) -> None:
+        if new and import_path:
+            raise CommandError("give --new or --import, not both")
+        key: FormKey | None
+        try:
+            if import_path:
+                key = form_key_create(private_pem=Path(import_path).read_bytes())
+            elif new:
+                key = form_key_create()
+            else:
+                key = form_key_current()
+        except (OSError, FormKeyError) as exc:
+            raise CommandError(f"form key: {exc}") from exc
+        assert key is not None
+        self.stdout.write(key.public_key)
+        self.stderr.write(
+            f"form key {key.fingerprint[:16]} (SHA-256 of the public key), made {key.created_at:%Y-%m-%d}"
+        )
+        if not form_encryption_on():
+            self.stderr.write(
+                "warning: DOZOR_FORM_ENCRYPTION is off: forms are exported and served without this key"
+            )
 
     def _rotate(self, *, dry_run: bool) -> None:
         ring = keyring()

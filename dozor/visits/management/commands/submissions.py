@@ -19,7 +19,8 @@ class Command(BaseCommand):
     help = (
         "Import completed checklists into a visit from an ODK Central export (CSV or CSV.zip with "
         "repeat files) or a KoboToolbox export (JSON or CSV). Writes submissions and answers, all "
-        "or nothing; submissions already imported are skipped."
+        "or nothing; submissions already imported are skipped (or completed with their repeats), "
+        "edits made at the source replace the earlier version, rejected ones are left out."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -53,15 +54,24 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"no file {path}")
-        if path.stat().st_size > settings.DOZOR_MAX_IMPORT_BYTES:
+        if path.stat().st_size > settings.DOZOR_MAX_SUBMISSIONS_BYTES:
             raise CommandError(
-                f"{path} is larger than the import limit ({settings.DOZOR_MAX_IMPORT_BYTES} bytes)"
+                f"{path} is larger than the import limit ({settings.DOZOR_MAX_SUBMISSIONS_BYTES} bytes, "
+                "DOZOR_MAX_SUBMISSIONS_BYTES)"
             )
         result = submissions_import(
             actor=user, visit=visit, data=path.read_bytes(), filename=path.name, dry_run=options["dry_run"]
         )
         for instance_id in result.skipped_existing if options["verbosity"] > 1 else []:
             self.stdout.write(f"  already imported: {instance_id}")
+        for new, old in result.replaced.items() if options["verbosity"] > 1 else []:
+            self.stdout.write(f"  {new} replaces {old} (edited at the source)")
+        for instance_id in result.completed if options["verbosity"] > 1 else []:
+            self.stdout.write(f"  completed with its repeat answers: {instance_id}")
+        for instance_id in result.flagged if options["verbosity"] > 1 else []:
+            self.stdout.write(f"  flagged at the source: {instance_id}")
+        for problem in result.not_imported:
+            self.stdout.write(f"  {problem}")
         if result.problems:
             for problem in result.problems:
                 self.stderr.write(str(problem))
