@@ -88,6 +88,7 @@ class WorkflowForm(forms.Form):
     RETURN = "return"
     PUBLISH = "publish"
     WITHDRAW = "withdraw"
+    RESTART = "restart"
 
     action = forms.ChoiceField(
         choices=[
@@ -96,6 +97,7 @@ class WorkflowForm(forms.Form):
             (RETURN, _("Send back to redaction")),
             (PUBLISH, _("Publish")),
             (WITHDRAW, _("Withdraw")),
+            (RESTART, _("Discard and start again")),
         ],
         widget=forms.HiddenInput,
     )

@@ -3,7 +3,6 @@ detectors look for, and the pieces of text the editor page shows."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -11,11 +10,12 @@ from django.http import Http404
 
 from dozor.accounts.access import AnyUser
 from dozor.accounts.models import AuditEvent
-from dozor.people.models import Person
+from dozor.core.screening import names_present
 from dozor.publishing.access import can_redact, is_publishing_staff, public_reports_visible_to
 from dozor.publishing.models import PublicReport, Redaction
 from dozor.visits.access import reports_visible_to
-from dozor.visits.models import Interview, Report, ReportSection, TeamMember
+from dozor.visits.interviews.names import name_sources
+from dozor.visits.models import Report, ReportSection, TeamMember
 
 PUBLISHABLE = (Report.Status.APPROVED, Report.Status.SENT, Report.Status.PUBLISHED)
 
@@ -115,110 +115,18 @@ class Names:
     identities: list[str] = field(default_factory=list)
 
 
-_DIGIT = re.compile(r"\d")
-_PARTS = re.compile(r"[,;\n/()]+")
-_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_LATIN = dict(
-    zip(
-        "абвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюяә",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "g",
-            "d",
-            "e",
-            "yo",
-            "zh",
-            "z",
-            "i",
-            "y",
-            "k",
-            "q",
-            "l",
-            "m",
-            "n",
-            "n",
-            "o",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "u",
-            "u",
-            "f",
-            "kh",
-            "h",
-            "ts",
-            "ch",
-            "sh",
-            "shch",
-            "-",
-            "y",
-            "i",
-            "-",
-            "e",
-            "yu",
-            "ya",
-            "a",
-        ],
-        strict=True,
-    )
-)
-
-
-def _stems(part: str) -> list[str]:
-    """What must occur in a text for a name part to be there in some grammatical case: its stem
-    (the ending may change: Ахметова, Ахметовой), in Cyrillic and in a Latin transliteration."""
-    word = part.lower()
-    stem = word[: max(3, len(word) - 3)]
-    latin = "".join(_LATIN.get(c, c) for c in stem).replace("-", "")
-    return [stem, latin] if latin != stem else [stem]
-
-
-def _identity_parts(identity: str) -> list[str]:
-    """The name in an interview's free-text identity ("name, date of birth, cell"): the parts
-    without digits (a date or a cell number is no name, and the detectors find those anyway)."""
-    parts = []
-    for part in _PARTS.split(identity):
-        part = part.strip(" .\t")
-        if part and not _DIGIT.search(part) and len(part.split()) <= 4:
-            parts.append(part)
-    return parts
-
-
 def names_to_redact(report: Report, text: str) -> Names:
     """The names of registry persons, of the visit's interviewees (their recorded identity) and of
     the visit's team that may occur in ``text``: the detectors find every grammatical form of a
     name, so a name is passed when the stem of one of its parts occurs (a cheap test first, since
     the registry is large and every name passed widens the detectors' search)."""
-    haystack = text.lower()
-    found: set[str] = set()
-
-    def keep(name: str) -> None:
-        name = " ".join(name.split())
-        parts = [p for p in _WORDS.findall(name) if len(p) >= 3]
-        if any(stem in haystack for p in parts for stem in _stems(p)):
-            found.add(name)
-
-    for last, first, patronymic in Person.objects.values_list("last_name", "first_name", "patronymic"):
-        keep(" ".join(p for p in (last, first, patronymic) if p))
-    interview_ids: list[int] = []
-    identities: set[str] = set()
-    for interview in Interview.objects.filter(visit_id=report.visit_id).only("id", "identity"):
-        identity = interview.identity or ""
-        if identity.strip():
-            interview_ids.append(interview.pk)
-            for part in _identity_parts(identity):
-                keep(part)
-                if len(part) >= 3:
-                    identities.add(" ".join(part.split()))
+    sources = name_sources(report.visit_id)
+    candidates, identities, interview_ids = sources.candidates, sources.identities, sources.interview_ids
     for member in TeamMember.objects.filter(visit_id=report.visit_id).select_related("user"):
-        keep(member.user.get_full_name())
-    return Names(names=sorted(found), interview_ids=interview_ids, identities=sorted(identities))
+        candidates.append(member.user.get_full_name())
+    return Names(
+        names=names_present(text, candidates), interview_ids=interview_ids, identities=sorted(identities)
+    )
 
 
 # --- what the editor page shows --------------------------------------------------------------------

@@ -18,7 +18,7 @@ Rules (docs/decisions/0008-publishing.md, docs/permissions.md):
   approval"). One public version per report and language. ``source`` is the report's text without
   the internal annexes (``dozor.visits.reports.content.build(internal=False, evidence=False)``), kept as it
   was when the version was started, so that the redactions' offsets stay valid.
-- Detection proposes redactions (``dozor.publishing.detectors.detect``) with the names to look for:
+- Detection proposes redactions (``dozor.core.screening.screen``) with the names to look for:
   persons of the registry, the identities recorded for the visit's interviews (decrypted here; each
   decryption is audited as a read) and the names of the visit's team. Team members are NPM members
   whose names may legitimately appear, but they are proposed like any other name: a rejected
@@ -46,7 +46,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -57,10 +56,10 @@ from django.utils.translation import gettext as _
 from dozor.accounts.access import active_user
 from dozor.accounts.audit import audit_record, diff, snapshot
 from dozor.accounts.models import AuditEvent, User
-from dozor.core.disclosure import exact_locations
+from dozor.core import screening
+from dozor.core.screening import DEFAULT_REPLACEMENT, Proposal
 from dozor.publishing import selectors
 from dozor.publishing.access import can_approve, can_publish, can_redact, can_review
-from dozor.publishing.detectors import detect
 from dozor.publishing.models import PublicReport, Redaction
 from dozor.visits.models import Report
 from dozor.visits.reports import content as report_content
@@ -69,7 +68,6 @@ from dozor.visits.reports import released
 LANGUAGES = report_content.LANGUAGES
 PUBLISHABLE = (Report.Status.APPROVED, Report.Status.SENT, Report.Status.PUBLISHED)
 Audience = PublicReport.Audience
-DEFAULT_REPLACEMENT = "[…]"
 MAX_REPLACEMENT = 60
 Status = PublicReport.Status
 State = Redaction.State
@@ -125,39 +123,15 @@ def _not_approved_message() -> str:
 # --- starting ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Proposal:
-    start: int
-    end: int
-    kind: str
-    replacement: str = DEFAULT_REPLACEMENT
-
-
-def _occurrences(text: str, needle: str) -> list[tuple[int, int]]:
-    """Every case-insensitive occurrence of ``needle`` as whole words."""
-    pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", re.IGNORECASE)
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
-
-
 def screen(text: str, *, names: Iterable[str] = (), identities: Iterable[str] = ()) -> list[Proposal]:
-    """What the gate proposes to remove from ``text``, sorted and without overlaps: the detectors'
-    spans (with ``names``), each exact occurrence of an interviewee's identity, and the pack's exact
-    locations (kind ``location``, with the rule's marker). An earlier span wins; at the same start
-    the longer one."""
-    found: list[Proposal] = []
-    for span in detect(text, names=names):
-        if span.end <= span.start or span.end > len(text) or span.start < 0:
-            continue  # the contract is spans inside the text; never trust it blindly
-        kind = span.kind if span.kind in Redaction.Kind.values else Redaction.Kind.PATTERN
-        found.append(Proposal(span.start, span.end, kind))
-    for identity in identities:
-        found += [Proposal(a, b, Redaction.Kind.PERSON_NAME) for a, b in _occurrences(text, identity)]
-    found += [Proposal(a, b, Redaction.Kind.LOCATION, marker) for a, b, marker in exact_locations(text)]
-    out: list[Proposal] = []
-    for proposal in sorted(found, key=lambda p: (p.start, -p.end)):
-        if not out or proposal.start >= out[-1].end:
-            out.append(proposal)
-    return out
+    """What the gate proposes to remove from ``text`` (``dozor.core.screening.screen``), with every
+    kind the redaction model does not know recorded as a configured pattern."""
+    return [
+        p
+        if p.kind in Redaction.Kind.values
+        else Proposal(p.start, p.end, Redaction.Kind.PATTERN, p.replacement)
+        for p in screening.screen(text, names=names, identities=identities)
+    ]
 
 
 def release_source(report: Report, *, lang: str, audience: str) -> dict[str, str]:
@@ -619,6 +593,46 @@ def public_version_return(*, actor: User, public_report: PublicReport, reason: s
     return public_report
 
 
+@transaction.atomic
+def release_restart(*, actor: User, public_report: PublicReport, reason: str) -> PublicReport:
+    """Discard a version for the authority that was not sent and start a new one from the report as
+    it is now (coordinators). Needed when the report was returned and approved again after its
+    version for the authority was approved: ``mark_sent`` refuses that version as stale, and only
+    one version per report, language and audience may exist. The discarded version, its
+    redactions and its stored approved text are removed; the audit log keeps who, why and the
+    counts (never the text)."""
+    _require_redactor(actor)
+    locked = _locked(public_report)
+    if not locked.for_authority:
+        raise _wrong_status(
+            _(
+                "Only a version for the authority is discarded and started again; a public version is withdrawn."
+            )
+        )
+    if release_sent(locked):
+        raise _wrong_status(_sent_message())
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the version for the authority is started again.")]})
+    report, lang = locked.report, locked.lang
+    released.clear_approved(report_id=locked.report_id, lang=lang, release_id=locked.pk)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.DELETE,
+        obj=locked,
+        changes={
+            "report": locked.report_id,
+            "lang": lang,
+            "audience": locked.audience,
+            "status": locked.status,
+            "reason": reason[:500],
+            "redactions": dict(Counter(locked.redactions.values_list("state", flat=True))),
+        },
+    )
+    locked.delete()
+    return public_version_start(actor=actor, report=report, lang=lang, audience=Audience.AUTHORITY)
+
+
 def _sent_message() -> str:
     return _(
         "This version was sent to the authority: it is the record of what the authority received and "
@@ -631,7 +645,7 @@ def release_sent(public_report: PublicReport) -> bool:
     for the authority sent with the report."""
     if public_report.audience == Audience.AUTHORITY:
         report = Report.objects.only("authority_release").get(pk=public_report.report_id)
-        return released.sent_release_id(report) == public_report.pk
+        return public_report.pk in released.sent_release_ids(report)
     return public_report.published_at is not None or public_report.status in (
         Status.PUBLISHED,
         Status.WITHDRAWN,

@@ -165,6 +165,15 @@ def _steps(user: User, public: PublicReport, *, bound: dict[str, forms.Form]) ->
             _("Reopen for redaction") if public.status == status.WITHDRAWN else _("Send back to redaction")
         )
         steps.append(Step(WorkflowForm.RETURN, label, bound.get(WorkflowForm.RETURN) or ReasonForm(), True))
+    if public.for_authority and redactor:
+        steps.append(
+            Step(
+                WorkflowForm.RESTART,
+                _("Discard and start again from the report as it is now"),
+                bound.get(WorkflowForm.RESTART) or ReasonForm(),
+                True,
+            )
+        )
     if public.status == status.PUBLISHED and can_publish(user):
         steps.append(
             Step(
@@ -307,6 +316,12 @@ def public_version_workflow(request: AuthedRequest, pk: int) -> HttpResponse:
             _parse(reason)
             services.public_version_return(actor=user, public_report=public, **reason.values())
             done = _("The public version was sent back to redaction.")
+        elif action == WorkflowForm.RESTART:
+            step_form = reason = ReasonForm(request.POST)
+            _parse(reason)
+            fresh = services.release_restart(actor=user, public_report=public, **reason.values())
+            messages.success(request, _("The version for the authority was discarded and started again."))
+            return redirect("publishing:editor", pk=fresh.pk)
         elif action == WorkflowForm.PUBLISH:
             services.public_version_publish(actor=user, public_report=public)
             done = _("The public version was published.")

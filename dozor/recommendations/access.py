@@ -61,7 +61,8 @@ def recommendations_visible_to(user: AnyUser) -> QuerySet[Recommendation]:
         places = Facility.objects.filter(authority__in=subtree).values("pk")
         addressed = Q(authority__in=subtree) | Q(facility__in=places)
         released = Q(report__isnull=True) | Q(report__in=Report.objects.filter(status__in=SENT).values("pk"))
-        return Recommendation.objects.filter(addressed & released)
+        # withheld: the screening found a hit nobody has cleared yet (decision 0030)
+        return Recommendation.objects.filter(addressed & released, withheld=False)
     if can(user, "recommendations.view"):  # the NPM's register
         return Recommendation.objects.all()
     return Recommendation.objects.none()
@@ -120,7 +121,8 @@ def letters_visible_to(user: AnyUser) -> QuerySet[Letter]:
     path = _liaison_path(user)
     if path is not None:
         return Letter.objects.filter(
-            Q(authority__path__startswith=path) | Q(facility__authority__path__startswith=path)
+            Q(authority__path__startswith=path) | Q(facility__authority__path__startswith=path),
+            withheld=False,  # the screening found a hit nobody has cleared yet (decision 0030)
         )
     if can(user, "letters.view"):
         return Letter.objects.all()

@@ -120,6 +120,11 @@ class Recommendation(models.Model):
         related_name="repeats",
     )
     search_text = models.TextField(editable=False, default="")
+    # What the screening of texts to the authority found (docs/decisions/0030): the hits as
+    # {field, kind, start, end, digest} (never the text itself), and whether the authority is kept
+    # from reading the recommendation until each hit is cleared by a second person or edited away.
+    withheld = models.BooleanField(_("withheld from the authority"), default=False, editable=False)
+    screening = models.JSONField(default=list, blank=True, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -341,6 +346,8 @@ class Letter(models.Model):
     recommendations = models.ManyToManyField(
         Recommendation, verbose_name=_("recommendations"), blank=True, related_name="letters"
     )
+    withheld = models.BooleanField(_("withheld from the authority"), default=False, editable=False)
+    screening = models.JSONField(default=list, blank=True, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -354,6 +361,41 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.registered_on}"
+
+
+class ScreeningClearance(models.Model):
+    """A second person's decision that one hit of the screening may reach the authority (a name
+    that is an official's, a room number that identifies nobody): docs/decisions/0030. Keyed by
+    the hit's kind and a keyed fingerprint of its text, so editing the text elsewhere keeps it, and
+    a new or changed hit needs a new decision."""
+
+    class Target(models.TextChoices):
+        RECOMMENDATION = "recommendation", _("Recommendation")
+        LETTER = "letter", _("Letter")
+
+    target = models.CharField(_("cleared in"), max_length=16, choices=Target.choices)
+    target_id = models.PositiveIntegerField()
+    field = models.CharField(_("field"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20)
+    digest = models.CharField(max_length=64)
+    reason = models.CharField(_("why it may be sent"), max_length=300, blank=True)
+    cleared_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("cleared by")
+    )
+    cleared_at = models.DateTimeField(_("cleared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("screening clearance")
+        verbose_name_plural = _("screening clearances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "target_id", "field", "kind", "digest"], name="screening_cleared_once"
+            )
+        ]
+        indexes = [models.Index(fields=["target", "target_id"], name="screening_target")]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.target_id} {self.field} {self.kind}"
 
 
 PERSON_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and copied by hand

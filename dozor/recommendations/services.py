@@ -17,6 +17,10 @@ Rules (docs/decisions/0007-recommendations.md):
   A recommendation whose follow-up is closed (implemented, rejected, no longer relevant) can still
   be re-assessed by a coordinator - e.g. a relapse found on a later visit - but never answered.
 
+- Each issue and each change of its text is screened for the authority
+  (``screening.services``, docs/decisions/0030): a hit keeps the recommendation from the
+  authority until a second person clears it or the text is edited.
+
 Every function is keyword-only, checks the actor's rights, validates everything before writing,
 runs in one transaction and writes the audit log - but ``reminder_log_record``, the system's own
 note that a reminder digest went out (no actor; the row is its own record).
@@ -42,6 +46,7 @@ from dozor.core.revisions import revision_check, revision_claim
 from dozor.facilities.models import Facility
 from dozor.recommendations.access import can_manage
 from dozor.recommendations.models import Recommendation, ReminderLog, Response, Status, StatusChange
+from dozor.recommendations.screening.services import screening_apply
 from dozor.recommendations.selectors import initial_status, issued_from_reports, open_follow_up
 from dozor.standards.models import Provision, Theme
 from dozor.visits.models import Report, Visit
@@ -157,6 +162,8 @@ def recommendation_create(
             "provisions": sorted(p.pk for p in recommendation.provisions.all()),
         },
     )
+    # screened for the authority after the audit of its creation: the author is on record
+    screening_apply(actor=actor, obj=recommendation)
     return recommendation
 
 
@@ -234,6 +241,8 @@ def recommendation_update(
     if changes:
         revision_claim(locked, base_revision=base_revision)
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, changes=changes)
+    if changes:  # the text, or the report whose interviewees are looked for
+        screening_apply(actor=actor, obj=locked)
     return locked
 
 

@@ -5,6 +5,7 @@ from dozor.recommendations.dashboard import urls as urls_dashboard
 from dozor.recommendations.letters import urls as urls_letters
 from dozor.recommendations.portal import urls as urls_portal
 from dozor.recommendations.reprisals import urls as urls_reprisals
+from dozor.recommendations.screening import urls as urls_screening
 
 app_name = "recommendations"
 urlpatterns = [
@@ -13,4 +14,5 @@ urlpatterns = [
     *urls_letters.urlpatterns,
     *urls_reprisals.urlpatterns,
     *urls_dashboard.urlpatterns,
+    *urls_screening.urlpatterns,
 ]

@@ -55,6 +55,7 @@ from dozor.recommendations.forms import (
     StatusChangeForm,
 )
 from dozor.recommendations.models import Recommendation, StatusChange
+from dozor.recommendations.screening.views import screening_section
 from dozor.recommendations.similarity import similar_recommendations
 from dozor.visits.access import reports_visible_to, visits_visible_to
 from dozor.visits.models import Visit
@@ -202,6 +203,7 @@ def recommendation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "responses": list(selectors.recommendation_responses(user, recommendation)),
         "letters": list(letters_visible_to(user).filter(recommendations=recommendation)),
         "similar": similar,
+        "screening": screening_section(user, recommendation),
         "can_manage": manage,
         "liaison": liaison,
         "today": timezone.localdate(),

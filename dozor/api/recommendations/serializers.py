@@ -61,6 +61,52 @@ class RecommendationStatusBrief(serializers.Serializer):
 # ---------------------------------------------------------------- recommendations
 
 
+class ScreeningHitOut(serializers.Serializer):
+    field = serializers.CharField(
+        read_only=True, help_text="The text it was found in (text_ru, summary, ...)."
+    )
+    kind = serializers.CharField(read_only=True, help_text="iin, phone, person_name, location, cell_date.")
+    kind_label = serializers.CharField(read_only=True, help_text="The kind, in the language of the request.")
+    start = serializers.IntegerField(read_only=True, help_text="Offset in that text (what clearing names).")
+    text = serializers.CharField(read_only=True)
+    cleared = serializers.SerializerMethodField(help_text="Cleared by a second person.")
+
+    def get_cleared(self, obj: Any) -> bool:
+        return obj.cleared is not None
+
+
+class ScreeningOut(serializers.Serializer):
+    """What the screening of texts to the authority found (docs/decisions/0030)."""
+
+    withheld = serializers.BooleanField(read_only=True, help_text="The authority does not see it yet.")
+    message = serializers.CharField(
+        read_only=True, help_text="Why, listing each hit not cleared ('' if sent)."
+    )
+    hits = ScreeningHitOut(many=True, read_only=True)
+
+
+def screening_out(obj: Recommendation | Letter, context: dict[str, Any]) -> dict[str, Any] | None:
+    """The NPM's view of the screening (null for a liaison: the authority never sees a withheld text)."""
+    from dozor.recommendations.access import is_liaison
+    from dozor.recommendations.screening import services as screening
+
+    request = context.get("request")
+    if request is None or is_liaison(request.user):
+        return None
+    hits = screening.hits(obj)
+    data = {"withheld": obj.withheld, "message": screening.withheld_message(obj), "hits": hits}
+    return dict(ScreeningOut(data).data)
+
+
+class ScreeningClearIn(serializers.Serializer):
+    field = serializers.CharField(max_length=20, help_text="The hit's field, as listed.")
+    kind = serializers.CharField(max_length=20, help_text="The hit's kind, as listed.")
+    start = serializers.IntegerField(
+        min_value=0, max_value=1_000_000, help_text="The hit's start, as listed."
+    )
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
 class RecommendationOut(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     # The metaclass moves declared fields off the class, so the name "source" is safe at runtime.
@@ -107,6 +153,14 @@ class RecommendationOut(serializers.Serializer):
     revision = revision_out()
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    authority_screening = serializers.SerializerMethodField(
+        help_text="What the screening for the authority found: a hit not cleared withholds the "
+        "recommendation from the authority (null for liaisons)."
+    )
+
+    @extend_schema_field(ScreeningOut(allow_null=True))
+    def get_authority_screening(self, obj: Recommendation) -> dict[str, Any] | None:
+        return screening_out(obj, self.context)
 
     def get_overdue(self, obj: Recommendation) -> bool:
         today = self.context["today"]
@@ -304,6 +358,14 @@ class LetterOut(serializers.Serializer):
         help_text="Ids of the linked recommendations you see."
     )
     created_at = serializers.DateTimeField(read_only=True)
+    authority_screening = serializers.SerializerMethodField(
+        help_text="What the screening for the authority found in the subject and summary: a hit not "
+        "cleared withholds the letter from the authority (null for liaisons)."
+    )
+
+    @extend_schema_field(ScreeningOut(allow_null=True))
+    def get_authority_screening(self, obj: Letter) -> dict[str, Any] | None:
+        return screening_out(obj, self.context)
 
     def get_recommendations(self, obj: Letter) -> list[int]:
         return [item.pk for item in obj.recommendations.all()]

@@ -51,6 +51,7 @@ from dozor.api.recommendations.serializers import (
     RecommendationIn,
     RecommendationOut,
     RecommendationStatusOut,
+    ScreeningClearIn,
     StatusChangeIn,
     StatusChangeOut,
 )
@@ -79,6 +80,7 @@ from dozor.recommendations.access import (
 from dozor.recommendations.models import Letter, Recommendation, ResponseAttachment, Status
 from dozor.recommendations.models import Response as AuthorityResponse
 from dozor.recommendations.portal.services import response_submit
+from dozor.recommendations.screening import services as screening
 from dozor.recommendations.selectors import (
     RecommendationFilters,
     recommendation_history,
@@ -431,6 +433,40 @@ class RecommendationViewSet(
         return Response(
             StatusChangeOut(fresh, context={"internal": True}).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        summary="Clear one hit of the screening for the authority",
+        description="A coordinator who is not an author of the text (neither created nor edited it: "
+        "four eyes) decides that one hit listed in `authority_screening` may reach the authority as "
+        "written; recorded in the audit log. When no hit is left, the authority sees the "
+        "recommendation. The author gets 400 (`four_eyes`), as does a hit no longer in the text.",
+        request=ScreeningClearIn,
+        responses={200: RecommendationOut, 400: VALIDATION_ERROR, 403: NOT_MANAGER, 404: NOT_FOUND},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="screening-clear",
+        url_name="screening-clear",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def screening_clear(self, request: Request, pk: str, *args: Any, **kwargs: Any) -> Response:
+        actor = request_actor(request)
+        recommendation = recommendation_for_user(actor, pk)
+        serializer = ScreeningClearIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        service_call(
+            screening.screening_clear,
+            actor=actor,
+            obj=recommendation,
+            field=data["field"],
+            kind=data["kind"],
+            start=data["start"],
+            reason=data["reason"],
+        )
+        return self._out(recommendation)
 
     @extend_schema(
         summary="The status history of a recommendation",

@@ -5,11 +5,11 @@ Not a test: the packages under evaluation are not dependencies of Dozor. Run it 
     python3 -m venv /tmp/pii && /tmp/pii/bin/pip install airlock-pii==0.1.0 kz-iin-validator==0.7.1
     /tmp/pii/bin/python publishing/tests/evaluate_detectors.py [-v]
 
-(dozor.publishing.detectors needs neither Django nor PyYAML when it is given ``patterns=()``.)
+(dozor.core.detectors needs neither Django nor PyYAML when it is given ``patterns=()``.)
 
-Detectors: (a) the first regex set of publishing/detectors.py, kept here as it was; (b) airlock-pii;
+Detectors: (a) the first regex set of core/detectors.py, kept here as it was; (b) airlock-pii;
 (c) kz-iin-validator, both its text extractor and its validator over twelve-digit candidates; (d) the
-current dozor.publishing.detectors.
+current dozor.core.detectors.
 """
 
 from __future__ import annotations
@@ -66,13 +66,13 @@ def kz_iin_validate(sample: Sample) -> Iterable[Found]:
 
 
 def dozor(sample: Sample) -> Iterable[Found]:
-    from dozor.publishing.detectors import detect
+    from dozor.core.detectors import detect
 
     return [(s.start, s.end, s.kind) for s in detect(sample.text, names=sample.names, patterns=())]
 
 
 def dozor_own_rules(sample: Sample) -> Iterable[Found]:
-    from dozor.publishing.detectors import detect
+    from dozor.core.detectors import detect
 
     return [
         (s.start, s.end, s.kind)
@@ -87,8 +87,8 @@ def main() -> None:
         ("(b) airlock-pii 0.1.0", airlock),
         ("(c1) kz-iin-validator extract_iin", kz_iin_extract),
         ("(c2) kz-iin-validator validate_iin", kz_iin_validate),
-        ("(d0) dozor.publishing.detectors, own rules only (other_names=False)", dozor_own_rules),
-        ("(d) dozor.publishing.detectors", dozor),
+        ("(d0) dozor.core.detectors, own rules only (other_names=False)", dozor_own_rules),
+        ("(d) dozor.core.detectors", dozor),
     ]:
         scores = evaluate(detector)
         print(f"## {label}\n{table(scores)}")

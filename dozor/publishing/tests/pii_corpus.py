@@ -7,7 +7,7 @@ and no detector that can tell should take them for an IIN.
 
 A sample is written with its labels inline: ``⟦kind:text⟧``. ``parse`` removes the markers and
 returns the plain text with labelled spans ``(kind, start, end)``. The kinds are those of
-``dozor.publishing.detectors`` plus ``name_other``: a person's name that the detector is *not* given
+``dozor.core.detectors`` plus ``name_other``: a person's name that the detector is *not* given
 (no registry entry), which only a heuristic name finder can find; it is scored as ``person_name``.
 ``names`` are the registry names the detector is given for that sample (full names as stored).
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dozor.publishing import detectors
-from dozor.publishing.detectors import Span, configured_patterns, detect, is_valid_iin, load_patterns
+from dozor.core import detectors
+from dozor.core.detectors import Span, configured_patterns, detect, is_valid_iin, load_patterns
 from dozor.publishing.tests.pii_corpus import NEGATIVES, SAMPLES, evaluate, iin_check_digit
 
 

@@ -390,3 +390,41 @@ def test_the_withheld_page_compares_the_three_texts(
     assert as_council.get(url).status_code == 403
     assert as_liaison.get(url).status_code == 404
     assert client_for(None).get(url).status_code == 302
+
+
+def test_a_report_sent_in_two_languages_is_read_in_each(
+    coordinator: User, council: User, approved_report: Report, as_liaison
+) -> None:  # type: ignore[no-untyped-def]
+    english = approved_release(coordinator, council, approved_report, lang="en")
+    russian = approved_release(coordinator, council, approved_report, lang="ru")
+    with pytest.raises(ValidationError, match="kk"):  # no approved Kazakh version: nothing recorded
+        reports.mark_sent(
+            actor=coordinator,
+            report=approved_report,
+            sent_on=datetime.date(2025, 4, 1),
+            sent_to="KUIS",
+            lang="en",
+            also=["kk"],
+        )
+    approved_report.refresh_from_db()
+    assert approved_report.status == Report.Status.APPROVED
+    report = reports.mark_sent(
+        actor=coordinator,
+        report=approved_report,
+        sent_on=datetime.date(2025, 4, 1),
+        sent_to="KUIS",
+        lang="en",
+        also=["ru"],
+    )
+    assert released.sent_languages(report) == ["en", "ru"]
+    assert released.sent_release_ids(report) == {english.pk, russian.pk}
+    assert services.release_sent(russian) and services.release_sent(english)
+    page = reverse("recommendations:portal_report", args=[report.pk])
+    for lang, release in (("ru", russian), ("en", english)):
+        response = as_liaison.get(page, {"lang": lang})
+        assert response.context["d"].lang == lang
+        assert response.context["lang"] == lang
+        sections = released.sent_release(report, lang)["sections"]  # type: ignore[index]
+        assert sections == services.public_text(release)
+    assert as_liaison.get(page, {"lang": "kk"}).status_code == 200  # not sent in kk: the first language
+    assert 'data-testid="portal-report-languages"' in as_liaison.get(page).content.decode()

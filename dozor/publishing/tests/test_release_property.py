@@ -2,7 +2,11 @@
 room location or IIN reaches the document the authority receives (portal page, PDF, DOCX) or the
 public artefacts (portal page, DOCX) unless the approved release kept it - the editor rejected that
 proposal and a second person approved the text. Sensitive findings' descriptions never leave, and
-a quote reaches an audience only with the person's consent for it."""
+a quote reaches an audience only with the person's consent for it.
+
+The same over generated recommendations and letters (docs/decisions/0030): none of these reaches
+the liaison's recommendation pages, letter pages, API or exports unless every hit of the text was
+cleared by a second person."""
 
 from __future__ import annotations
 
@@ -19,13 +23,16 @@ from hypothesis import strategies as st
 
 from conftest import client_for, make_user
 from dozor.accounts.models import Role, User
-from dozor.core.models import VisitType
+from dozor.core.detectors import iin_check_digit
+from dozor.core.models import Authority, VisitType
 from dozor.core.tests.pdf import pdf_plain
 from dozor.people.models import Person
 from dozor.publishing import services
-from dozor.publishing.detectors import iin_check_digit
 from dozor.publishing.models import PublicReport, Redaction
-from dozor.recommendations.tests.factories import kuis_place
+from dozor.recommendations.letters.services import letter_register
+from dozor.recommendations.models import Letter
+from dozor.recommendations.screening import services as screening
+from dozor.recommendations.tests.factories import kuis_place, recommendation, report_for
 from dozor.standards.models import Theme
 from dozor.visits.findings.services import finding_create
 from dozor.visits.interviews.services import interview_record
@@ -201,3 +208,100 @@ def test_nothing_identifying_leaves_unless_the_approved_release_kept_it(
         if use not in consents:
             assert all("zebraquote" not in flat(text) for text in artefacts.values()), audience
     assert Report.objects.get(pk=report.pk).status in (Report.Status.SENT, Report.Status.PUBLISHED)
+
+
+@pytest.fixture
+def colleague(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("colleague", Role.COORDINATOR)
+
+
+@hypothesis_settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+@given(
+    registry=st.tuples(NAME, NAME),
+    interviewee=st.tuples(LATIN, NAME).map(" ".join),
+    iin=iins(),
+    place=locations(),
+    parts=st.sets(st.sampled_from(["registry", "interviewee", "iin", "location"]), min_size=1),
+    cleared=st.sampled_from(["none", "some", "all"]),
+)
+def test_no_recommendation_or_letter_reaches_the_authority_unless_cleared(
+    coordinator: User,
+    colleague: User,
+    liaison: User,
+    registry: tuple[str, str],
+    interviewee: str,
+    iin: str,
+    place: tuple[str, str],
+    parts: set[str],
+    cleared: str,
+) -> None:
+    person = Person.objects.create(last_name=registry[0], first_name=registry[1])
+    official = f"{person.last_name} {person.first_name}"
+    report = report_for(coordinator, kuis_place(), Report.Status.SENT)
+    interview_record(
+        actor=coordinator,
+        visit=report.visit,
+        code="D-1",
+        category=Interview.Category.DETAINEE,
+        held_on=report.visit.started_on,
+        identity=f"{interviewee}, born 1990",
+    )
+    pieces = {
+        "registry": (f"Let {official} answer.", [official, person.last_name]),
+        "interviewee": (f"Protect {interviewee} from transfer.", [interviewee, *interviewee.split()]),
+        "iin": (f"Return the passport of IIN {iin}.", [iin]),
+        "location": (f"Repair {place[0]}.", [place[1]]),
+    }
+    control = f"zebrarec{report.pk}"
+    text = f"{control} " + " ".join(pieces[p][0] for p in sorted(parts))
+    needles = [needle for p in sorted(parts) for needle in pieces[p][1]]
+    issued = recommendation(coordinator, report, text=text)
+    letter = letter_register(
+        actor=coordinator,
+        direction=Letter.Direction.OUTGOING,
+        number=f"04-{report.pk}",
+        registered_on=datetime.date(2025, 4, 2),
+        authority=Authority.objects.get(code="KUIS"),
+        subject=f"zebraletter{report.pk}",
+        summary=text,
+        report=report,
+    )
+    assert issued.withheld and Letter.objects.get(pk=letter.pk).withheld  # every part is a hit
+    for obj in (issued, letter):
+        hits = screening.hits(obj)
+        chosen = {"none": [], "some": hits[:-1], "all": hits}[cleared]
+        for hit in chosen:
+            screening.screening_clear(
+                actor=colleague, obj=obj, field=hit.field, kind=hit.kind, start=hit.start
+            )
+    arrives = cleared == "all"
+
+    as_liaison = client_for(liaison)
+    portal_page = as_liaison.get(reverse("recommendations:portal_recommendation", args=[issued.pk]))
+    letter_page = as_liaison.get(reverse("recommendations:letter_detail", args=[letter.pk]))
+    assert (portal_page.status_code == 200) is arrives and (letter_page.status_code == 200) is arrives
+    export = as_liaison.get(reverse("recommendations:export_csv"))
+    assert export.status_code == 200
+    artefacts = {
+        "portal list": as_liaison.get(reverse("recommendations:portal_recommendations")).content.decode(),
+        "portal page": portal_page.content.decode(),
+        "letter list": as_liaison.get(reverse("recommendations:letter_list")).content.decode(),
+        "letter page": letter_page.content.decode(),
+        "api recommendations": as_liaison.get("/api/v1/recommendations/").content.decode(),
+        "api letters": as_liaison.get("/api/v1/letters/").content.decode(),
+        "csv export": export.getvalue().decode("utf-8-sig"),
+    }
+    for where, content in artefacts.items():
+        folded = flat(content)
+        if arrives:
+            if where not in ("letter list", "letter page", "api letters"):
+                assert control in folded, where  # the text did arrive, as written
+            continue
+        for needle in needles:
+            assert flat(needle) not in folded, (where, needle)
+        assert control not in folded, where

@@ -23,6 +23,9 @@ Rules:
   recommendations. Refused when the letter was answered, is not yet overdue on the escalation's
   date, was already escalated, or was already addressed to a top-level body.
 
+- Screening (docs/decisions/0030): a letter's subject and summary are screened when it is
+  registered; a hit keeps the letter from the liaison until a second person clears it.
+
 Every write is keyword-only, checks the actor's rights, validates everything (reporting every
 problem at once) before writing, runs in one transaction and writes the audit log.
 """
@@ -46,6 +49,7 @@ from dozor.core.workdays import add_working_days
 from dozor.facilities.models import Facility
 from dozor.recommendations.access import can_manage_letters
 from dozor.recommendations.models import Letter, Recommendation
+from dozor.recommendations.screening.services import screening_apply
 from dozor.visits.models import Report
 
 Errors = dict[str, list[str]]
@@ -239,6 +243,8 @@ def _create(*, actor: User, recommendation_ids: list[int], **values: Any) -> Let
         obj=letter,
         changes={**snapshot(letter), "recommendations": sorted(recommendation_ids)},
     )
+    # the subject and summary are read by the authority's liaison: screened (decision 0030)
+    screening_apply(actor=actor, obj=letter)
     return letter
 
 

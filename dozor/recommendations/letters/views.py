@@ -37,6 +37,7 @@ from dozor.recommendations.access import (
 from dozor.recommendations.letters import services as services_letters
 from dozor.recommendations.letters.forms import EscalateForm, LetterFilterForm, LetterForm
 from dozor.recommendations.models import Letter
+from dozor.recommendations.screening.views import screening_section
 from dozor.visits.access import reports_visible_to
 
 SECTION = "letters"
@@ -127,6 +128,7 @@ def letter_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             .order_by("pk")
         ),
         "can_manage": manage,
+        "screening": screening_section(request.user, letter),
         "is_liaison": is_liaison(request.user),
         "can_escalate": manage and not services_letters.escalation_problems(letter, on=today),
         "section": SECTION,

@@ -25,7 +25,7 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -249,7 +249,7 @@ def portal_reports(request: AuthedRequest) -> HttpResponse:
     for report in page.object_list:
         sent = released.sent_release(report) or {}
         report.sent_lang = sent.get("lang", "")
-        report.sent_lang_name = LANGUAGE_NAMES.get(report.sent_lang, report.sent_lang)
+        report.sent_lang_name = ", ".join(LANGUAGE_NAMES.get(x, x) for x in released.sent_languages(report))
     return render(
         request,
         "recommendations/portal_reports.html",
@@ -257,9 +257,13 @@ def portal_reports(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _sent(user: User, pk: int) -> tuple[Report, dict[str, Any]]:
+def _sent(user: User, pk: int, request: HttpRequest) -> tuple[Report, dict[str, Any]]:
+    """The report sent to the liaison's authority, in the language asked for (``?lang=``), else in
+    the reader's language if it was sent in it, else in the first language it was sent in."""
     report = sent_report_for_user(user, pk)
-    sent = released.sent_release(report)
+    languages = released.sent_languages(report)
+    wanted = request.GET.get("lang") or translation.get_language() or ""
+    sent = released.sent_release(report, wanted if wanted in languages else None)
     if sent is None:
         raise Http404
     return report, sent
@@ -286,13 +290,21 @@ def _audit_read(user: User, report: Report, sent: dict[str, Any], fmt: str, requ
 def portal_report(request: AuthedRequest, pk: int) -> HttpResponse:
     """The report as the authority received it: the approved text, on a page."""
     user = _liaison(request)
-    report, sent = _sent(user, pk)
+    report, sent = _sent(user, pk, request)
     document = released.authority_document(report, sent)
     _audit_read(user, report, sent, "html", request)
+    languages = [(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in released.sent_languages(report)]
     return render(
         request,
         "recommendations/portal_report.html",
-        {"report": report, "d": document, "formats": released.FORMATS, "section": PORTAL},
+        {
+            "report": report,
+            "d": document,
+            "formats": released.FORMATS,
+            "lang": sent["lang"],
+            "sent_languages": languages if len(languages) > 1 else [],
+            "section": PORTAL,
+        },
     )
 
 
@@ -302,7 +314,7 @@ def portal_report_document(request: AuthedRequest, pk: int) -> HttpResponse:
     """A report sent to the liaison's authority as PDF or DOCX: exactly the approved version for the
     authority, in the language it was sent in."""
     user = _liaison(request)
-    report, sent = _sent(user, pk)
+    report, sent = _sent(user, pk, request)
     fmt = request.GET.get("format", "pdf")
     if fmt not in released.FORMATS:
         return HttpResponseBadRequest(_("Unknown document format: choose PDF or DOCX."))

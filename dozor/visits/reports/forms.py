@@ -102,9 +102,18 @@ class SendForm(forms.Form):
         ),
     )
 
+    also = forms.MultipleChoiceField(
+        label=_("Also sent in"),
+        choices=[("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Other languages sent with it; each needs its own approved version for the authority."),
+    )
+
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
+            "also": [each for each in data.get("also") or [] if each != (data["lang"] or "ru")],
             "sent_on": data["sent_on"],
             "sent_to": data["sent_to"],
             "sent_reference": data["sent_reference"],

@@ -10,7 +10,10 @@ portal (``dozor.recommendations.portal``) read it from here, never from the repo
 
     {"texts": {lang: {"release": id, "sections": {key: text}, "approved_at": iso, "approved_by": id,
                       "report_approved_at": iso}},
-     "sent": {"lang": lang, "release": id, "sent_on": iso}}
+     "sent": {"lang": lang, "release": id, "sent_on": iso, "also": {lang: id}}}
+
+``lang`` is the first language the report was sent in; ``also`` the other languages sent with it
+(each its own approved release): the authority reads any of them.
 
 The documents toolkit below (section text -> blocks -> PDF/DOCX) is shared with the public portal's
 documents (``dozor.publishing.documents``): both show a released text and nothing else.
@@ -56,22 +59,52 @@ def approved_languages(report: Report) -> list[str]:
     return sorted(approved_texts(report))
 
 
-def sent_release(report: Report) -> dict[str, Any] | None:
-    """What was sent to the authority: {"lang", "release", "sent_on", "sections", ...} or None for
-    a report not sent through the release gate."""
+def _sent_map(report: Report) -> dict[str, int]:
+    """The languages the report was sent in, the first first, with the release sent in each."""
     stored = report.authority_release if isinstance(report.authority_release, dict) else {}
     sent = stored.get("sent")
-    if not isinstance(sent, dict):
+    if not isinstance(sent, dict) or not sent.get("lang"):
+        return {}
+    languages = {str(sent["lang"]): sent.get("release")}
+    also = sent.get("also")
+    if isinstance(also, dict):
+        languages.update({str(k): v for k, v in also.items() if k not in languages})
+    texts = stored.get("texts") or {}
+    return {
+        lang: int(release)
+        for lang, release in languages.items()
+        if isinstance(texts.get(lang), dict) and texts[lang].get("release") == release and release is not None
+    }
+
+
+def sent_languages(report: Report) -> list[str]:
+    """The languages the authority received the report in (the first one first)."""
+    return list(_sent_map(report))
+
+
+def sent_release(report: Report, lang: str | None = None) -> dict[str, Any] | None:
+    """What was sent to the authority in ``lang`` (default: the first language it was sent in):
+    {"lang", "release", "sent_on", "sections", ...}, or None for a report not sent through the
+    release gate or not sent in that language."""
+    sent_map = _sent_map(report)
+    if not sent_map:
         return None
-    entry = (stored.get("texts") or {}).get(sent.get("lang"))
-    if not isinstance(entry, dict) or entry.get("release") != sent.get("release"):
+    lang = lang if lang in sent_map else None if lang else next(iter(sent_map))
+    if lang is None:
         return None
-    return {**entry, **sent}
+    stored = report.authority_release
+    entry = stored["texts"][lang]
+    return {**entry, "lang": lang, "release": sent_map[lang], "sent_on": stored["sent"].get("sent_on")}
 
 
 def sent_release_id(report: Report) -> int | None:
     sent = sent_release(report)
     return int(sent["release"]) if sent else None
+
+
+def sent_release_ids(report: Report) -> set[int]:
+    """Every release the authority received (one per language sent)."""
+    return set(_sent_map(report).values())
 
 
 def store_approved(
@@ -100,9 +133,12 @@ def clear_approved(*, report_id: int, lang: str, release_id: int) -> None:
     locked = Report.objects.select_for_update().get(pk=report_id)
     stored = dict(locked.authority_release or {})
     texts = dict(stored.get("texts") or {})
-    sent = stored.get("sent") or {}
     entry = texts.get(lang)
-    if not isinstance(entry, dict) or entry.get("release") != release_id or sent.get("release") == release_id:
+    if (
+        not isinstance(entry, dict)
+        or entry.get("release") != release_id
+        or release_id in sent_release_ids(locked)
+    ):
         return
     del texts[lang]
     stored["texts"] = texts

@@ -27,6 +27,7 @@ a section's revision) are read again under a row lock, so two concurrent request
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -327,11 +328,14 @@ def mark_sent(
     sent_to: str,
     sent_reference: str = "",
     lang: str = "ru",
+    also: Sequence[str] = (),
 ) -> Report:
     """Approved -> sent to the authority (coordinators): when, to whom, under which reference, in
     which language. What is sent is the approved version for the authority in ``lang`` (the
     release gate, docs/decisions/0020-release-gate.md): without one, nothing is recorded. Russian
-    by default, the language of the NPM's correspondence with state bodies; Kazakh when chosen."""
+    by default, the language of the NPM's correspondence with state bodies; Kazakh when chosen.
+    ``also``: the other languages sent with it (Kazakh beside Russian, say), each of them needing
+    its own approved version; the authority can read each."""
     locked = _locked_report(report)
     if not can_approve_report(actor):
         raise PermissionDenied
@@ -339,24 +343,29 @@ def mark_sent(
         raise _wrong_status(
             _("The report has not been approved: only an approved report can be recorded as sent.")
         )
-    entry = (locked.authority_release or {}).get("texts", {}).get(lang)
-    if not isinstance(entry, dict):
-        raise ValidationError(
-            _(
-                "There is no approved version for the authority in this language: prepare it, have a "
-                "second person approve it, then record the report as sent."
-            ),
-            code="no_release",
-        )
+    languages = list(dict.fromkeys([lang, *also]))
+    texts = (locked.authority_release or {}).get("texts", {})
     approved_at = locked.approved_at.isoformat() if locked.approved_at else None
-    if entry.get("report_approved_at") != approved_at:
-        raise ValidationError(
-            _(
-                "The report was approved again after its version for the authority was approved: "
-                "prepare the version for the authority again from the report as it is now."
-            ),
-            code="stale_release",
-        )
+    for each in languages:
+        entry = texts.get(each)
+        if not isinstance(entry, dict):
+            raise ValidationError(
+                _(
+                    "There is no approved version for the authority in this language (%(lang)s): "
+                    "prepare it, have a second person approve it, then record the report as sent."
+                )
+                % {"lang": each},
+                code="no_release",
+            )
+        if entry.get("report_approved_at") != approved_at:
+            raise ValidationError(
+                _(
+                    "The report was approved again after its version for the authority was approved: "
+                    "prepare the version for the authority again from the report as it is now."
+                ),
+                code="stale_release",
+            )
+    entry = texts[lang]
     errors: dict[str, list[str]] = {}
     sent_to, sent_reference = sent_to.strip(), sent_reference.strip()
     if sent_on is None:
@@ -369,7 +378,12 @@ def mark_sent(
         raise ValidationError(errors)
     assert sent_on is not None
     stored = dict(locked.authority_release)
-    stored["sent"] = {"lang": lang, "release": entry.get("release"), "sent_on": sent_on.isoformat()}
+    stored["sent"] = {
+        "lang": lang,
+        "release": entry.get("release"),
+        "sent_on": sent_on.isoformat(),
+        "also": {each: texts[each].get("release") for each in languages[1:]},
+    }
     # Stored by an UPDATE, not through _transition: the audit log records which release was sent,
     # not the whole text again.
     Report.objects.filter(pk=locked.pk).update(authority_release=stored)
@@ -381,7 +395,11 @@ def mark_sent(
         to=Report.Status.SENT,
         reason=REASON_SENT,
         fields={"sent_on": sent_on, "sent_to": sent_to[:300], "sent_reference": sent_reference[:120]},
-        extra={"sent_release": entry.get("release"), "lang": lang},
+        extra={
+            "sent_release": entry.get("release"),
+            "lang": lang,
+            "also": {each: texts[each].get("release") for each in languages[1:]},
+        },
     )
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from dozor.accounts.models import Role, User
+from dozor.core.detectors import iin_check_digit
 from dozor.people.models import Person
-from dozor.publishing.detectors import iin_check_digit
 from dozor.publishing.models import PublicReport, Redaction
 from dozor.recommendations.tests.factories import kuis_place, report_for
 from dozor.visits.models import Report, ReportSection

@@ -1,4 +1,7 @@
-"""Detectors that propose redactions in a report's text.
+"""Detectors of data that identifies a person, for every text that leaves the NPM.
+
+Used through ``dozor.core.screening`` by the release gate (publishing: report versions, press
+releases) and by the screening of recommendations and letters to the authority (recommendations).
 
 ``detect(text, names=..., patterns=...)`` returns non-overlapping spans, each with the kind of data
 found. The editor accepts or rejects each proposal; nothing is removed without a person's decision,
