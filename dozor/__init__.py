@@ -20,6 +20,7 @@ APPS: tuple[str, ...] = (
     "dozor.publishing",
     "dozor.api",
     "dozor.web",
+    "dozor.search",
     "dozor.demo",
     "dozor",  # the composition root (dozor/packs.py, `dozor pack`), above every app
 )

@@ -43,8 +43,10 @@ def pack_load(*, code: str, directory: Path | None = None, dry_run: bool = False
     """Validate the whole pack, then write it in one transaction (rolled back on dry run); then
     build the places' search texts again, since they spell out the gazetteer's names."""
     from dozor.facilities.services import facility_search_rebuild
+    from dozor.search.services import search_rebuild
 
     report = core.pack_load(code=code, sections=sections(), directory=directory, dry_run=dry_run)
     if not dry_run:
         facility_search_rebuild()
+        search_rebuild()  # the pack writes in bulk (no signals); places' and standards' texts changed
     return report

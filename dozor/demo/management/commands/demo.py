@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dozor.demo.base import DEMO_LOGINS, DEMO_URL, DemoError, demo_delete, demo_load, demo_present
+from dozor.search.services import search_rebuild
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             return
         if options["delete"]:
             self.stdout.write(f"demo data deleted: {demo_delete()} rows")
+            search_rebuild()
             return
         if options["if_empty"] and not options["reset"] and demo_present():
             self.stdout.write("demo data is already present; nothing to do (use --reset to reload it)")
@@ -49,6 +51,7 @@ class Command(BaseCommand):
             report = demo_load(reset=options["reset"])
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
+        search_rebuild()  # the demo writes in bulk, past the index's signals
         self.stdout.write(f"{report.summary} in {time.monotonic() - started:.1f} s")
 
     def _print_logins(self) -> None:

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from dozor.demo.generate import SCALES, GenerateError, generate
+from dozor.search.services import search_rebuild
 
 
 class Command(BaseCommand):
@@ -54,5 +55,8 @@ class Command(BaseCommand):
                 )
             except GenerateError as exc:
                 raise CommandError(str(exc)) from exc
+        if not (report.skipped or report.dry_run):
+            # rows are written in bulk, past the signals that keep the search index current
+            search_rebuild()
         suffix = "" if report.skipped or report.dry_run else f" in {time.monotonic() - started:.1f} s"
         self.stdout.write(report.summary + suffix)

@@ -1,0 +1,1 @@
+"""Full-text search across the apps (docs/decisions/0032-full-text-search.md)."""
