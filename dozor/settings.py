@@ -223,6 +223,10 @@ STORAGES = {
 # Upload limits: imports are validated whole in memory, so they are capped.
 DOZOR_MAX_IMPORT_BYTES = env_int("DOZOR_MAX_IMPORT_BYTES", 5 * 1024 * 1024, minimum=1024)
 DOZOR_MAX_IMPORT_ROWS = env_int("DOZOR_MAX_IMPORT_ROWS", 20000, minimum=1)
+# Completed checklists exported from ODK Central / KoboToolbox: 10,000 submissions of the largest
+# shipped template are 7.7 MB as Central's main CSV and 57 MB as Kobo's JSON, which carries every
+# question's path in every record; 80 MiB leaves a margin (docs/operations.md, decision 0029).
+DOZOR_MAX_SUBMISSIONS_BYTES = env_int("DOZOR_MAX_SUBMISSIONS_BYTES", 80 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = DOZOR_MAX_IMPORT_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DOZOR_MAX_IMPORT_BYTES + 1024 * 1024
 

@@ -1,8 +1,9 @@
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from dozor.facilities import urls as facilities_urls
+from dozor.search import api as search_api
 from dozor.training.urls import verify_patterns
 from dozor.visits import urls as visits_urls
 from dozor.web.urls import place_patterns as web_place_patterns
@@ -34,8 +35,13 @@ urlpatterns = [
     path("training/", include("dozor.training.urls")),
     path("planning/", include("dozor.planning.urls")),
     path("verify/", include(verify_patterns)),
+    path("api/v1/search/", search_api.SearchView.as_view(), name="search_api"),  # before the router
     path("api/", include("dozor.api.urls")),
+    # ODK Collect / KoboCollect talk to Dozor here (server URL <site>/openrosa/, decision 0026).
+    # A doubled slash is accepted: a server URL ending in "/" followed by Collect's "/formList".
+    re_path(r"^openrosa//?", include("dozor.visits.openrosa.urls")),
     path("public/", include("dozor.publishing.portal.urls")),
+    path("search/", include("dozor.search.urls")),
     path("", include("dozor.web.urls")),
 ]
 
