@@ -37,6 +37,9 @@ def _median_ms(func: Callable[[], Any], runs: int) -> tuple[float, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=10_000)
+    parser.add_argument(
+        "--openrosa", type=int, default=10_000, help="submissions sent through the OpenRosa endpoint"
+    )
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         os.environ["DOZOR_VAR_DIR"] = tempfile.mkdtemp(prefix="dozor-bench-")
@@ -129,10 +132,69 @@ def main() -> int:
     assert again.ok and len(again.skipped_existing) == n
     rows.append(("re-import (all skipped)", f"{n / again_s:,.0f} subm/s", f"{again_s:.1f} s"))
 
+    rows += _bench_openrosa(user, visit, samples, args.openrosa)
+
     print(f"\nDozor methodology benchmark ({connection.vendor})")
     for label, value, extra in rows:
         print(f"  {label:<44} {value:>16}  {extra}")
     return 0
+
+
+def _bench_openrosa(user: Any, visit: Any, samples: list[Any], n: int) -> list[tuple[str, str, str]]:
+    """N submissions of the same visit sent as ODK Collect sends them (HEAD, then a multipart POST
+    with xml_submission_file), one request each through Django's full stack (test client:
+    middleware, device authentication, parsing, checking, writing, audit); then a tenth of that
+    number encrypted with the NPM's form key as Collect encrypts them."""
+    from django.test import Client
+
+    from dozor.accounts.devices.services import device_add
+    from dozor.visits.models import Submission
+    from dozor.visits.openrosa.tests.collect import EmulatedCollect, public_key
+    from dozor.visits.openrosa.tests.collect_crypto import encrypt_like_collect
+    from dozor.visits.services import team_member_add
+
+    if not visit.team.filter(user=user).exists():
+        team_member_add(actor=user, visit=visit, user=user)
+    new = device_add(actor=user, user=user, label="bench")
+    collect = EmulatedCollect("/openrosa", new.device.username, new.password, client=Client())
+    form = next(f for f in collect.form_list() if f.form_id.endswith(f"_{visit.pk}"))
+    xform = collect.download(form)
+    filled = [collect.fill(xform, dict(sample), instance_id="uuid:PLACEHOLDER")[1] for sample in samples]
+    before = Submission.objects.filter(source=Submission.Source.OPENROSA).count()
+    started = time.perf_counter()
+    for i in range(n):
+        xml = filled[i % len(filled)].replace(b"uuid:PLACEHOLDER", f"uuid:or-{i:06d}".encode())
+        response = collect.submit(xml)
+        assert response.status_code == 201, response.content[:300]
+    plain_s = time.perf_counter() - started
+    assert Submission.objects.filter(source=Submission.Source.OPENROSA).count() == before + n
+    rows = [
+        (
+            f"OpenRosa POST, {n} submissions",
+            f"{n / plain_s:,.0f} subm/s",
+            f"{plain_s:.1f} s, HEAD + POST each",
+        )
+    ]
+    key = public_key(xform)
+    m = max(1, n // 10)
+    started = time.perf_counter()
+    for i in range(m):
+        instance_id = f"uuid:enc-{i:06d}"
+        xml = filled[i % len(filled)].replace(b"uuid:PLACEHOLDER", instance_id.encode())
+        files = encrypt_like_collect(
+            xml,
+            form_id=form.form_id,
+            version=form.version,
+            instance_id=instance_id,
+            public_key_b64=key,
+            media={},
+        )
+        manifest = files.pop("submission.xml")
+        response = collect.submit(manifest, files)
+        assert response.status_code == 201, response.content[:300]
+    enc_s = time.perf_counter() - started
+    rows.append((f"OpenRosa POST encrypted, {m} submissions", f"{m / enc_s:,.0f} subm/s", f"{enc_s:.1f} s"))
+    return rows
 
 
 if __name__ == "__main__":

@@ -126,3 +126,29 @@ def test_revoking_twice_writes_once(monitor: User) -> None:
     before = AuditEvent.objects.count()
     assert device_revoke(actor=monitor, device=device) is False
     assert AuditEvent.objects.count() == before
+
+
+def test_a_checked_password_is_remembered_but_revocation_and_wrong_passwords_still_count(
+    monitor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Collect authenticates every request: after the first Argon2 check the next ones are
+    answered from a keyed fingerprint in the cache - never for another password, never for a
+    revoked device."""
+    from dozor.accounts.devices import services
+
+    new = device_add(actor=monitor, user=monitor)
+    assert device_authenticate(username=new.device.username, password=new.password) is not None
+    checks: list[str] = []
+    real_check = services.check_password
+
+    def counting(password: str, encoded: str) -> bool:
+        checks.append(password)
+        return real_check(password, encoded)
+
+    monkeypatch.setattr(services, "check_password", counting)
+    assert device_authenticate(username=new.device.username, password=new.password) is not None
+    assert checks == []  # remembered
+    assert device_authenticate(username=new.device.username, password=new.password + "x") is None
+    assert checks == [new.password + "x"]  # a wrong password is always checked, and refused
+    device_revoke(actor=monitor, device=new.device)
+    assert device_authenticate(username=new.device.username, password=new.password) is None
